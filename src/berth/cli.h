@@ -1,0 +1,82 @@
+/* The berth command line: one table of commands, each with its table of
+   options.  The parser, `--help` and the usage errors all read these tables,
+   so a flag cannot be accepted without being documented or vice versa. */
+#ifndef BERTH_CLI_H
+#define BERTH_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "libberth/error.h"
+
+#define CLI_MAX_OPTS 40
+
+typedef struct
+{
+  const char *name;  /* long name, without dashes */
+  char short_name;   /* 0 when none */
+  const char *arg;   /* metavar for options that take a value; NULL for flags */
+  const char *help;
+  bool repeat;       /* may be given several times (--env A --env B) */
+} cli_opt;
+
+typedef struct cli_ctx cli_ctx;
+typedef int (*cli_fn) (cli_ctx *ctx, berth_error **err);
+
+typedef struct
+{
+  const char *name;
+  const char *args;    /* synopsis of the positional arguments */
+  const char *summary; /* one line */
+  const cli_opt *opts; /* terminated by an entry with name == NULL */
+  int min_args, max_args; /* max_args -1: unbounded */
+  cli_fn run;          /* NULL: not implemented yet */
+} cli_cmd;
+
+/* Global options, parsed before the command. */
+typedef struct
+{
+  const char *root;
+  const char *log;
+  const char *log_format;
+  const char *rootless;
+  bool systemd_cgroup;
+  bool debug;
+} cli_global;
+
+struct cli_ctx
+{
+  const cli_global *global;
+  const cli_cmd *cmd;
+  int argc;    /* positional arguments after the options */
+  char **argv;
+  /* Parsed option values, indexed like cmd->opts. */
+  const char *value[CLI_MAX_OPTS];
+  bool given[CLI_MAX_OPTS];
+  char **values[CLI_MAX_OPTS]; /* for repeatable options, NULL-terminated */
+  size_t nvalues[CLI_MAX_OPTS];
+};
+
+extern const cli_cmd cli_commands[];
+
+bool cli_flag (const cli_ctx *ctx, const char *name);
+const char *cli_value (const cli_ctx *ctx, const char *name);
+char **cli_values (const cli_ctx *ctx, const char *name, size_t *n);
+
+/* Commands implemented so far (one file each). */
+int cmd_spec (cli_ctx *ctx, berth_error **err);
+int cmd_create (cli_ctx *ctx, berth_error **err);
+int cmd_run (cli_ctx *ctx, berth_error **err);
+int cmd_start (cli_ctx *ctx, berth_error **err);
+int cmd_state (cli_ctx *ctx, berth_error **err);
+int cmd_kill (cli_ctx *ctx, berth_error **err);
+int cmd_delete (cli_ctx *ctx, berth_error **err);
+int cmd_list (cli_ctx *ctx, berth_error **err);
+
+struct berth_create_opts_s;
+/* The options create and run share. */
+#include "libberth/container.h"
+int cli_create_opts (cli_ctx *ctx, berth_create_opts *o, berth_error **err);
+int cmd_features (cli_ctx *ctx, berth_error **err);
+
+#endif

@@ -1,0 +1,39 @@
+/* berth create / run: the options they share become berth_create_opts. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "cli.h"
+#include "libberth/container.h"
+#include "libberth/util.h"
+
+int
+cli_create_opts (cli_ctx *ctx, berth_create_opts *o, berth_error **err)
+{
+  *o = (berth_create_opts){ .root = ctx->global->root };
+  o->bundle = cli_value (ctx, "bundle");
+  o->console_socket = cli_value (ctx, "console-socket");
+  o->pid_file = cli_value (ctx, "pid-file");
+  o->no_pivot = cli_flag (ctx, "no-pivot");
+  o->no_new_keyring = cli_flag (ctx, "no-new-keyring");
+  const char *pf = cli_value (ctx, "preserve-fds");
+  if (pf)
+    {
+      unsigned long long n;
+      if (parse_uint64 (pf, &n) < 0 || n > 65536)
+        return berth_fail (err, 0, "%s: --preserve-fds: `%s` is not a count of file descriptors", ctx->cmd->name, pf);
+      o->preserve_fds = (int) n;
+    }
+  return 0;
+}
+
+int
+cmd_create (cli_ctx *ctx, berth_error **err)
+{
+  berth_create_opts o;
+  if (cli_create_opts (ctx, &o, err) < 0)
+    return -1;
+  if (berth_container_create (ctx->argv[0], &o, err) < 0)
+    return berth_error_wrap (err, "create");
+  return 0;
+}

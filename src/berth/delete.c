@@ -1,0 +1,13 @@
+/* berth delete: remove a stopped (or, with --force, any) container. */
+#include "config.h"
+
+#include "cli.h"
+#include "libberth/container.h"
+
+int
+cmd_delete (cli_ctx *ctx, berth_error **err)
+{
+  if (berth_container_delete (ctx->global->root, ctx->argv[0], cli_flag (ctx, "force"), err) < 0)
+    return berth_error_wrap (err, "delete");
+  return 0;
+}

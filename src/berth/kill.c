@@ -1,0 +1,18 @@
+/* berth kill: signal a container's init (or, with --all, all its processes). */
+#include "config.h"
+
+#include "cli.h"
+#include "libberth/container.h"
+
+#include <signal.h>
+
+int
+cmd_kill (cli_ctx *ctx, berth_error **err)
+{
+  int signo = SIGTERM;
+  if (ctx->argc > 1 && (signo = berth_signal_from_name (ctx->argv[1])) < 0)
+    return berth_fail (err, 0, "kill: unknown signal `%s`", ctx->argv[1]);
+  if (berth_container_kill (ctx->global->root, ctx->argv[0], signo, cli_flag (ctx, "all"), err) < 0)
+    return berth_error_wrap (err, "kill");
+  return 0;
+}

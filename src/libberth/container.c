@@ -1,0 +1,639 @@
+#include "config.h"
+
+#include "container.h"
+#include "hooks.h"
+#include "init.h"
+#include "log.h"
+#include "sync.h"
+#include "terminal.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------ signals */
+
+static const struct
+{
+  const char *name;
+  int signo;
+} signals[] = {
+  { "HUP", SIGHUP },     { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },     { "TRAP", SIGTRAP },
+  { "ABRT", SIGABRT },   { "IOT", SIGIOT },       { "BUS", SIGBUS },     { "FPE", SIGFPE },     { "KILL", SIGKILL },
+  { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },     { "USR2", SIGUSR2 },   { "PIPE", SIGPIPE },   { "ALRM", SIGALRM },
+  { "TERM", SIGTERM },   { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },   { "CONT", SIGCONT },   { "STOP", SIGSTOP },
+  { "TSTP", SIGTSTP },   { "TTIN", SIGTTIN },     { "TTOU", SIGTTOU },   { "URG", SIGURG },     { "XCPU", SIGXCPU },
+  { "XFSZ", SIGXFSZ },   { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },   { "WINCH", SIGWINCH }, { "IO", SIGIO },
+  { "POLL", SIGPOLL },   { "PWR", SIGPWR },       { "SYS", SIGSYS },
+};
+
+int
+berth_signal_from_name (const char *name)
+{
+  unsigned long long n;
+  if (parse_uint64 (name, &n) == 0)
+    return n >= 1 && n <= (unsigned long long) SIGRTMAX ? (int) n : -1;
+  if (strncasecmp (name, "SIG", 3) == 0)
+    name += 3;
+  for (size_t i = 0; i < ARRAY_SIZE (signals); i++)
+    if (strcasecmp (signals[i].name, name) == 0)
+      return signals[i].signo;
+  if (strncasecmp (name, "RTMIN", 5) == 0 || strncasecmp (name, "RTMAX", 5) == 0)
+    {
+      int base = toupper (name[4]) == 'N' ? SIGRTMIN : SIGRTMAX;
+      int off = name[5] ? atoi (name + 5) : 0;
+      int s = base + off;
+      return s >= SIGRTMIN && s <= SIGRTMAX ? s : -1;
+    }
+  return -1;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static char *
+now_rfc3339 (void)
+{
+  struct timespec ts;
+  struct tm tm;
+  char buf[64];
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  size_t n = strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf (buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
+  return xstrdup (buf);
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, berth_error **err)
+{
+  /* Write a temporary beside it and rename: a reader never sees it half-written. */
+  cleanup_free char *tmp = xasprintf ("%s.tmp.%d", path, (int) getpid ());
+  cleanup_close int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  char buf[32];
+  int n = snprintf (buf, sizeof buf, "%d", (int) pid);
+  if (fd < 0 || write_all (fd, buf, (size_t) n) < 0 || rename (tmp, path) < 0)
+    {
+      int e = errno;
+      unlink (tmp);
+      return berth_fail (err, e, "write pid file `%s`", path);
+    }
+  return 0;
+}
+
+static void
+kill_and_reap (pid_t pid)
+{
+  if (pid <= 0)
+    return;
+  kill (pid, SIGKILL);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+}
+
+static oci_spec *
+load_config_at (int dirfd, const char *docname, berth_error **err)
+{
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  if (read_file_at (dirfd, "config.json", &text, &len, err) < 0)
+    return NULL;
+  char *perr = NULL;
+  oci_spec *s = oci_spec_parse_data (text, len, docname, &perr);
+  if (s == NULL)
+    berth_fail_take (err, 0, perr);
+  return s;
+}
+
+/* ------------------------------------------------------------ create */
+
+typedef struct
+{
+  char *bundle, *rootfs, *config_text;
+  size_t config_len;
+  oci_spec *spec;
+  int rootfd, dirfd, fifo, procfd, console;
+  pid_t pid;
+  bool dir_created;
+} create_state;
+
+static void
+create_state_release (create_state *cs, const char *id, bool failed)
+{
+  if (failed)
+    {
+      kill_and_reap (cs->pid);
+      if (cs->dir_created)
+        berth_state_dir_remove (cs->rootfd, id, NULL);
+    }
+  for (int *fd = &cs->rootfd; fd <= &cs->console; fd++)
+    if (*fd >= 0)
+      close (*fd);
+  free (cs->bundle);
+  free (cs->rootfs);
+  free (cs->config_text);
+  oci_spec_free (cs->spec);
+}
+
+static int
+validate_config (const oci_spec *s, berth_error **err)
+{
+  if (s->process == NULL)
+    return berth_fail (err, 0, "config.json: process: required to create a container");
+  if (s->root == NULL)
+    return berth_fail (err, 0, "config.json: root: required on Linux");
+  if (s->process->args == NULL || s->process->args_len == 0)
+    return berth_fail (err, 0, "config.json: process.args: must name the program to run");
+  return 0;
+}
+
+/* The parent's side of create, up to the init blocking before exec. */
+static int
+do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_error **err)
+{
+  if (berth_validate_id (id, err) < 0)
+    return -1;
+  const char *bundle = o->bundle ? o->bundle : ".";
+  cs->bundle = realpath (bundle, NULL);
+  if (cs->bundle == NULL)
+    return berth_fail_errno (err, "bundle `%s`", bundle);
+  cleanup_close int bfd = open (cs->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (bfd < 0)
+    return berth_fail_errno (err, "bundle `%s`", bundle);
+  if (read_file_at (bfd, "config.json", &cs->config_text, &cs->config_len, err) < 0)
+    return berth_error_wrap (err, "bundle `%s`", bundle);
+  char *perr = NULL;
+  cs->spec = oci_spec_parse_data (cs->config_text, cs->config_len, "config.json", &perr);
+  if (cs->spec == NULL)
+    return berth_fail_take (err, 0, perr);
+  if (validate_config (cs->spec, err) < 0)
+    return -1;
+
+  cleanup_free char *rootpath = cs->spec->root->path[0] == '/'
+                                    ? xstrdup (cs->spec->root->path)
+                                    : xasprintf ("%s/%s", cs->bundle, cs->spec->root->path);
+  cs->rootfs = realpath (rootpath, NULL);
+  struct stat rst;
+  if (cs->rootfs == NULL || stat (cs->rootfs, &rst) < 0)
+    return berth_fail_errno (err, "root.path `%s`", cs->spec->root->path);
+  if (!S_ISDIR (rst.st_mode))
+    return berth_fail (err, ENOTDIR, "root.path `%s`", cs->spec->root->path);
+  bool terminal = cs->spec->process->terminal_present && cs->spec->process->terminal;
+  if (terminal && o->console_socket == NULL)
+    return berth_fail (err, 0, "process.terminal is set: --console-socket is required");
+
+  berth_init_ctx ic = { .spec = cs->spec, .id = id, .bundle = cs->bundle, .rootfs = cs->rootfs, .console_fd = -1,
+                        .preserve_fds = o->preserve_fds, .no_pivot = o->no_pivot,
+                        .no_new_keyring = o->no_new_keyring };
+  const oci_hooks *h = cs->spec->hooks;
+  ic.has_hooks_in_runtime = h && (h->prestart_len || h->create_runtime_len);
+  if (berth_init_plan (&ic, err) < 0)
+    {
+      berth_init_plan_release (&ic);
+      return -1;
+    }
+
+  if ((cs->rootfd = berth_root_open (o->root, true, err)) < 0)
+    goto fail_plan;
+  if ((cs->dirfd = berth_state_dir_create (cs->rootfd, id, err)) < 0)
+    goto fail_plan;
+  cs->dir_created = true;
+  if (write_file_atomic_at (cs->dirfd, "config.json", cs->config_text, cs->config_len, 0600, err) < 0)
+    goto fail_plan;
+  if (mkfifoat (cs->dirfd, "exec.fifo", 0600) < 0)
+    {
+      berth_fail_errno (err, "create the exec fifo");
+      goto fail_plan;
+    }
+  cs->fifo = openat (cs->dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
+  cs->procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (cs->fifo < 0 || cs->procfd < 0)
+    {
+      berth_fail_errno (err, "open the exec fifo");
+      goto fail_plan;
+    }
+  if (terminal && (cs->console = berth_console_socket_connect (o->console_socket, err)) < 0)
+    goto fail_plan;
+
+  int sp[2];
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+    {
+      berth_fail_errno (err, "socketpair");
+      goto fail_plan;
+    }
+  ic.sync_fd = sp[1];
+  ic.fifo_fd = cs->fifo;
+  ic.procfd = cs->procfd;
+  ic.console_fd = cs->console;
+  cs->pid = berth_spawn_init (&ic, sp[0], err);
+  close (sp[1]);
+  berth_init_plan_release (&ic);
+  cleanup_close int sync = sp[0];
+  if (cs->pid < 0)
+    return -1;
+
+  if (ic.new_userns)
+    {
+      const oci_linux *l = cs->spec->linux;
+      for (int k = 0; k < 2; k++)
+        {
+          oci_id_mapping **maps = k == 0 ? l->uid_mappings : l->gid_mappings;
+          size_t n = k == 0 ? l->uid_mappings_len : l->gid_mappings_len;
+          cleanup_free char *text = xstrdup ("");
+          for (size_t i = 0; i < n; i++)
+            {
+              char *more = xasprintf ("%s%u %u %u\n", text, maps[i]->container_id, maps[i]->host_id, maps[i]->size);
+              free (text);
+              text = more;
+            }
+          char path[64];
+          snprintf (path, sizeof path, "%d/%s", (int) cs->pid, k == 0 ? "uid_map" : "gid_map");
+          cleanup_close int fd = openat (cs->procfd, path, O_WRONLY | O_CLOEXEC);
+          if (n == 0)
+            return berth_fail (err, 0, "linux.%s: required with a new user namespace",
+                               k == 0 ? "uidMappings" : "gidMappings");
+          if (fd < 0 || write_all (fd, text, strlen (text)) < 0)
+            return berth_fail_errno (err, "write %s", k == 0 ? "uidMappings" : "gidMappings");
+        }
+      berth_sync_send (sync, SYNC_MAPS_DONE, 0, NULL);
+    }
+
+  for (;;)
+    {
+      berth_sync_msg m;
+      if (berth_sync_recv (sync, &m, err) < 0)
+        return -1;
+      if (m.type == SYNC_ERROR)
+        return berth_fail (err, m.errnum, "%s", m.msg);
+      if (m.type == SYNC_READY)
+        break;
+      if (m.type == SYNC_HOOKS_PLS)
+        {
+          cleanup_free char *doc = berth_state_document (id, "creating", cs->pid, cs->bundle, cs->spec, NULL, NULL);
+          if (berth_hooks_run (h->prestart, h->prestart_len, "prestart", doc, err) < 0
+              || berth_hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime", doc, err) < 0)
+            return -1;
+          berth_sync_send (sync, SYNC_HOOKS_DONE, 0, NULL);
+        }
+    }
+
+  berth_state st = { 0 };
+  st.id = (char *) id;
+  st.pid = cs->pid, st.pid_present = true;
+  st.pid_start = berth_pid_start_time (cs->pid), st.pid_start_present = true;
+  st.bundle = cs->bundle;
+  st.rootfs = cs->rootfs;
+  cleanup_free char *created = now_rfc3339 ();
+  st.created = created;
+  struct passwd *pw = getpwuid (geteuid ());
+  st.owner = pw ? pw->pw_name : (char *) "";
+  if (berth_state_write (cs->dirfd, &st, err) < 0)
+    return -1;
+  if (o->pid_file && write_pid_file (o->pid_file, cs->pid, err) < 0)
+    return -1;
+  return 0;
+
+fail_plan:
+  berth_init_plan_release (&ic);
+  return -1;
+}
+
+static void
+create_state_init (create_state *cs)
+{
+  memset (cs, 0, sizeof *cs);
+  cs->rootfd = cs->dirfd = cs->fifo = cs->procfd = cs->console = -1;
+}
+
+int
+berth_container_create (const char *id, const berth_create_opts *o, berth_error **err)
+{
+  create_state cs;
+  create_state_init (&cs);
+  int r = do_create (id, o, &cs, err);
+  create_state_release (&cs, id, r < 0);
+  return r;
+}
+
+/* ------------------------------------------------------------ start */
+
+/* Open the fifo (which lets the init's blocked open go on) and wait for the
+   init's byte, or for the init to die. */
+static int
+release_init (int dirfd, const berth_state *st, berth_error **err)
+{
+  cleanup_close int fifo = openat (dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fifo < 0)
+    return berth_fail_errno (err, "open the exec fifo");
+  cleanup_close int pidfd = (int) syscall (SYS_pidfd_open, (pid_t) st->pid, 0);
+  struct pollfd pf[2] = { { .fd = fifo, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+  for (;;)
+    {
+      int r = poll (pf, pidfd >= 0 ? 2 : 1, -1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return berth_fail_errno (err, "wait for the container init");
+      if (pf[0].revents & POLLIN)
+        {
+          char c;
+          if (read (fifo, &c, 1) == 1)
+            break;
+        }
+      if (pidfd >= 0 && (pf[1].revents & POLLIN))
+        return berth_fail (err, 0, "the container init exited before it could start");
+    }
+  unlinkat (dirfd, "exec.fifo", 0);
+  return 0;
+}
+
+static int
+do_start (int dirfd, const char *id, berth_error **err)
+{
+  berth_state *st = berth_state_read (dirfd, id, err);
+  if (st == NULL)
+    return -1;
+  int r = -1;
+  berth_status status = berth_state_status (dirfd, st);
+  if (status != BERTH_STATUS_CREATED)
+    {
+      berth_fail (err, 0, "cannot start container `%s`: it is %s", id, berth_status_name (status));
+      goto out;
+    }
+  if (release_init (dirfd, st, err) < 0)
+    goto out;
+  r = 0;
+  /* poststart failures are warnings: the container is already running. */
+  oci_spec *spec = load_config_at (dirfd, "config.json", NULL);
+  if (spec && spec->hooks && spec->hooks->poststart_len)
+    {
+      berth_error *herr = NULL;
+      cleanup_free char *doc = berth_state_document (id, "running", (pid_t) st->pid, st->bundle, spec, NULL, NULL);
+      if (berth_hooks_run (spec->hooks->poststart, spec->hooks->poststart_len, "poststart", doc, &herr) < 0)
+        {
+          berth_warn ("%s", herr->msg);
+          berth_error_free (herr);
+        }
+    }
+  oci_spec_free (spec);
+out:
+  berth_state_free (st);
+  return r;
+}
+
+int
+berth_container_start (const char *root, const char *id, berth_error **err)
+{
+  if (berth_validate_id (id, err) < 0)
+    return -1;
+  cleanup_close int rootfd = berth_root_open (root, false, err);
+  if (rootfd < 0)
+    return -1;
+  cleanup_close int dirfd = berth_state_dir_open (rootfd, id, LOCK_EX, err);
+  if (dirfd < 0)
+    return -1;
+  return do_start (dirfd, id, err);
+}
+
+/* ------------------------------------------------------------ kill */
+
+static int
+signal_init (const berth_state *st, int signo, berth_error **err)
+{
+  /* A pidfd, checked against the recorded start time, cannot hit a
+     process that reused the pid. */
+  cleanup_close int pidfd = (int) syscall (SYS_pidfd_open, (pid_t) st->pid, 0);
+  if (pidfd < 0 || !berth_state_init_alive (st))
+    return berth_fail (err, ESRCH, "container `%s` is not running", st->id);
+  if (syscall (SYS_pidfd_send_signal, pidfd, signo, NULL, 0) < 0)
+    return berth_fail_errno (err, "signal container `%s`", st->id);
+  return 0;
+}
+
+int
+berth_container_kill (const char *root, const char *id, int signo, bool all, berth_error **err)
+{
+  if (berth_validate_id (id, err) < 0)
+    return -1;
+  cleanup_close int rootfd = berth_root_open (root, false, err);
+  if (rootfd < 0)
+    return -1;
+  cleanup_close int dirfd = berth_state_dir_open (rootfd, id, LOCK_SH, err);
+  if (dirfd < 0)
+    return -1;
+  berth_state *st = berth_state_read (dirfd, id, err);
+  if (st == NULL)
+    return -1;
+  int r = 0;
+  if (berth_state_status (dirfd, st) == BERTH_STATUS_STOPPED)
+    r = all ? 0 : berth_fail (err, 0, "container `%s` is not running", id);
+  else
+    r = signal_init (st, signo, err);
+  berth_state_free (st);
+  return r;
+}
+
+/* ------------------------------------------------------------ delete */
+
+static void
+wait_gone (const berth_state *st)
+{
+  cleanup_close int pidfd = (int) syscall (SYS_pidfd_open, (pid_t) st->pid, 0);
+  if (pidfd < 0)
+    return;
+  struct pollfd pf = { .fd = pidfd, .events = POLLIN };
+  /* The init is our child only under `run`; otherwise its reaper is someone
+     else's, and a zombie already counts as stopped. */
+  for (int i = 0; i < 100 && berth_state_init_alive (st); i++)
+    poll (&pf, 1, 100);
+  waitpid ((pid_t) st->pid, NULL, WNOHANG);
+}
+
+int
+berth_container_delete (const char *root, const char *id, bool force, berth_error **err)
+{
+  if (berth_validate_id (id, err) < 0)
+    return -1;
+  cleanup_close int rootfd = berth_root_open (root, false, err);
+  if (rootfd < 0)
+    return -1;
+  cleanup_close int dirfd = berth_state_dir_open (rootfd, id, LOCK_EX, err);
+  if (dirfd < 0)
+    return -1;
+  berth_error *rerr = NULL;
+  berth_state *st = berth_state_read (dirfd, id, &rerr);
+  if (st == NULL)
+    {
+      /* A create that died before writing its state: nothing ran, remove it. */
+      berth_error_free (rerr);
+      return berth_state_dir_remove (rootfd, id, err);
+    }
+  int r = -1;
+  berth_status status = berth_state_status (dirfd, st);
+  if (status == BERTH_STATUS_RUNNING && !force)
+    {
+      berth_fail (err, 0, "cannot delete container `%s`: it is running (use --force)", id);
+      goto out;
+    }
+  if (status != BERTH_STATUS_STOPPED)
+    {
+      berth_error *kerr = NULL;
+      if (signal_init (st, SIGKILL, &kerr) < 0)
+        berth_error_free (kerr);
+      wait_gone (st);
+    }
+
+  oci_spec *spec = load_config_at (dirfd, "config.json", NULL);
+  if (berth_state_dir_remove (rootfd, id, err) < 0)
+    {
+      oci_spec_free (spec);
+      goto out;
+    }
+  r = 0;
+  if (spec && spec->hooks && spec->hooks->poststop_len)
+    {
+      berth_error *herr = NULL;
+      cleanup_free char *doc = berth_state_document (id, "stopped", 0, st->bundle, spec, NULL, NULL);
+      if (berth_hooks_run (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", doc, &herr) < 0)
+        {
+          berth_warn ("%s", herr->msg);
+          berth_error_free (herr);
+        }
+    }
+  oci_spec_free (spec);
+out:
+  berth_state_free (st);
+  return r;
+}
+
+/* ------------------------------------------------------------ state, list */
+
+char *
+berth_container_state (const char *root, const char *id, berth_error **err)
+{
+  if (berth_validate_id (id, err) < 0)
+    return NULL;
+  cleanup_close int rootfd = berth_root_open (root, false, err);
+  if (rootfd < 0)
+    return NULL;
+  cleanup_close int dirfd = berth_state_dir_open (rootfd, id, LOCK_SH, err);
+  if (dirfd < 0)
+    return NULL;
+  berth_state *st = berth_state_read (dirfd, id, err);
+  if (st == NULL)
+    return NULL;
+  berth_status status = berth_state_status (dirfd, st);
+  oci_spec *spec = load_config_at (dirfd, "config.json", NULL);
+  char *doc = berth_state_document (id, berth_status_name (status), status == BERTH_STATUS_STOPPED ? 0 : (pid_t) st->pid,
+                                    st->bundle, spec, st->rootfs, st->created);
+  oci_spec_free (spec);
+  berth_state_free (st);
+  return doc;
+}
+
+static int
+cmp_entry (const void *a, const void *b)
+{
+  return strcmp (((const berth_list_entry *) a)->state->id, ((const berth_list_entry *) b)->state->id);
+}
+
+int
+berth_container_list (const char *root, berth_list_entry **out, size_t *n, berth_error **err)
+{
+  *out = NULL;
+  *n = 0;
+  cleanup_close int rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return errno == ENOENT ? 0 : berth_fail_errno (err, "open state root `%s`", root);
+  int dfd = dup (rootfd);
+  DIR *d = dfd >= 0 ? fdopendir (dfd) : NULL;
+  if (d == NULL)
+    return berth_fail_errno (err, "read state root `%s`", root);
+  struct dirent *de;
+  while ((de = readdir (d)))
+    {
+      if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+        continue;
+      cleanup_close int dirfd = berth_state_dir_open (rootfd, de->d_name, LOCK_SH, NULL);
+      if (dirfd < 0)
+        continue;
+      berth_state *st = berth_state_read (dirfd, de->d_name, NULL);
+      if (st == NULL)
+        continue; /* a create in progress, or one that died: not a container yet */
+      *out = xrealloc (*out, (*n + 1) * sizeof **out);
+      (*out)[*n].state = st;
+      (*out)[(*n)++].status = berth_state_status (dirfd, st);
+    }
+  closedir (d);
+  if (*n)
+    qsort (*out, *n, sizeof **out, cmp_entry);
+  return 0;
+}
+
+void
+berth_list_free (berth_list_entry *l, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    berth_state_free (l[i].state);
+  free (l);
+}
+
+/* ------------------------------------------------------------ run */
+
+static volatile sig_atomic_t forward_pid;
+
+static void
+forward_signal (int sig)
+{
+  if (forward_pid > 0)
+    kill ((pid_t) forward_pid, sig);
+}
+
+int
+berth_container_run (const char *id, const berth_create_opts *o, bool detach, bool keep, int *status,
+                     berth_error **err)
+{
+  create_state cs;
+  create_state_init (&cs);
+  int r = do_create (id, o, &cs, err);
+  if (r == 0)
+    r = do_start (cs.dirfd, id, err);
+  pid_t pid = cs.pid;
+  /* From here the container exists on its own: a failure must not undo it
+     unless start itself failed. */
+  if (r == 0)
+    cs.pid = 0;
+  create_state_release (&cs, id, r < 0);
+  if (r < 0 || detach)
+    return r;
+
+  /* Foreground: pass on the signals a terminal user sends, wait, reap. */
+  forward_pid = pid;
+  struct sigaction sa = { .sa_handler = forward_signal };
+  sigemptyset (&sa.sa_mask);
+  const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+  for (size_t i = 0; i < ARRAY_SIZE (fwd); i++)
+    sigaction (fwd[i], &sa, NULL);
+  int ws = 0;
+  while (waitpid (pid, &ws, 0) < 0)
+    if (errno != EINTR)
+      return berth_fail_errno (err, "wait for the container");
+  *status = WIFEXITED (ws) ? WEXITSTATUS (ws) : 128 + WTERMSIG (ws);
+  if (!keep && berth_container_delete (o->root, id, true, err) < 0)
+    return -1;
+  return 0;
+}

@@ -1,0 +1,45 @@
+/* The container lifecycle, in the order runtime.md gives it. */
+#ifndef BERTH_CONTAINER_H
+#define BERTH_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "state.h"
+
+typedef struct
+{
+  const char *root;
+  const char *bundle;
+  const char *console_socket;
+  const char *pid_file;
+  bool no_pivot;
+  bool no_new_keyring;
+  int preserve_fds;
+} berth_create_opts;
+
+int berth_container_create (const char *id, const berth_create_opts *o, berth_error **err);
+int berth_container_start (const char *root, const char *id, berth_error **err);
+/* create + start; unless detach, wait and return the workload's status
+   (128+N for a signal) and delete the container unless keep. */
+int berth_container_run (const char *id, const berth_create_opts *o, bool detach, bool keep, int *status,
+                         berth_error **err);
+/* The runtime-spec state document (malloc'd). */
+char *berth_container_state (const char *root, const char *id, berth_error **err);
+int berth_container_kill (const char *root, const char *id, int signo, bool all, berth_error **err);
+int berth_container_delete (const char *root, const char *id, bool force, berth_error **err);
+
+typedef struct
+{
+  berth_state *state;
+  berth_status status;
+} berth_list_entry;
+/* Every container under root, sorted by id. */
+int berth_container_list (const char *root, berth_list_entry **out, size_t *n, berth_error **err);
+void berth_list_free (berth_list_entry *l, size_t n);
+
+/* "SIGKILL", "KILL", "9" -> 9; -1 if unknown. */
+int berth_signal_from_name (const char *name);
+
+#endif

@@ -1,0 +1,326 @@
+#include "config.h"
+
+#include "init.h"
+#include "hooks.h"
+#include "linux/mounts.h"
+#include "linux/namespaces.h"
+#include "linux/process.h"
+#include "linux/rootpath.h"
+#include "log.h"
+#include "sync.h"
+#include "terminal.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+
+extern char **environ;
+
+int
+berth_init_plan (berth_init_ctx *c, berth_error **err)
+{
+  const oci_linux *l = c->spec->linux;
+  c->njoin = 0;
+  bool has_mount = false;
+  for (size_t i = 0; l && i < l->namespaces_len; i++)
+    {
+      const oci_namespace *ns = l->namespaces[i];
+      const berth_ns_kind *k = berth_ns_kind_from_name (ns->type);
+      if (k == NULL)
+        return berth_fail (err, 0, "linux.namespaces[%zu]: unknown namespace type `%s`", i, ns->type);
+      for (size_t j = 0; j < i; j++)
+        if (strcmp (l->namespaces[j]->type, ns->type) == 0)
+          return berth_fail (err, 0, "linux.namespaces[%zu]: namespace `%s` listed twice", i, ns->type);
+      if (k->clone_flag == CLONE_NEWNS)
+        has_mount = true;
+      if (ns->path && *ns->path)
+        {
+          if (c->njoin == BERTH_MAX_JOIN)
+            return berth_fail (err, 0, "linux.namespaces: too many namespaces to join");
+          int fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+          if (fd < 0)
+            return berth_fail_errno (err, "linux.namespaces[%zu]: open `%s`", i, ns->path);
+          c->join_fds[c->njoin] = fd;
+          c->join_types[c->njoin++] = k->clone_flag;
+        }
+      else if (k->clone_flag == CLONE_NEWTIME)
+        c->new_timens = true;
+      else
+        c->clone_flags |= (unsigned long) k->clone_flag;
+    }
+  if (!has_mount)
+    return berth_fail (err, 0, "linux.namespaces: a mount namespace is required");
+  c->new_userns = (c->clone_flags & CLONE_NEWUSER) != 0;
+  return 0;
+}
+
+void
+berth_init_plan_release (berth_init_ctx *c)
+{
+  for (int i = 0; i < c->njoin; i++)
+    close (c->join_fds[i]);
+  c->njoin = 0;
+}
+
+/* ------------------------------------------------------------ the init */
+
+static int
+wait_exec_fifo (berth_init_ctx *c, berth_error **err)
+{
+  /* Reopen the fifo for writing through the runtime's /proc: the open
+     blocks until `berth start` opens the other end. */
+  char path[64];
+  snprintf (path, sizeof path, "self/fd/%d", c->fifo_fd);
+  int fd;
+  do
+    fd = openat (c->procfd, path, O_WRONLY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0)
+    return berth_fail_errno (err, "open the exec fifo");
+  int r = write_all (fd, "0", 1);
+  close (fd);
+  if (r < 0)
+    return berth_fail_errno (err, "write the exec fifo");
+  return 0;
+}
+
+static int
+init_setup (berth_init_ctx *c, char **exe, berth_error **err)
+{
+  const oci_spec *s = c->spec;
+  const oci_process *p = s->process;
+  berth_sync_msg m;
+
+  if (c->new_userns)
+    {
+      if (berth_sync_expect (c->sync_fd, SYNC_MAPS_DONE, &m, err) < 0)
+        return -1;
+      /* Become the namespace's root (if the maps give us one). */
+      if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+        return berth_fail_errno (err, "become root in the user namespace (is uid/gid 0 mapped?)");
+    }
+  if (setsid () < 0)
+    return berth_fail_errno (err, "setsid");
+  if (chdir (c->bundle) < 0)
+    return berth_fail_errno (err, "chdir to the bundle `%s`", c->bundle);
+  if (!c->no_new_keyring && syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS
+      && errno != EPERM && errno != EACCES)
+    return berth_fail_errno (err, "create a session keyring");
+
+  berth_rootfs r = { .spec = s, .rootfs = c->rootfs, .rootfd = -1, .userns = c->new_userns, .no_pivot = c->no_pivot };
+  if (berth_rootfs_prepare (&r, err) < 0)
+    goto fail;
+  if (berth_apply_oom_score_adj (c->procfd, p, err) < 0)
+    goto fail;
+  if (p->cwd[0] != '/')
+    {
+      berth_fail (err, 0, "process.cwd: `%s` is not absolute", p->cwd);
+      goto fail;
+    }
+  {
+    int cwd = berth_root_mkpath (r.rootfd, p->cwd, true, 0755, err);
+    if (cwd < 0)
+      goto fail;
+    close (cwd);
+  }
+
+  if (c->has_hooks_in_runtime)
+    {
+      berth_sync_send (c->sync_fd, SYNC_HOOKS_PLS, 0, NULL);
+      if (berth_sync_expect (c->sync_fd, SYNC_HOOKS_DONE, &m, err) < 0)
+        goto fail;
+    }
+  if (s->hooks && berth_hooks_run_in_init (c, s->hooks->create_container, s->hooks->create_container_len,
+                                           "createContainer", err)
+                      < 0)
+    goto fail;
+
+  if (berth_rootfs_enter (&r, err) < 0 || berth_rootfs_finish (&r, err) < 0)
+    goto fail;
+  close (r.rootfd);
+  r.rootfd = -1;
+
+  if (berth_apply_hostname (s, err) < 0 || berth_apply_sysctl (s, err) < 0 || berth_apply_rlimits (p, err) < 0)
+    return -1;
+  if (p->terminal_present && p->terminal && berth_terminal_setup_init (c, err) < 0)
+    return -1;
+  if (chdir (p->cwd) < 0)
+    return berth_fail_errno (err, "process.cwd: chdir `%s`", p->cwd);
+  if ((*exe = berth_find_executable (p, err)) == NULL)
+    return -1;
+  if (berth_apply_identity (p, err) < 0)
+    return -1;
+  if (p->no_new_privileges_present && p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return berth_fail_errno (err, "prctl(PR_SET_NO_NEW_PRIVS)");
+  /* Whatever the caller left open beyond the preserved fds dies at exec. */
+  syscall (SYS_close_range, 3 + c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  return 0;
+
+fail:
+  if (r.rootfd >= 0)
+    close (r.rootfd);
+  return -1;
+}
+
+static void __attribute__ ((noreturn))
+init_main (berth_init_ctx *c)
+{
+  berth_error *err = NULL;
+  char *exe = NULL;
+  const oci_process *p = c->spec->process;
+
+  if (init_setup (c, &exe, &err) < 0)
+    {
+      berth_sync_send_error (c->sync_fd, err);
+      _exit (1);
+    }
+  berth_sync_send (c->sync_fd, SYNC_READY, 0, NULL);
+  close (c->sync_fd);
+
+  if (wait_exec_fifo (c, &err) < 0)
+    goto fail;
+  if (c->spec->hooks && berth_hooks_run_in_init (c, c->spec->hooks->start_container,
+                                                 c->spec->hooks->start_container_len, "startContainer", &err)
+                            < 0)
+    goto fail;
+  close (c->procfd);
+
+  environ = p->env ? p->env : (char *[]){ NULL };
+  execve (exe, p->args, environ);
+  berth_fail_errno (&err, "exec `%s`", p->args[0]);
+fail:
+  /* `create` has returned by now: the container's stderr is all we have. */
+  {
+    cleanup_free char *text = berth_error_text (err);
+    dprintf (2, "berth: %s\n", text);
+  }
+  _exit (127);
+}
+
+/* ------------------------------------------------------------ spawning */
+
+static pid_t
+clone_init (unsigned long flags)
+{
+  /* With CLONE_PARENT the kernel gives the child our own exit signal. */
+  struct clone_args args = { .flags = flags, .exit_signal = SIGCHLD };
+  return (pid_t) syscall (SYS_clone3, &args, sizeof args);
+}
+
+static int
+write_time_offsets (const oci_linux *l, berth_error **err)
+{
+  cleanup_close int fd = open ("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return berth_fail_errno (err, "open /proc/self/timens_offsets");
+  for (size_t i = 0; i < l->time_offsets.len; i++)
+    {
+      const char *clock = l->time_offsets.keys[i];
+      const oci_time_offset *o = l->time_offsets.values[i];
+      if (strcmp (clock, "monotonic") && strcmp (clock, "boottime"))
+        return berth_fail (err, 0, "linux.timeOffsets: unknown clock `%s`", clock);
+      char line[96];
+      int n = snprintf (line, sizeof line, "%s %lld %u\n", clock, (long long) (o->secs_present ? o->secs : 0),
+                        o->nanosecs_present ? o->nanosecs : 0);
+      if (write (fd, line, (size_t) n) != n)
+        return berth_fail_errno (err, "linux.timeOffsets: set %s", clock);
+    }
+  return 0;
+}
+
+/* The intermediate process: joins the namespaces given by path (and makes
+   the time namespace, whose offsets must be written before anyone is in
+   it), then clones the init as a sibling (CLONE_PARENT) and leaves. */
+static void __attribute__ ((noreturn))
+intermediate_main (berth_init_ctx *c, int parent_fd)
+{
+  berth_error *err = NULL;
+  /* The user namespace first: the others are then joined with the
+     capabilities it gives. */
+  for (int pass = 0; pass < 2; pass++)
+    for (int i = 0; i < c->njoin; i++)
+      if ((pass == 0) == (c->join_types[i] == CLONE_NEWUSER) && setns (c->join_fds[i], c->join_types[i]) < 0)
+        {
+          const berth_ns_kind *k = NULL;
+          for (size_t j = 0; j < berth_n_ns_kinds; j++)
+            if (berth_ns_kinds[j].clone_flag == c->join_types[i])
+              k = &berth_ns_kinds[j];
+          berth_fail_errno (&err, "join the %s namespace", k ? k->name : "?");
+          goto fail;
+        }
+  if (c->new_timens)
+    {
+      if (unshare (CLONE_NEWTIME) < 0)
+        {
+          berth_fail_errno (&err, "unshare the time namespace");
+          goto fail;
+        }
+      if (write_time_offsets (c->spec->linux, &err) < 0)
+        goto fail;
+    }
+  pid_t pid = clone_init (c->clone_flags | CLONE_PARENT);
+  if (pid < 0)
+    {
+      berth_fail_errno (&err, "clone the container init");
+      goto fail;
+    }
+  if (pid == 0)
+    {
+      close (parent_fd);
+      init_main (c);
+    }
+  berth_sync_send (c->sync_fd, SYNC_PID, pid, NULL);
+  _exit (0);
+fail:
+  berth_sync_send_error (c->sync_fd, err);
+  _exit (1);
+}
+
+pid_t
+berth_spawn_init (berth_init_ctx *c, int parent_fd, berth_error **err)
+{
+  if (c->njoin == 0 && !c->new_timens)
+    {
+      pid_t pid = clone_init (c->clone_flags);
+      if (pid < 0)
+        return berth_fail_errno (err, "clone the container init");
+      if (pid == 0)
+        {
+          close (parent_fd);
+          init_main (c);
+        }
+      return pid;
+    }
+
+  pid_t mid = fork ();
+  if (mid < 0)
+    return berth_fail_errno (err, "fork");
+  if (mid == 0)
+    {
+      close (parent_fd);
+      intermediate_main (c, parent_fd);
+    }
+  berth_sync_msg m;
+  int r = berth_sync_expect (parent_fd, SYNC_PID, &m, err);
+  int status;
+  while (waitpid (mid, &status, 0) < 0 && errno == EINTR)
+    ;
+  return r < 0 ? -1 : (pid_t) m.errnum;
+}

@@ -1,0 +1,619 @@
+#include "config.h"
+
+#include "mounts.h"
+#include "mount_options.h"
+#include "rootpath.h"
+#include "../log.h"
+#include "../util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------ options */
+
+int
+berth_mount_opts_parse (char **options, size_t n, berth_mount_opts *o, berth_error **err)
+{
+  memset (o, 0, sizeof *o);
+  size_t dlen = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      const char *name = options[i];
+      const berth_mount_option *m = berth_mount_option_find (name);
+      if (m == NULL)
+        {
+          /* Filesystem-specific ("mode=755", "size=64k", "newinstance"). */
+          size_t l = strlen (name);
+          o->data = xrealloc (o->data, dlen + l + 2);
+          if (dlen)
+            o->data[dlen++] = ',';
+          memcpy (o->data + dlen, name, l + 1);
+          dlen += l;
+          continue;
+        }
+      switch (m->kind)
+        {
+        case BERTH_MOPT_FLAG:
+          if (m->clear)
+            o->flags &= ~m->flags, o->clear |= m->flags;
+          else
+            o->flags |= m->flags, o->clear &= ~m->flags;
+          break;
+        case BERTH_MOPT_PROPAGATION:
+          if (o->npropagation == (int) ARRAY_SIZE (o->propagation))
+            return berth_fail (err, 0, "too many propagation options");
+          o->propagation[o->npropagation++] = m->flags;
+          break;
+        case BERTH_MOPT_RATTR:
+          if (m->clear)
+            o->rattr_clr |= m->attr, o->rattr_set &= ~m->attr;
+          else
+            o->rattr_set |= m->attr, o->rattr_clr &= ~m->attr;
+          break;
+        case BERTH_MOPT_SPECIAL:
+          if (strcmp (name, "tmpcopyup") == 0)
+            o->tmpcopyup = true;
+          else if (strcmp (name, "idmap") == 0)
+            o->idmap = true;
+          else
+            o->ridmap = true;
+          break;
+        }
+    }
+  return 0;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+static char *
+fd_path (int fd)
+{
+  return xasprintf ("/proc/self/fd/%d", fd);
+}
+
+/* mount(2) onto the object an O_PATH fd refers to.  The magic link pins the
+   exact inode that was resolved inside the rootfs, so a symlink swapped in
+   after resolution cannot redirect the mount. */
+static int
+mount_on_fd (const char *source, int fd, const char *type, unsigned long flags, const char *data)
+{
+  cleanup_free char *target = fd_path (fd);
+  return mount (source, target, type, flags, data);
+}
+
+static int
+attach_tree (int tree, int target)
+{
+  return move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+static int
+apply_propagation (int rootfd, const char *dest, const berth_mount_opts *o, berth_error **err)
+{
+  if (o->npropagation == 0)
+    return 0;
+  /* Reopen: the fd taken before mounting names the directory underneath. */
+  cleanup_close int fd = berth_root_open_path (rootfd, dest, err);
+  if (fd < 0)
+    return -1;
+  for (int i = 0; i < o->npropagation; i++)
+    if (mount_on_fd (NULL, fd, NULL, o->propagation[i], NULL) < 0)
+      return berth_fail_errno (err, "set propagation of `%s`", dest);
+  return 0;
+}
+
+static int
+apply_rattrs (int rootfd, const char *dest, const berth_mount_opts *o, berth_error **err)
+{
+  if (o->rattr_set == 0 && o->rattr_clr == 0)
+    return 0;
+  cleanup_close int fd = berth_root_open_path (rootfd, dest, err);
+  if (fd < 0)
+    return -1;
+  struct mount_attr attr = { .attr_set = o->rattr_set, .attr_clr = o->rattr_clr };
+  /* Clearing one atime mode means choosing another: the kernel wants the
+     whole atime field named in attr_clr. */
+  if (attr.attr_set & MOUNT_ATTR__ATIME)
+    attr.attr_clr |= MOUNT_ATTR__ATIME;
+  if (mount_setattr (fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+    return berth_fail_errno (err, "set recursive mount attributes on `%s`", dest);
+  return 0;
+}
+
+/* The per-mount flags a bind mount can carry, as mount_setattr attributes. */
+static unsigned long long
+flags_to_attr (unsigned long flags)
+{
+  unsigned long long a = 0;
+  if (flags & MS_RDONLY)
+    a |= MOUNT_ATTR_RDONLY;
+  if (flags & MS_NOSUID)
+    a |= MOUNT_ATTR_NOSUID;
+  if (flags & MS_NODEV)
+    a |= MOUNT_ATTR_NODEV;
+  if (flags & MS_NOEXEC)
+    a |= MOUNT_ATTR_NOEXEC;
+  if (flags & MS_NOATIME)
+    a |= MOUNT_ATTR_NOATIME;
+  else if (flags & MS_STRICTATIME)
+    a |= MOUNT_ATTR_STRICTATIME;
+  else if (flags & MS_RELATIME)
+    a |= MOUNT_ATTR_RELATIME;
+  if (flags & MS_NODIRATIME)
+    a |= MOUNT_ATTR_NODIRATIME;
+  if (flags & MS_NOSYMFOLLOW)
+    a |= MOUNT_ATTR_NOSYMFOLLOW;
+  return a;
+}
+
+/* ------------------------------------------------------------ bind mounts */
+
+static int
+bind_mount (berth_rootfs *r, const oci_mount *m, const berth_mount_opts *o, berth_error **err)
+{
+  const char *src = m->source ? m->source : "";
+  struct stat st;
+  if (stat (src, &st) < 0)
+    return berth_fail_errno (err, "bind source `%s`", src);
+
+  cleanup_close int target = berth_root_mkpath (r->rootfd, m->destination, S_ISDIR (st.st_mode),
+                                                S_ISDIR (st.st_mode) ? 0755 : 0644, err);
+  if (target < 0)
+    return -1;
+
+  unsigned int tree_flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
+  if (o->flags & MS_REC)
+    tree_flags |= AT_RECURSIVE;
+  cleanup_close int tree = open_tree (AT_FDCWD, src, tree_flags);
+  if (tree < 0)
+    return berth_fail_errno (err, "bind `%s`", src);
+
+  /* Flags on a bind apply to the new mount (and, for rbind, below it only
+     when asked with the r- options): set them before it becomes visible. */
+  struct mount_attr attr = { .attr_set = flags_to_attr (o->flags), .attr_clr = flags_to_attr (o->clear) };
+  if (attr.attr_set & MOUNT_ATTR__ATIME)
+    attr.attr_clr |= MOUNT_ATTR__ATIME;
+  attr.attr_clr &= ~attr.attr_set | MOUNT_ATTR__ATIME;
+  if ((attr.attr_set || attr.attr_clr) && mount_setattr (tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+    return berth_fail_errno (err, "set options of bind mount `%s`", m->destination);
+
+  if (attach_tree (tree, target) < 0)
+    return berth_fail_errno (err, "bind `%s` on `%s`", src, m->destination);
+  return 0;
+}
+
+/* ------------------------------------------------------------ cgroup mounts */
+
+/* Reproduce the host's cgroup layout: cgroup2 where the host is unified;
+   otherwise a tmpfs holding one cgroup v1 mount per hierarchy (and the v2
+   mount of a hybrid host), with the host's comount symlinks. */
+static int
+cgroup_mount (berth_rootfs *r, const oci_mount *m, const berth_mount_opts *o, berth_error **err)
+{
+  unsigned long flags = o->flags & ~MS_RDONLY;
+  struct statfs sfs;
+  if (statfs ("/sys/fs/cgroup", &sfs) < 0)
+    return berth_fail_errno (err, "statfs /sys/fs/cgroup");
+
+  cleanup_close int target = berth_root_mkpath (r->rootfd, m->destination, true, 0755, err);
+  if (target < 0)
+    return -1;
+  if (sfs.f_type == CGROUP2_SUPER_MAGIC)
+    {
+      if (mount_on_fd ("cgroup2", target, "cgroup2", o->flags, NULL) < 0)
+        return berth_fail_errno (err, "mount cgroup2 on `%s`", m->destination);
+      return 0;
+    }
+
+  if (mount_on_fd ("tmpfs", target, "tmpfs", flags, "mode=755") < 0)
+    return berth_fail_errno (err, "mount tmpfs on `%s`", m->destination);
+  cleanup_close int dir = berth_root_open_path (r->rootfd, m->destination, err);
+  if (dir < 0)
+    return -1;
+
+  cleanup_fclose FILE *mi = fopen ("/proc/self/mountinfo", "re");
+  if (mi == NULL)
+    return berth_fail_errno (err, "open /proc/self/mountinfo");
+  cleanup_free char *line = NULL;
+  size_t cap = 0;
+  while (getline (&line, &cap, mi) > 0)
+    {
+      /* id parent maj:min root mountpoint opts [tags] - fstype source superopts */
+      char mnt[4096], fstype[64], superopts[1024];
+      const char *sep = strstr (line, " - ");
+      if (sep == NULL || sscanf (line, "%*s %*s %*s %*s %4095s", mnt) != 1
+          || sscanf (sep + 3, "%63s %*s %1023s", fstype, superopts) != 2)
+        continue;
+      if (!str_has_prefix (mnt, "/sys/fs/cgroup/") || strchr (mnt + 15, '/'))
+        continue;
+      const char *name = mnt + 15;
+      bool v2 = strcmp (fstype, "cgroup2") == 0;
+      if (!v2 && strcmp (fstype, "cgroup") != 0)
+        continue;
+
+      /* Keep only the controllers (and name=) from the super options. */
+      char data[1024] = "";
+      char *save = NULL;
+      for (char *tok = strtok_r (superopts, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
+        if (strcmp (tok, "rw") && strcmp (tok, "ro"))
+          snprintf (data + strlen (data), sizeof data - strlen (data), "%s%s", *data ? "," : "", tok);
+
+      if (mkdirat (dir, name, 0755) < 0 && errno != EEXIST)
+        return berth_fail_errno (err, "create `%s/%s`", m->destination, name);
+      cleanup_free char *sub = xasprintf ("%s/%s", m->destination, name);
+      cleanup_close int subfd = berth_root_open_path (r->rootfd, sub, err);
+      if (subfd < 0)
+        return -1;
+      if (mount_on_fd (v2 ? "cgroup2" : "cgroup", subfd, v2 ? "cgroup2" : "cgroup", o->flags,
+                       v2 ? NULL : data) < 0)
+        return berth_fail_errno (err, "mount cgroup `%s` on `%s`", name, sub);
+    }
+
+  /* The host's "cpu -> cpu,cpuacct" style links. */
+  cleanup_closedir DIR *host = opendir ("/sys/fs/cgroup");
+  struct dirent *de;
+  while (host && (de = readdir (host)))
+    {
+      char link[256];
+      if (de->d_type != DT_LNK)
+        continue;
+      ssize_t n = readlinkat (dirfd (host), de->d_name, link, sizeof link - 1);
+      if (n <= 0)
+        continue;
+      link[n] = '\0';
+      if (symlinkat (link, dir, de->d_name) < 0 && errno != EEXIST)
+        return berth_fail_errno (err, "symlink `%s/%s`", m->destination, de->d_name);
+    }
+
+  if (o->flags & MS_RDONLY)
+    {
+      struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+      cleanup_close int top = berth_root_open_path (r->rootfd, m->destination, err);
+      if (top < 0 || mount_setattr (top, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+        return berth_fail_errno (err, "make `%s` read-only", m->destination);
+    }
+  return 0;
+}
+
+/* ------------------------------------------------------------ one mount */
+
+static bool
+is_bind (const oci_mount *m, const berth_mount_opts *o)
+{
+  return (o->flags & MS_BIND) || (m->type && strcmp (m->type, "bind") == 0);
+}
+
+static int
+do_mount (berth_rootfs *r, const oci_mount *m, berth_error **err)
+{
+  berth_mount_opts o;
+  if (berth_mount_opts_parse (m->options, m->options_len, &o, err) < 0)
+    return -1;
+  cleanup_free char *data = o.data;
+  int ret;
+
+  if (m->destination[0] != '/')
+    return berth_fail (err, 0, "mount destination `%s` is not absolute", m->destination);
+
+  if (is_bind (m, &o))
+    {
+      if (m->type && strcmp (m->type, "bind") == 0)
+        o.flags |= MS_BIND;
+      ret = bind_mount (r, m, &o, err);
+    }
+  else if (m->type && strcmp (m->type, "cgroup") == 0)
+    ret = cgroup_mount (r, m, &o, err);
+  else
+    {
+      if (m->type == NULL || *m->type == '\0')
+        return berth_fail (err, 0, "mount `%s`: no type and not a bind mount", m->destination);
+      cleanup_close int target = berth_root_mkpath (r->rootfd, m->destination, true, 0755, err);
+      if (target < 0)
+        return -1;
+      ret = mount_on_fd (m->source ? m->source : m->type, target, m->type, o.flags & ~MS_REC, data);
+      if (ret < 0)
+        ret = berth_fail_errno (err, "mount `%s` (%s) on `%s`", m->source ? m->source : "", m->type,
+                                m->destination);
+    }
+  if (ret < 0)
+    return ret;
+  if (apply_rattrs (r->rootfd, m->destination, &o, err) < 0)
+    return -1;
+  return apply_propagation (r->rootfd, m->destination, &o, err);
+}
+
+/* ------------------------------------------------------------ /dev */
+
+typedef struct
+{
+  const char *name;
+  unsigned major, minor;
+} default_device;
+
+static const default_device default_devices[] = {
+  { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 }, { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+};
+
+static const struct
+{
+  const char *target, *name;
+} default_links[] = {
+  { "/proc/self/fd", "fd" },
+  { "/proc/self/fd/0", "stdin" },
+  { "/proc/self/fd/1", "stdout" },
+  { "/proc/self/fd/2", "stderr" },
+};
+
+static bool
+config_has_device (const oci_spec *s, const char *path)
+{
+  for (size_t i = 0; s->linux && i < s->linux->devices_len; i++)
+    if (strcmp (s->linux->devices[i]->path, path) == 0)
+      return true;
+  return false;
+}
+
+/* Make one device node at path, or in a user namespace (where mknod is not
+   allowed) bind the host's node onto an empty file. */
+static int
+make_device (berth_rootfs *r, const char *path, mode_t type, dev_t dev, mode_t mode, uid_t uid, gid_t gid,
+             berth_error **err)
+{
+  const char *slash = strrchr (path, '/');
+  cleanup_free char *parent_path = xstrndup (path, (size_t) (slash - path));
+  cleanup_close int parent = berth_root_mkpath (r->rootfd, *parent_path ? parent_path : "/", true, 0755, err);
+  if (parent < 0)
+    return -1;
+  const char *base = slash + 1;
+
+  if (r->userns)
+    {
+      cleanup_close int target = berth_root_mkpath (r->rootfd, path, false, 0644, err);
+      if (target < 0)
+        return -1;
+      cleanup_close int tree = open_tree (AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+      if (tree < 0 || attach_tree (tree, target) < 0)
+        return berth_fail_errno (err, "bind device `%s` from the host", path);
+      return 0;
+    }
+
+  /* Replace whatever is there: an image may ship a stale node or a file. */
+  if (unlinkat (parent, base, 0) < 0 && errno != ENOENT && errno != EISDIR)
+    return berth_fail_errno (err, "remove old `%s`", path);
+  if (mknodat (parent, base, type | (mode & 07777), dev) < 0)
+    return berth_fail_errno (err, "mknod `%s`", path);
+  cleanup_close int fd = openat (parent, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_free char *p = fd < 0 ? NULL : fd_path (fd);
+  /* mknod applied the umask; chmod and chown through the fd's magic link. */
+  if (fd < 0 || chmod (p, mode & 07777) < 0 || chown (p, uid, gid) < 0)
+    return berth_fail_errno (err, "set mode of `%s`", path);
+  return 0;
+}
+
+static int
+setup_dev (berth_rootfs *r, berth_error **err)
+{
+  const oci_spec *s = r->spec;
+  for (size_t i = 0; i < ARRAY_SIZE (default_devices); i++)
+    {
+      cleanup_free char *path = xasprintf ("/dev/%s", default_devices[i].name);
+      if (config_has_device (s, path))
+        continue;
+      if (make_device (r, path, S_IFCHR, makedev (default_devices[i].major, default_devices[i].minor), 0666, 0, 0,
+                       err)
+          < 0)
+        return -1;
+    }
+
+  for (size_t i = 0; s->linux && i < s->linux->devices_len; i++)
+    {
+      const oci_device *d = s->linux->devices[i];
+      mode_t type;
+      if (strcmp (d->type, "c") == 0 || strcmp (d->type, "u") == 0)
+        type = S_IFCHR;
+      else if (strcmp (d->type, "b") == 0)
+        type = S_IFBLK;
+      else if (strcmp (d->type, "p") == 0)
+        type = S_IFIFO;
+      else
+        return berth_fail (err, 0, "linux.devices[%zu].type: unknown device type `%s`", i, d->type);
+      if (d->path[0] != '/')
+        return berth_fail (err, 0, "linux.devices[%zu].path: `%s` is not absolute", i, d->path);
+      if (type != S_IFIFO && (!d->major_present || !d->minor_present))
+        return berth_fail (err, 0, "linux.devices[%zu]: major and minor are required for `%s`", i, d->path);
+      dev_t dev = type == S_IFIFO ? 0 : makedev ((unsigned) d->major, (unsigned) d->minor);
+      if (make_device (r, d->path, type, dev, d->file_mode_present ? d->file_mode : 0666,
+                       d->uid_present ? d->uid : 0, d->gid_present ? d->gid : 0, err)
+          < 0)
+        return -1;
+    }
+
+  cleanup_close int dev = berth_root_mkpath (r->rootfd, "/dev", true, 0755, err);
+  if (dev < 0)
+    return -1;
+  for (size_t i = 0; i < ARRAY_SIZE (default_links); i++)
+    if (symlinkat (default_links[i].target, dev, default_links[i].name) < 0 && errno != EEXIST)
+      return berth_fail_errno (err, "symlink /dev/%s", default_links[i].name);
+
+  /* With a devpts instance of its own, /dev/ptmx must be that instance's. */
+  struct statfs sfs;
+  cleanup_close int pts = berth_root_open_path (r->rootfd, "/dev/pts", NULL);
+  if (pts >= 0 && fstatfs (pts, &sfs) == 0 && sfs.f_type == DEVPTS_SUPER_MAGIC)
+    {
+      if (unlinkat (dev, "ptmx", 0) < 0 && errno != ENOENT)
+        return berth_fail_errno (err, "remove /dev/ptmx");
+      if (symlinkat ("pts/ptmx", dev, "ptmx") < 0)
+        return berth_fail_errno (err, "symlink /dev/ptmx");
+    }
+  return 0;
+}
+
+/* ------------------------------------------------------------ rootfs */
+
+static int
+propagation_of (const char *name, unsigned long *flags, berth_error **err)
+{
+  static const struct
+  {
+    const char *name;
+    unsigned long flags;
+  } table[] = {
+    { "private", MS_PRIVATE },       { "rprivate", MS_PRIVATE | MS_REC }, { "shared", MS_SHARED },
+    { "rshared", MS_SHARED | MS_REC }, { "slave", MS_SLAVE },           { "rslave", MS_SLAVE | MS_REC },
+    { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
+  };
+  for (size_t i = 0; i < ARRAY_SIZE (table); i++)
+    if (strcmp (table[i].name, name) == 0)
+      {
+        *flags = table[i].flags;
+        return 0;
+      }
+  return berth_fail (err, 0, "linux.rootfsPropagation: unknown value `%s`", name);
+}
+
+int
+berth_rootfs_prepare (berth_rootfs *r, berth_error **err)
+{
+  const oci_spec *s = r->spec;
+  unsigned long prop = MS_SLAVE | MS_REC;
+  if (s->linux && s->linux->rootfs_propagation)
+    {
+      if (propagation_of (s->linux->rootfs_propagation, &prop, err) < 0)
+        return -1;
+      /* pivot_root refuses a shared parent: share the new root after it. */
+      if (prop & MS_SHARED)
+        prop = MS_SLAVE | MS_REC;
+      prop |= MS_REC;
+    }
+  /* Nothing we mount from here on may propagate back to the host. */
+  if (mount (NULL, "/", NULL, prop, NULL) < 0)
+    return berth_fail_errno (err, "set propagation of /");
+  /* pivot_root needs the new root to be a mount point. */
+  if (mount (r->rootfs, r->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return berth_fail_errno (err, "bind the rootfs `%s`", r->rootfs);
+  r->rootfd = open (r->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (r->rootfd < 0)
+    return berth_fail_errno (err, "open the rootfs `%s`", r->rootfs);
+
+  for (size_t i = 0; i < s->mounts_len; i++)
+    if (do_mount (r, s->mounts[i], err) < 0)
+      return berth_error_wrap (err, "mounts[%zu]", i);
+  return setup_dev (r, err);
+}
+
+int
+berth_rootfs_enter (berth_rootfs *r, berth_error **err)
+{
+  cleanup_close int newroot = open (r->rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (newroot < 0 || fchdir (newroot) < 0)
+    return berth_fail_errno (err, "enter the rootfs `%s`", r->rootfs);
+
+  if (r->no_pivot)
+    {
+      if (mount (r->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+        return berth_fail_errno (err, "move the rootfs to /");
+      if (chroot (".") < 0)
+        return berth_fail_errno (err, "chroot");
+    }
+  else
+    {
+      /* pivot_root(".", ".") stacks the old root on the new one; detaching
+         the top of "." then leaves only the container's root. */
+      if (syscall (SYS_pivot_root, ".", ".") < 0)
+        return berth_fail_errno (err, "pivot_root");
+      if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+        return berth_fail_errno (err, "make the old root a slave");
+      if (umount2 (".", MNT_DETACH) < 0)
+        return berth_fail_errno (err, "detach the old root");
+    }
+  if (chdir ("/") < 0)
+    return berth_fail_errno (err, "chdir /");
+  close (r->rootfd);
+  r->rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (r->rootfd < 0)
+    return berth_fail_errno (err, "open /");
+  return 0;
+}
+
+static int
+mask_path (berth_rootfs *r, const char *path, berth_error **err)
+{
+  cleanup_close int target = berth_root_open_path (r->rootfd, path, NULL);
+  if (target < 0)
+    return 0; /* nothing there to hide */
+  struct stat st;
+  if (fstat (target, &st) < 0)
+    return berth_fail_errno (err, "maskedPaths: stat `%s`", path);
+
+  cleanup_close int tree = -1;
+  if (S_ISDIR (st.st_mode))
+    {
+      cleanup_close int fs = fsopen ("tmpfs", FSOPEN_CLOEXEC);
+      if (fs < 0 || fsconfig (fs, FSCONFIG_SET_STRING, "size", "0", 0) < 0
+          || fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+        return berth_fail_errno (err, "maskedPaths: tmpfs for `%s`", path);
+      tree = fsmount (fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
+                                              | MOUNT_ATTR_NOEXEC);
+    }
+  else
+    {
+      cleanup_close int null = berth_root_open_path (r->rootfd, "/dev/null", err);
+      if (null < 0)
+        return -1;
+      tree = open_tree (null, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    }
+  if (tree < 0 || attach_tree (tree, target) < 0)
+    return berth_fail_errno (err, "maskedPaths: mask `%s`", path);
+  return 0;
+}
+
+static int
+readonly_path (berth_rootfs *r, const char *path, berth_error **err)
+{
+  cleanup_close int target = berth_root_open_path (r->rootfd, path, NULL);
+  if (target < 0)
+    return 0;
+  cleanup_close int tree = open_tree (target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
+  if (tree < 0 || mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0
+      || attach_tree (tree, target) < 0)
+    return berth_fail_errno (err, "readonlyPaths: `%s`", path);
+  return 0;
+}
+
+int
+berth_rootfs_finish (berth_rootfs *r, berth_error **err)
+{
+  const oci_spec *s = r->spec;
+  for (size_t i = 0; s->linux && i < s->linux->masked_paths_len; i++)
+    if (mask_path (r, s->linux->masked_paths[i], err) < 0)
+      return -1;
+  for (size_t i = 0; s->linux && i < s->linux->readonly_paths_len; i++)
+    if (readonly_path (r, s->linux->readonly_paths[i], err) < 0)
+      return -1;
+
+  if (s->root && s->root->readonly_present && s->root->readonly)
+    {
+      struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+      if (mount_setattr (AT_FDCWD, "/", 0, &attr, sizeof attr) < 0)
+        return berth_fail_errno (err, "make the root read-only");
+    }
+  if (s->linux && s->linux->rootfs_propagation)
+    {
+      unsigned long prop = 0;
+      if (propagation_of (s->linux->rootfs_propagation, &prop, err) < 0)
+        return -1;
+      if (mount (NULL, "/", NULL, prop | MS_REC, NULL) < 0)
+        return berth_fail_errno (err, "set rootfsPropagation");
+    }
+  return 0;
+}

@@ -1,0 +1,42 @@
+/* The container's filesystem view: rootfs propagation, config mounts,
+   default devices, pivot_root, masked and read-only paths. */
+#ifndef BERTH_MOUNTS_H
+#define BERTH_MOUNTS_H
+
+#include <stdbool.h>
+
+#include "../error.h"
+#include "runtime_spec.h"
+
+typedef struct
+{
+  const oci_spec *spec;
+  const char *rootfs;  /* absolute path on the host */
+  int rootfd;          /* O_PATH of the rootfs bind mount, set by berth_rootfs_prepare */
+  bool userns;         /* in a new user namespace: bind devices, cannot mknod */
+  bool no_pivot;
+} berth_rootfs;
+
+/* Before pivot_root: propagation of "/", the rootfs as its own mount, the
+   config's mounts, /dev content.  Runs in the container's mount namespace. */
+int berth_rootfs_prepare (berth_rootfs *r, berth_error **err);
+/* pivot_root (or chroot with no_pivot) into the rootfs. */
+int berth_rootfs_enter (berth_rootfs *r, berth_error **err);
+/* After pivot_root: maskedPaths, readonlyPaths, root.readonly, and the final
+   rootfsPropagation. */
+int berth_rootfs_finish (berth_rootfs *r, berth_error **err);
+
+/* Split mount options into mount(2) flags, propagation flags, recursive
+   attributes and the filesystem data string.  Unknown options go to data. */
+typedef struct
+{
+  unsigned long flags, clear;
+  unsigned long propagation[4];
+  int npropagation;
+  unsigned long long rattr_set, rattr_clr;
+  char *data;
+  bool tmpcopyup, idmap, ridmap;
+} berth_mount_opts;
+int berth_mount_opts_parse (char **options, size_t n, berth_mount_opts *out, berth_error **err);
+
+#endif

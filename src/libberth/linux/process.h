@@ -1,0 +1,22 @@
+/* What the init does to itself before execve: limits, identity,
+   capabilities, names, sysctls, and finding the program to run. */
+#ifndef BERTH_PROCESS_H
+#define BERTH_PROCESS_H
+
+#include "../error.h"
+#include "runtime_spec.h"
+
+int berth_rlimit_from_name (const char *name);
+int berth_apply_rlimits (const oci_process *p, berth_error **err);
+/* oomScoreAdj, written through procfd (/proc of the runtime). */
+int berth_apply_oom_score_adj (int procfd, const oci_process *p, berth_error **err);
+int berth_apply_hostname (const oci_spec *s, berth_error **err);
+int berth_apply_sysctl (const oci_spec *s, berth_error **err);
+/* setgroups/setresgid/setresuid and the five capability sets, in the order
+   that keeps the capabilities needed until the last step. */
+int berth_apply_identity (const oci_process *p, berth_error **err);
+/* Resolve args[0] the way execvp would, with PATH from the process env. */
+char *berth_find_executable (const oci_process *p, berth_error **err);
+const char *berth_env_get (char **env, size_t n, const char *key);
+
+#endif

@@ -1,0 +1,90 @@
+#include "config.h"
+
+#include "rootpath.h"
+#include "../util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int
+openat2_in_root (int rootfd, const char *path, int flags)
+{
+  struct open_how how = {
+    .flags = (uint64_t) (flags | O_CLOEXEC),
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+  };
+  while (*path == '/')
+    path++;
+  if (*path == '\0')
+    path = ".";
+  int fd;
+  do
+    fd = (int) syscall (SYS_openat2, rootfd, path, &how, sizeof how);
+  while (fd < 0 && errno == EAGAIN);
+  return fd;
+}
+
+int
+berth_root_open_path (int rootfd, const char *path, berth_error **err)
+{
+  int fd = openat2_in_root (rootfd, path, O_PATH);
+  if (fd < 0)
+    return berth_fail_errno (err, "open `%s` in the rootfs", path);
+  return fd;
+}
+
+int
+berth_root_mkpath (int rootfd, const char *path, bool dir, mode_t mode, berth_error **err)
+{
+  int fd = openat2_in_root (rootfd, path, O_PATH);
+  if (fd >= 0 || errno != ENOENT)
+    {
+      if (fd < 0)
+        return berth_fail_errno (err, "open `%s` in the rootfs", path);
+      return fd;
+    }
+
+  /* Split off the last component and make sure the parent exists. */
+  cleanup_free char *copy = xstrdup (path);
+  size_t n = strlen (copy);
+  while (n > 1 && copy[n - 1] == '/')
+    copy[--n] = '\0';
+  char *slash = strrchr (copy, '/');
+  const char *base = slash ? slash + 1 : copy;
+  cleanup_close int parent = -1;
+  if (slash && slash != copy)
+    {
+      *slash = '\0';
+      parent = berth_root_mkpath (rootfd, copy, true, 0755, err);
+    }
+  else
+    parent = openat2_in_root (rootfd, ".", O_PATH);
+  if (parent < 0)
+    return berth_fail_errno (err, "open the parent of `%s` in the rootfs", path);
+  if (strcmp (base, "..") == 0 || strcmp (base, ".") == 0 || *base == '\0')
+    return berth_fail (err, ENOENT, "create `%s` in the rootfs", path);
+
+  /* mkdirat and O_NOFOLLOW|O_EXCL never follow a symlink in the last
+     component; if one is there, EEXIST sends us back to openat2, which
+     resolves it inside the root. */
+  int r;
+  if (dir)
+    r = mkdirat (parent, base, mode);
+  else
+    {
+      r = openat (parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+      if (r >= 0)
+        r = close (r);
+    }
+  if (r < 0 && errno != EEXIST)
+    return berth_fail_errno (err, "create `%s` in the rootfs", path);
+  fd = openat2_in_root (rootfd, path, O_PATH);
+  if (fd < 0)
+    return berth_fail_errno (err, "open `%s` in the rootfs", path);
+  return fd;
+}

@@ -1,0 +1,96 @@
+#include "config.h"
+
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+static int log_fd = 2;
+static bool log_json;
+static bool log_debug;
+
+static const char *const level_names[] = { "error", "warning", "info", "debug" };
+
+int
+berth_log_init (const char *path, const char *format, bool debug, berth_error **err)
+{
+  log_debug = debug;
+  if (format == NULL || strcmp (format, "text") == 0)
+    log_json = false;
+  else if (strcmp (format, "json") == 0)
+    log_json = true;
+  else
+    return berth_fail (err, 0, "--log-format: unknown format `%s` (use text or json)", format);
+  if (path && *path)
+    {
+      int fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+      if (fd < 0)
+        return berth_fail_errno (err, "open log file `%s`", path);
+      log_fd = fd;
+    }
+  return 0;
+}
+
+bool
+berth_log_to_file (void)
+{
+  return log_fd != 2;
+}
+
+void
+berth_log_close (void)
+{
+  if (log_fd > 2)
+    close (log_fd);
+  log_fd = 2;
+}
+
+void
+berth_log (berth_log_level level, const char *fmt, ...)
+{
+  if (level == BERTH_LOG_DEBUG && !log_debug)
+    return;
+  int saved = errno;
+  va_list ap;
+  cleanup_free char *msg = NULL;
+  va_start (ap, fmt);
+  if (vasprintf (&msg, fmt, ap) < 0)
+    abort ();
+  va_end (ap);
+
+  char stamp[40];
+  struct timespec ts;
+  struct tm tm;
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  size_t n = strftime (stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf (stamp + n, sizeof stamp - n, ".%09ldZ", ts.tv_nsec);
+
+  cleanup_free char *line = NULL;
+  if (log_json)
+    {
+      oci_jw *w = oci_jw_new (0);
+      oci_jw_begin_object (w);
+      oci_jw_key (w, "level");
+      oci_jw_string (w, level_names[level]);
+      oci_jw_key (w, "msg");
+      oci_jw_string (w, msg);
+      oci_jw_key (w, "time");
+      oci_jw_string (w, stamp);
+      oci_jw_end_object (w);
+      cleanup_free char *obj = oci_jw_finish (w, NULL);
+      line = xasprintf ("%s\n", obj ? obj : "{}");
+    }
+  else if (log_fd != 2)
+    line = xasprintf ("%s %s: %s\n", stamp, level_names[level], msg);
+  else if (level == BERTH_LOG_ERROR)
+    line = xasprintf ("berth: %s\n", msg);
+  else
+    line = xasprintf ("berth: %s: %s\n", level_names[level], msg);
+  (void) write_all (log_fd, line, strlen (line));
+  errno = saved;
+}

@@ -1,0 +1,204 @@
+#include "config.h"
+
+#include "state.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+OCI_DEFINE_DESC (berth_state)
+
+static const char *const status_names[] = { "creating", "created", "running", "paused", "stopped" };
+
+const char *
+berth_status_name (berth_status s)
+{
+  return status_names[s];
+}
+
+int
+berth_validate_id (const char *id, berth_error **err)
+{
+  size_t n = strlen (id);
+  if (n == 0 || n > 1024)
+    return berth_fail (err, 0, "invalid container id `%s`: must be 1 to 1024 characters", id);
+  if (strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
+    return berth_fail (err, 0, "invalid container id `%s`", id);
+  for (const char *p = id; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '+'
+          || *p == '-' || *p == '.'))
+      return berth_fail (err, 0, "invalid container id `%s`: only letters, digits and _+-. are allowed", id);
+  return 0;
+}
+
+int
+berth_root_open (const char *root, bool create, berth_error **err)
+{
+  if (create && mkdir (root, 0700) < 0 && errno != EEXIST)
+    return berth_fail_errno (err, "create state root `%s`", root);
+  int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return berth_fail_errno (err, "open state root `%s`", root);
+  return fd;
+}
+
+int
+berth_state_dir_create (int rootfd, const char *id, berth_error **err)
+{
+  if (mkdirat (rootfd, id, 0700) < 0)
+    {
+      if (errno == EEXIST)
+        return berth_fail (err, 0, "container `%s` already exists", id);
+      return berth_fail_errno (err, "create state directory for `%s`", id);
+    }
+  int fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 || flock (fd, LOCK_EX) < 0)
+    {
+      int e = errno;
+      if (fd >= 0)
+        close (fd);
+      unlinkat (rootfd, id, AT_REMOVEDIR);
+      return berth_fail (err, e, "open state directory for `%s`", id);
+    }
+  return fd;
+}
+
+int
+berth_state_dir_open (int rootfd, const char *id, int lock, berth_error **err)
+{
+  int fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    {
+      if (errno == ENOENT)
+        return berth_fail (err, 0, "container `%s` does not exist", id);
+      return berth_fail_errno (err, "open state of `%s`", id);
+    }
+  if (lock && flock (fd, lock) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return berth_fail (err, e, "lock state of `%s`", id);
+    }
+  return fd;
+}
+
+int
+berth_state_write (int dirfd, const berth_state *st, berth_error **err)
+{
+  size_t len = 0;
+  cleanup_free char *text = berth_state_generate (st, 0, &len);
+  if (text == NULL)
+    return berth_fail (err, 0, "cannot encode the state of `%s`", st->id);
+  return write_file_atomic_at (dirfd, "state.json", text, len, 0600, err);
+}
+
+berth_state *
+berth_state_read (int dirfd, const char *id, berth_error **err)
+{
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  if (read_file_at (dirfd, "state.json", &text, &len, err) < 0)
+    {
+      /* A directory without state.json is a create that died half-way. */
+      berth_error_wrap (err, "container `%s`", id);
+      return NULL;
+    }
+  char *perr = NULL;
+  berth_state *st = berth_state_parse_data (text, len, "state.json", &perr);
+  if (st == NULL)
+    {
+      berth_fail_take (err, 0, perr);
+      berth_error_wrap (err, "container `%s`", id);
+    }
+  return st;
+}
+
+static int
+remove_tree_at (int dirfd, const char *name)
+{
+  int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return unlinkat (dirfd, name, 0);
+  DIR *d = fdopendir (fd);
+  if (d == NULL)
+    {
+      close (fd);
+      return -1;
+    }
+  struct dirent *de;
+  while ((de = readdir (d)))
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      if (de->d_type == DT_DIR)
+        remove_tree_at (fd, de->d_name);
+      else
+        unlinkat (fd, de->d_name, 0);
+    }
+  closedir (d);
+  return unlinkat (dirfd, name, AT_REMOVEDIR);
+}
+
+int
+berth_state_dir_remove (int rootfd, const char *id, berth_error **err)
+{
+  if (remove_tree_at (rootfd, id) < 0 && errno != ENOENT)
+    return berth_fail_errno (err, "remove state of `%s`", id);
+  return 0;
+}
+
+uint64_t
+berth_pid_start_time (pid_t pid)
+{
+  char path[64], buf[1024];
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  ssize_t n = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  /* comm (field 2) may hold spaces and parentheses: start after the last ')'. */
+  char *p = strrchr (buf, ')');
+  if (p == NULL)
+    return 0;
+  p += 2; /* now at field 3, the state */
+  if (*p == 'Z' || *p == 'X')
+    return 0; /* a zombie is a stopped container */
+  for (int field = 3; field < 22 && p; field++)
+    {
+      p = strchr (p, ' ');
+      if (p)
+        p++;
+    }
+  return p ? strtoull (p, NULL, 10) : 0;
+}
+
+bool
+berth_state_init_alive (const berth_state *st)
+{
+  if (!st->pid_present || st->pid <= 0)
+    return false;
+  uint64_t t = berth_pid_start_time ((pid_t) st->pid);
+  return t != 0 && t == st->pid_start;
+}
+
+berth_status
+berth_state_status (int dirfd, const berth_state *st)
+{
+  if (!berth_state_init_alive (st))
+    return BERTH_STATUS_STOPPED;
+  struct stat sb;
+  if (fstatat (dirfd, "exec.fifo", &sb, AT_SYMLINK_NOFOLLOW) == 0)
+    return BERTH_STATUS_CREATED;
+  return BERTH_STATUS_RUNNING;
+}

@@ -1,0 +1,63 @@
+/* Container state under --root: one directory per container holding
+ *   state.json  what we must remember (pid and its start time, bundle, ...)
+ *   config.json the configuration exactly as read at create time
+ *   exec.fifo   present between create and start; the init blocks on it
+ * Every command that changes a container holds an flock on its directory. */
+#ifndef BERTH_STATE_H
+#define BERTH_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "runtime_spec.h"
+
+#define OCI_FIELDS_berth_state(X, T)                                                                                  \
+  X (T, STR, id, "id", OCI_REQ, _)                                                                                    \
+  X (T, I64, pid, "pid", 0, _)                                                                                        \
+  X (T, U64, pid_start, "pidStartTime", 0, _)                                                                         \
+  X (T, STR, bundle, "bundle", OCI_REQ, _)                                                                            \
+  X (T, STR, rootfs, "rootfs", 0, _)                                                                                  \
+  X (T, STR, created, "created", 0, _)                                                                                \
+  X (T, STR, owner, "owner", 0, _)                                                                                    \
+  X (T, BOOL, systemd_cgroup, "systemdCgroup", 0, _)                                                                  \
+  X (T, MSTR, annotations, "annotations", 0, _)
+
+OCI_DEFINE_STRUCT (berth_state)
+OCI_DECLARE_TYPE (berth_state)
+
+typedef enum
+{
+  BERTH_STATUS_CREATING,
+  BERTH_STATUS_CREATED,
+  BERTH_STATUS_RUNNING,
+  BERTH_STATUS_PAUSED,
+  BERTH_STATUS_STOPPED,
+} berth_status;
+
+const char *berth_status_name (berth_status s);
+
+/* Container ids: what runc accepts, so that a path can never be built from one. */
+int berth_validate_id (const char *id, berth_error **err);
+
+/* Open <root> (creating it 0700) and return its fd. */
+int berth_root_open (const char *root, bool create, berth_error **err);
+/* Create <root>/<id> exclusively; the fd is returned locked. */
+int berth_state_dir_create (int rootfd, const char *id, berth_error **err);
+/* Open <root>/<id> and lock it (LOCK_EX or LOCK_SH). */
+int berth_state_dir_open (int rootfd, const char *id, int lock, berth_error **err);
+int berth_state_write (int dirfd, const berth_state *st, berth_error **err);
+berth_state *berth_state_read (int dirfd, const char *id, berth_error **err);
+/* Remove the directory and everything in it. */
+int berth_state_dir_remove (int rootfd, const char *id, berth_error **err);
+
+/* The start time of pid in clock ticks since boot (field 22 of
+   /proc/PID/stat), 0 if the process does not exist. */
+uint64_t berth_pid_start_time (pid_t pid);
+/* The live status, derived from the process and the exec fifo. */
+berth_status berth_state_status (int dirfd, const berth_state *st);
+/* True if the recorded init is still the same process. */
+bool berth_state_init_alive (const berth_state *st);
+
+#endif

@@ -1,0 +1,34 @@
+/* The one socketpair between `berth create` and the container init.  Few
+   fixed-size messages; an error carries errno and text that the parent
+   reports as its own. */
+#ifndef BERTH_SYNC_H
+#define BERTH_SYNC_H
+
+#include "error.h"
+
+typedef enum
+{
+  SYNC_MAPS_DONE = 1, /* parent -> init: uid/gid maps written */
+  SYNC_HOOKS_PLS,     /* init -> parent: run prestart and createRuntime hooks now */
+  SYNC_HOOKS_DONE,    /* parent -> init */
+  SYNC_PID,           /* intermediate -> parent: pid of the init (in errnum) */
+  SYNC_READY,         /* init -> parent: set up, blocked before exec */
+  SYNC_ERROR,         /* either way: errnum + msg */
+} berth_sync_type;
+
+typedef struct
+{
+  int type;
+  int errnum;
+  char msg[2048];
+} berth_sync_msg;
+
+int berth_sync_send (int fd, int type, int errnum, const char *msg);
+/* Receives one message; a closed peer is an error. */
+int berth_sync_recv (int fd, berth_sync_msg *m, berth_error **err);
+/* Receive and insist on a type; an ERROR message becomes *err. */
+int berth_sync_expect (int fd, int type, berth_sync_msg *m, berth_error **err);
+/* Forward an error to the peer. */
+void berth_sync_send_error (int fd, const berth_error *e);
+
+#endif

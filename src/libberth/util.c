@@ -1,0 +1,122 @@
+#include "config.h"
+
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void
+strv_free (char **v)
+{
+  for (char **p = v; p && *p; p++)
+    free (*p);
+  free (v);
+}
+
+void
+strv_freep (char ***v)
+{
+  strv_free (*v);
+  *v = NULL;
+}
+
+int
+read_all_fd (int fd, char **out, size_t *len, berth_error **err)
+{
+  size_t cap = 4096, n = 0;
+  char *buf = xmalloc (cap);
+  for (;;)
+    {
+      if (n + 1 >= cap)
+        buf = xrealloc (buf, cap *= 2);
+      ssize_t r = read (fd, buf + n, cap - n - 1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        {
+          free (buf);
+          return berth_fail_errno (err, "read");
+        }
+      if (r == 0)
+        break;
+      n += (size_t) r;
+    }
+  buf[n] = '\0';
+  *out = buf;
+  if (len)
+    *len = n;
+  return 0;
+}
+
+int
+read_file_at (int dirfd, const char *path, char **out, size_t *len, berth_error **err)
+{
+  cleanup_close int fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return berth_fail_errno (err, "open `%s`", path);
+  if (read_all_fd (fd, out, len, err) < 0)
+    return berth_error_wrap (err, "%s", path);
+  return 0;
+}
+
+int
+write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  while (len > 0)
+    {
+      ssize_t w = write (fd, p, len);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        return -1;
+      p += w;
+      len -= (size_t) w;
+    }
+  return 0;
+}
+
+int
+write_file_atomic_at (int dirfd, const char *name, const void *buf, size_t len, int mode, berth_error **err)
+{
+  cleanup_free char *tmp = xasprintf (".%s.tmp.%d", name, (int) getpid ());
+  cleanup_close int fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0)
+    return berth_fail_errno (err, "create `%s`", name);
+  if (write_all (fd, buf, len) < 0 || fsync (fd) < 0)
+    {
+      int e = errno;
+      unlinkat (dirfd, tmp, 0);
+      return berth_fail (err, e, "write `%s`", name);
+    }
+  if (renameat (dirfd, tmp, dirfd, name) < 0)
+    {
+      int e = errno;
+      unlinkat (dirfd, tmp, 0);
+      return berth_fail (err, e, "rename to `%s`", name);
+    }
+  return 0;
+}
+
+bool
+str_has_prefix (const char *s, const char *prefix)
+{
+  return strncmp (s, prefix, strlen (prefix)) == 0;
+}
+
+int
+parse_uint64 (const char *s, unsigned long long *out)
+{
+  if (s == NULL || *s < '0' || *s > '9')
+    return -1;
+  char *end = NULL;
+  errno = 0;
+  unsigned long long v = strtoull (s, &end, 10);
+  if (errno || *end)
+    return -1;
+  *out = v;
+  return 0;
+}

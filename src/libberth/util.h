@@ -1,0 +1,56 @@
+/* Small helpers shared by every part of libberth: cleanup attributes,
+   allocation that aborts on exhaustion, and file I/O that retries EINTR. */
+#ifndef BERTH_UTIL_H
+#define BERTH_UTIL_H
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "json.h"
+
+#define xmalloc oci_xmalloc
+#define xcalloc oci_xcalloc
+#define xrealloc oci_xrealloc
+#define xstrdup oci_xstrdup
+#define xstrndup oci_xstrndup
+#define xasprintf oci_xasprintf
+
+#define ARRAY_SIZE(a) (sizeof (a) / sizeof ((a)[0]))
+
+static inline void freep (void *p) { free (*(void **) p); }
+static inline void closep (int *fd) { if (*fd >= 0) close (*fd); *fd = -1; }
+static inline void fclosep (FILE **f) { if (*f) fclose (*f); *f = NULL; }
+static inline void closedirp (DIR **d) { if (*d) closedir (*d); *d = NULL; }
+void strv_freep (char ***v);
+void strv_free (char **v);
+
+#define cleanup_free __attribute__ ((cleanup (freep)))
+#define cleanup_close __attribute__ ((cleanup (closep)))
+#define cleanup_fclose __attribute__ ((cleanup (fclosep)))
+#define cleanup_closedir __attribute__ ((cleanup (closedirp)))
+#define cleanup_strv __attribute__ ((cleanup (strv_freep)))
+#define cleanup_error __attribute__ ((cleanup (berth_error_freep)))
+
+/* Hand ownership on: returns the value and clears the variable, so the
+   cleanup attribute on the variable no longer frees it. */
+#define steal_pointer(pp) ({ __typeof__ (*(pp)) v_ = *(pp); *(pp) = NULL; v_; })
+#define steal_fd(fdp) ({ int fd_ = *(fdp); *(fdp) = -1; fd_; })
+
+/* Whole-file helpers; paths are opened O_CLOEXEC and reads retry EINTR. */
+int read_all_fd (int fd, char **out, size_t *len, berth_error **err);
+int read_file_at (int dirfd, const char *path, char **out, size_t *len, berth_error **err);
+int write_all (int fd, const void *buf, size_t len);
+/* Write dir/name via a temporary file and rename(2), so that a reader sees
+   the old or the new content, never a torn one. */
+int write_file_atomic_at (int dirfd, const char *name, const void *buf, size_t len, int mode, berth_error **err);
+
+bool str_has_prefix (const char *s, const char *prefix);
+/* Parse a decimal integer that must fill the whole string. */
+int parse_uint64 (const char *s, unsigned long long *out);
+
+#endif

@@ -1,0 +1,30 @@
+/* A minimal TAP producer for the unit tests (read by automake's tap-driver). */
+#ifndef BERTH_TAP_H
+#define BERTH_TAP_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static int tap_n, tap_failed;
+
+static inline void __attribute__ ((format (printf, 2, 3)))
+tap_ok (int cond, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  printf ("%s %d - ", cond ? "ok" : "not ok", ++tap_n);
+  vprintf (fmt, ap);
+  printf ("\n");
+  va_end (ap);
+  if (!cond)
+    tap_failed++;
+}
+
+static inline int
+tap_done (void)
+{
+  printf ("1..%d\n", tap_n);
+  return tap_failed ? 1 : 0;
+}
+
+#endif
