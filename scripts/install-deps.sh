@@ -1,0 +1,20 @@
+#!/bin/sh
+# install-deps.sh [build|test]: install from Debian what berth needs to
+# build (build) or to build and run every test (test, the default).
+set -eu
+what=${1:-test}
+BUILD="gcc make autoconf automake libtool pkg-config libyajl-dev libseccomp-dev libcap-dev
+       libselinux1-dev libapparmor-dev busybox-static go-md2man python3"
+TEST="python3-pytest python3-jsonschema golang-github-opencontainers-specs-dev clang libclang-rt-14-dev
+      runc crun strace"
+case $what in
+build) pkgs=$BUILD ;;
+test) pkgs="$BUILD $TEST" ;;
+*) echo "usage: install-deps.sh [build|test]" >&2; exit 2 ;;
+esac
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $pkgs

@@ -1,0 +1,26 @@
+#!/bin/sh
+# quickstart.sh: install the build dependencies, build berth, make a busybox
+# bundle locally (no network) and run a container from it.
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/install-deps.sh build
+[ -x configure ] || ./autogen.sh
+[ -f Makefile ] || ./configure
+make -j"$(nproc)"
+
+bundle=$(mktemp -d /tmp/berth-quickstart.XXXXXX)
+trap 'rm -rf "$bundle"' EXIT
+BERTH=$PWD/berth sh tests/fixtures/make-bundle.sh "$bundle"
+# The default config runs an interactive shell on a terminal; the demo runs
+# a command on plain stdio instead.
+python3 - "$bundle/config.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+c = json.load(open(path))
+c["process"]["terminal"] = False
+c["process"]["args"] = ["sh", "-c",
+    "echo \"hello from $(hostname), pid $$ in $(cat /proc/self/cgroup | wc -l) cgroups\"; id; uname -sr"]
+json.dump(c, open(path, "w"), indent=2)
+PY
+id="quickstart-$$"
+./berth run --bundle "$bundle" "$id"
