@@ -237,6 +237,12 @@ static int
 cb_map_key (void *ctx, const unsigned char *s, size_t len)
 {
   struct parse_ctx *c = ctx;
+  /* Keys are kept as C strings: one with a NUL would be cut short. */
+  if (memchr (s, '\0', len))
+    {
+      c->error = "object key contains a NUL byte";
+      return 0;
+    }
   free (c->key);
   c->key = oci_xstrndup ((const char *) s, len);
   return 1;

@@ -36,8 +36,10 @@ struct oci_json
   size_t len, cap;
 };
 
-/* Deepest nesting the parser accepts; keeps recursion bounded on hostile input. */
-#define OCI_JSON_MAX_DEPTH 256
+/* Deepest nesting the parser accepts; keeps recursion bounded on hostile
+   input, and stays under the writer's own limit (yajl's is 128) so that
+   whatever parses can be generated again. */
+#define OCI_JSON_MAX_DEPTH 127
 
 /* Parse a whole document.  On failure returns NULL and sets *err to a
    malloc'd message such as "invalid JSON at line 3, column 7: ...". */

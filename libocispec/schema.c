@@ -523,14 +523,15 @@ oci_parse_file (const oci_desc *d, const char *path, const char *docname, char *
       return NULL;
     }
   struct stat st;
-  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || st.st_size > OCI_MAX_FILE_SIZE)
+  int stat_failed = fstat (fd, &st) < 0;
+  if (stat_failed || !S_ISREG (st.st_mode) || st.st_size > OCI_MAX_FILE_SIZE)
     {
       int e = errno;
       if (err)
         *err = oci_xasprintf ("%s: %s", name,
-                              !S_ISREG (st.st_mode) ? "not a regular file"
-                              : st.st_size > OCI_MAX_FILE_SIZE ? "file too large"
-                                                              : strerror (e));
+                              stat_failed                      ? strerror (e)
+                              : !S_ISREG (st.st_mode)          ? "not a regular file"
+                                                               : "file too large");
       close (fd);
       return NULL;
     }

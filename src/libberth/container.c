@@ -214,7 +214,9 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   cs->dir_created = true;
   if (write_file_atomic_at (cs->dirfd, "config.json", cs->config_text, cs->config_len, 0600, err) < 0)
     goto fail_plan;
-  if (mkfifoat (cs->dirfd, "exec.fifo", 0600) < 0)
+  /* Writable by anyone: the init may hold a mapped or non-root uid when it
+     reopens the fifo; the state dir (0700) keeps everyone else away. */
+  if (mkfifoat (cs->dirfd, "exec.fifo", 0600) < 0 || fchmodat (cs->dirfd, "exec.fifo", 0622, 0) < 0)
     {
       berth_fail_errno (err, "create the exec fifo");
       goto fail_plan;
@@ -239,6 +241,8 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   ic.fifo_fd = cs->fifo;
   ic.procfd = cs->procfd;
   ic.console_fd = cs->console;
+  ic.parent_fds[0] = cs->dirfd;
+  ic.parent_fds[1] = cs->rootfd;
   cs->pid = berth_spawn_init (&ic, sp[0], err);
   close (sp[1]);
   berth_init_plan_release (&ic);

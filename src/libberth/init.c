@@ -179,10 +179,19 @@ fail:
   return -1;
 }
 
+static void
+close_parent_fds (berth_init_ctx *c)
+{
+  for (size_t i = 0; i < ARRAY_SIZE (c->parent_fds); i++)
+    if (c->parent_fds[i] >= 0)
+      close (c->parent_fds[i]);
+}
+
 static void __attribute__ ((noreturn))
 init_main (berth_init_ctx *c)
 {
   berth_error *err = NULL;
+  close_parent_fds (c);
   char *exe = NULL;
   const oci_process *p = c->spec->process;
 
@@ -252,6 +261,7 @@ static void __attribute__ ((noreturn))
 intermediate_main (berth_init_ctx *c, int parent_fd)
 {
   berth_error *err = NULL;
+  close_parent_fds (c);
   /* The user namespace first: the others are then joined with the
      capabilities it gives. */
   for (int pass = 0; pass < 2; pass++)

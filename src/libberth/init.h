@@ -21,6 +21,9 @@ typedef struct
   int procfd;         /* the runtime's /proc */
   int console_fd;     /* connected --console-socket, or -1 */
   int preserve_fds;
+  /* The runtime's own fds (the locked state dir, the state root): the init
+     closes them first, or an inherited flock would outlive `create`. */
+  int parent_fds[2];
   bool no_pivot;
   bool no_new_keyring;
   bool has_hooks_in_runtime; /* prestart or createRuntime: stop for the parent */
