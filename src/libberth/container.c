@@ -65,19 +65,6 @@ berth_signal_from_name (const char *name)
 
 /* ------------------------------------------------------------ helpers */
 
-static char *
-now_rfc3339 (void)
-{
-  struct timespec ts;
-  struct tm tm;
-  char buf[64];
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  size_t n = strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
-  return xstrdup (buf);
-}
-
 static int
 write_pid_file (const char *path, pid_t pid, berth_error **err)
 {
@@ -301,7 +288,8 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   st.pid_start = berth_pid_start_time (cs->pid), st.pid_start_present = true;
   st.bundle = cs->bundle;
   st.rootfs = cs->rootfs;
-  cleanup_free char *created = now_rfc3339 ();
+  char created[40];
+  rfc3339_now (created, sizeof created);
   st.created = created;
   struct passwd *pw = getpwuid (geteuid ());
   st.owner = pw ? pw->pw_name : (char *) "";

@@ -63,12 +63,7 @@ berth_log (berth_log_level level, const char *fmt, ...)
   va_end (ap);
 
   char stamp[40];
-  struct timespec ts;
-  struct tm tm;
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  size_t n = strftime (stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (stamp + n, sizeof stamp - n, ".%09ldZ", ts.tv_nsec);
+  rfc3339_now (stamp, sizeof stamp);
 
   cleanup_free char *line = NULL;
   if (log_json)

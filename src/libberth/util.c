@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 void
 strv_free (char **v)
@@ -119,4 +120,15 @@ parse_uint64 (const char *s, unsigned long long *out)
     return -1;
   *out = v;
   return 0;
+}
+
+void
+rfc3339_now (char *buf, size_t size)
+{
+  struct timespec ts;
+  struct tm tm;
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  size_t n = strftime (buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf (buf + n, size - n, ".%09ldZ", ts.tv_nsec);
 }

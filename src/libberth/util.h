@@ -49,6 +49,9 @@ int write_all (int fd, const void *buf, size_t len);
    the old or the new content, never a torn one. */
 int write_file_atomic_at (int dirfd, const char *name, const void *buf, size_t len, int mode, berth_error **err);
 
+/* The current UTC time as RFC 3339 with nanoseconds ("...T12:00:00.123456789Z"). */
+void rfc3339_now (char *buf, size_t size);
+
 bool str_has_prefix (const char *s, const char *prefix);
 /* Parse a decimal integer that must fill the whole string. */
 int parse_uint64 (const char *s, unsigned long long *out);
