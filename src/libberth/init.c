@@ -228,8 +228,9 @@ fail:
 static pid_t
 clone_init (unsigned long flags)
 {
-  /* With CLONE_PARENT the kernel gives the child our own exit signal. */
-  struct clone_args args = { .flags = flags, .exit_signal = SIGCHLD };
+  /* clone3 refuses an exit signal with CLONE_PARENT: the child then
+     inherits ours (SIGCHLD, as fork gave it to the intermediate). */
+  struct clone_args args = { .flags = flags, .exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD };
   return (pid_t) syscall (SYS_clone3, &args, sizeof args);
 }
 

@@ -38,8 +38,42 @@ berth_root_open_path (int rootfd, const char *path, berth_error **err)
   return fd;
 }
 
+/* Symlinks followed while creating a path, as the kernel's own limit. */
+#define MAX_LINK_HOPS 40
+
+static int mkpath (int rootfd, const char *path, bool dir, mode_t mode, int hops, berth_error **err);
+
+/* base (in parent) is a symlink whose target is missing: create the
+   target, read as a path inside the root.  A relative target continues
+   from the link's directory (dirpath, unresolved: openat2 resolves it the
+   same way again). */
+static int
+mkpath_through_link (int rootfd, int parent, const char *dirpath, const char *base, bool dir, mode_t mode,
+                     int hops, const char *path, berth_error **err)
+{
+  char target[4096];
+  ssize_t n = readlinkat (parent, base, target, sizeof target - 1);
+  if (n < 0)
+    return berth_fail_errno (err, "open `%s` in the rootfs", path);
+  target[n] = '\0';
+  if (hops >= MAX_LINK_HOPS)
+    return berth_fail (err, ELOOP, "create `%s` in the rootfs", path);
+  cleanup_free char *next = NULL;
+  if (target[0] == '/')
+    next = xstrdup (target);
+  else
+    next = xasprintf ("%s/%s", dirpath, target);
+  return mkpath (rootfd, next, dir, mode, hops + 1, err);
+}
+
 int
 berth_root_mkpath (int rootfd, const char *path, bool dir, mode_t mode, berth_error **err)
+{
+  return mkpath (rootfd, path, dir, mode, 0, err);
+}
+
+static int
+mkpath (int rootfd, const char *path, bool dir, mode_t mode, int hops, berth_error **err)
 {
   int fd = openat2_in_root (rootfd, path, O_PATH);
   if (fd >= 0 || errno != ENOENT)
@@ -60,7 +94,7 @@ berth_root_mkpath (int rootfd, const char *path, bool dir, mode_t mode, berth_er
   if (slash && slash != copy)
     {
       *slash = '\0';
-      parent = berth_root_mkpath (rootfd, copy, true, 0755, err);
+      parent = mkpath (rootfd, copy, true, 0755, hops, err);
     }
   else
     parent = openat2_in_root (rootfd, ".", O_PATH);
@@ -84,6 +118,10 @@ berth_root_mkpath (int rootfd, const char *path, bool dir, mode_t mode, berth_er
   if (r < 0 && errno != EEXIST)
     return berth_fail_errno (err, "create `%s` in the rootfs", path);
   fd = openat2_in_root (rootfd, path, O_PATH);
+  struct stat st;
+  if (fd < 0 && errno == ENOENT && fstatat (parent, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
+    return mkpath_through_link (rootfd, parent, slash && slash != copy ? copy : "", base, dir, mode, hops, path,
+                                err);
   if (fd < 0)
     return berth_fail_errno (err, "open `%s` in the rootfs", path);
   return fd;
