@@ -148,6 +148,34 @@ validate_config (const oci_spec *s, berth_error **err)
   return 0;
 }
 
+/* systemd socket activation: fds 3.. handed to us (LISTEN_PID is our pid)
+   go on to the container first, as runc does, with the environment saying
+   so.  LISTEN_PID=1 assumes the process is its pid namespace's init. */
+static int
+listen_fds_count (void)
+{
+  const char *pid = getenv ("LISTEN_PID"), *fds = getenv ("LISTEN_FDS");
+  unsigned long long p, n;
+  if (pid == NULL || fds == NULL || parse_uint64 (pid, &p) < 0 || p != (unsigned long long) getpid ()
+      || parse_uint64 (fds, &n) < 0 || n > 4096)
+    return 0;
+  return (int) n;
+}
+
+/* Every fd passed on must be open and must not be one of ours. */
+static int
+check_passed_fds (int count, berth_error **err)
+{
+  for (int fd = 3; fd < 3 + count; fd++)
+    {
+      if (fcntl (fd, F_GETFD) < 0)
+        return berth_fail (err, EBADF, "--preserve-fds: fd %d is not open", fd);
+      if (fd == berth_log_file_fd ())
+        return berth_fail (err, 0, "--preserve-fds: fd %d is berth's --log file, not the caller's", fd);
+    }
+  return 0;
+}
+
 /* The parent's side of create, up to the init blocking before exec. */
 static int
 do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_error **err)
@@ -182,9 +210,20 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   bool terminal = cs->spec->process->terminal_present && cs->spec->process->terminal;
   if (terminal && o->console_socket == NULL)
     return berth_fail (err, 0, "process.terminal is set: --console-socket is required");
+  int nlisten = listen_fds_count ();
+  if (check_passed_fds (nlisten + o->preserve_fds, err) < 0)
+    return -1;
+  if (nlisten > 0)
+    {
+      oci_process *p = cs->spec->process;
+      char *v = xasprintf ("LISTEN_FDS=%d", nlisten);
+      oci_strv_append (&p->env, &p->env_len, v);
+      free (v);
+      oci_strv_append (&p->env, &p->env_len, "LISTEN_PID=1");
+    }
 
   berth_init_ctx ic = { .spec = cs->spec, .id = id, .bundle = cs->bundle, .rootfs = cs->rootfs, .console_fd = -1,
-                        .preserve_fds = o->preserve_fds, .no_pivot = o->no_pivot,
+                        .preserve_fds = nlisten + o->preserve_fds, .no_pivot = o->no_pivot,
                         .no_new_keyring = o->no_new_keyring };
   const oci_hooks *h = cs->spec->hooks;
   ic.has_hooks_in_runtime = h && (h->prestart_len || h->create_runtime_len);

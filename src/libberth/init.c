@@ -169,8 +169,12 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
     return -1;
   if (p->no_new_privileges_present && p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return berth_fail_errno (err, "prctl(PR_SET_NO_NEW_PRIVS)");
-  /* Whatever the caller left open beyond the preserved fds dies at exec. */
+  /* Whatever the caller left open beyond the preserved fds dies at exec;
+     the preserved ones survive it even if the caller marked them CLOEXEC. */
   syscall (SYS_close_range, 3 + c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  for (int fd = 3; fd < 3 + c->preserve_fds; fd++)
+    if (fcntl (fd, F_SETFD, 0) < 0)
+      return berth_fail_errno (err, "--preserve-fds: fd %d", fd);
   return 0;
 
 fail:

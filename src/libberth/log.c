@@ -41,6 +41,12 @@ berth_log_to_file (void)
   return log_fd != 2;
 }
 
+int
+berth_log_file_fd (void)
+{
+  return log_fd != 2 ? log_fd : -1;
+}
+
 void
 berth_log_close (void)
 {

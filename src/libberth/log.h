@@ -20,6 +20,8 @@ int berth_log_init (const char *path, const char *format, bool debug, berth_erro
 void berth_log (berth_log_level level, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 /* True when log lines go to a file rather than stderr. */
 bool berth_log_to_file (void);
+/* The fd of the log file, or -1 when logging to stderr. */
+int berth_log_file_fd (void);
 void berth_log_close (void);
 
 #define berth_debug(...) berth_log (BERTH_LOG_DEBUG, __VA_ARGS__)
