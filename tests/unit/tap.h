@@ -20,6 +20,18 @@ tap_ok (int cond, const char *fmt, ...)
     tap_failed++;
 }
 
+/* A TAP comment line, for what a failed test saw. */
+static inline void __attribute__ ((format (printf, 1, 2)))
+diag (const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  printf ("# ");
+  vprintf (fmt, ap);
+  printf ("\n");
+  va_end (ap);
+}
+
 static inline int
 tap_done (void)
 {

@@ -29,17 +29,6 @@
 
 /* ================================================================ helpers */
 
-static void
-diag (const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  printf ("# ");
-  vprintf (fmt, ap);
-  printf ("\n");
-  va_end (ap);
-}
-
 static char *
 slurp (const char *path, size_t *len)
 {
