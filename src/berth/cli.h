@@ -72,6 +72,10 @@ int cmd_state (cli_ctx *ctx, berth_error **err);
 int cmd_kill (cli_ctx *ctx, berth_error **err);
 int cmd_delete (cli_ctx *ctx, berth_error **err);
 int cmd_list (cli_ctx *ctx, berth_error **err);
+int cmd_pause (cli_ctx *ctx, berth_error **err);
+int cmd_resume (cli_ctx *ctx, berth_error **err);
+int cmd_ps (cli_ctx *ctx, berth_error **err);
+int cmd_update (cli_ctx *ctx, berth_error **err);
 
 struct berth_create_opts_s;
 /* The options create and run share. */

@@ -116,6 +116,8 @@ typedef struct
   int rootfd, dirfd, fifo, procfd, console;
   pid_t pid;
   bool dir_created;
+  berth_cgroup *cg;
+  bool cg_created;
 } create_state;
 
 static void
@@ -124,6 +126,12 @@ create_state_release (create_state *cs, const char *id, bool failed)
   if (failed)
     {
       kill_and_reap (cs->pid);
+      if (cs->cg_created)
+        {
+          cleanup_error berth_error *cerr = NULL;
+          if (berth_cgroup_destroy (cs->cg, &cerr) < 0)
+            berth_warn ("%s", cerr->msg);
+        }
       if (cs->dir_created)
         berth_state_dir_remove (cs->rootfd, id, NULL);
     }
@@ -134,6 +142,7 @@ create_state_release (create_state *cs, const char *id, bool failed)
   free (cs->rootfs);
   free (cs->config_text);
   oci_spec_free (cs->spec);
+  berth_cgroup_free (cs->cg);
 }
 
 static int
@@ -210,6 +219,17 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   bool terminal = cs->spec->process->terminal_present && cs->spec->process->terminal;
   if (terminal && o->console_socket == NULL)
     return berth_fail (err, 0, "process.terminal is set: --console-socket is required");
+  /* Where the cgroup goes and whether the host can give what is asked,
+     before anything exists.  Without root and without resources, a
+     rootless container runs in the caller's cgroup. */
+  const oci_linux *lin = cs->spec->linux;
+  const oci_resources *res = lin ? lin->resources : NULL;
+  if (geteuid () == 0 || res || (lin && lin->cgroups_path))
+    {
+      cs->cg = berth_cgroup_resolve (lin ? lin->cgroups_path : NULL, id, err);
+      if (cs->cg == NULL || berth_cgroup_check (cs->cg, res, err) < 0)
+        return -1;
+    }
   int nlisten = listen_fds_count ();
   if (check_passed_fds (nlisten + o->preserve_fds, err) < 0)
     return -1;
@@ -276,6 +296,12 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   if (cs->pid < 0)
     return -1;
 
+  if (cs->cg)
+    {
+      cs->cg_created = true;
+      if (berth_cgroup_create (cs->cg, res, lin, cs->pid, err) < 0)
+        return -1;
+    }
   if (ic.new_userns)
     {
       const oci_linux *l = cs->spec->linux;
@@ -299,8 +325,8 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
           if (fd < 0 || write_all (fd, text, strlen (text)) < 0)
             return berth_fail_errno (err, "write %s", k == 0 ? "uidMappings" : "gidMappings");
         }
-      berth_sync_send (sync, SYNC_MAPS_DONE, 0, NULL);
     }
+  berth_sync_send (sync, SYNC_MAPS_DONE, 0, NULL);
 
   for (;;)
     {
@@ -332,6 +358,12 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   st.created = created;
   struct passwd *pw = getpwuid (geteuid ());
   st.owner = pw ? pw->pw_name : (char *) "";
+  if (cs->cg)
+    {
+      st.cgroup_paths.len = cs->cg->len;
+      st.cgroup_paths.keys = cs->cg->keys;
+      st.cgroup_paths.values = cs->cg->dirs;
+    }
   if (berth_state_write (cs->dirfd, &st, err) < 0)
     return -1;
   if (o->pid_file && write_pid_file (o->pid_file, cs->pid, err) < 0)
@@ -470,7 +502,19 @@ berth_container_kill (const char *root, const char *id, int signo, bool all, ber
   if (st == NULL)
     return -1;
   int r = 0;
-  if (berth_state_status (dirfd, st) == BERTH_STATUS_STOPPED)
+  cleanup_cgroup berth_cgroup *cg = berth_state_cgroup (st);
+  berth_status status = berth_state_status (dirfd, st);
+  if (all && cg)
+    {
+      /* Everything in the cgroup, including what outlived a dead init. */
+      cleanup_error berth_error *ignored = NULL;
+      pid_t *pids = NULL;
+      size_t n = 0;
+      if (berth_cgroup_pids (cg, &pids, &n, &ignored) == 0 && n > 0)
+        r = berth_cgroup_kill_all (cg, signo, err);
+      free (pids);
+    }
+  else if (status == BERTH_STATUS_STOPPED)
     r = all ? 0 : berth_fail (err, 0, "container `%s` is not running", id);
   else
     r = signal_init (st, signo, err);
@@ -515,18 +559,24 @@ berth_container_delete (const char *root, const char *id, bool force, berth_erro
     }
   int r = -1;
   berth_status status = berth_state_status (dirfd, st);
-  if (status == BERTH_STATUS_RUNNING && !force)
+  if ((status == BERTH_STATUS_RUNNING || status == BERTH_STATUS_PAUSED) && !force)
     {
-      berth_fail (err, 0, "cannot delete container `%s`: it is running (use --force)", id);
+      berth_fail (err, 0, "cannot delete container `%s`: it is %s (use --force)", id, berth_status_name (status));
       goto out;
     }
+  cleanup_cgroup berth_cgroup *cg = berth_state_cgroup (st);
   if (status != BERTH_STATUS_STOPPED)
     {
       berth_error *kerr = NULL;
-      if (signal_init (st, SIGKILL, &kerr) < 0)
+      /* Through the cgroup when there is one: a frozen init dies only thawed. */
+      if ((cg ? berth_cgroup_kill_all (cg, SIGKILL, &kerr) : signal_init (st, SIGKILL, &kerr)) < 0)
         berth_error_free (kerr);
       wait_gone (st);
     }
+  /* Whatever is left in the cgroup (the init's children when it ran in
+     the host's pid namespace) dies with it. */
+  if (berth_cgroup_destroy (cg, err) < 0)
+    goto out;
 
   oci_spec *spec = load_config_at (dirfd, "config.json", NULL);
   if (berth_state_dir_remove (rootfd, id, err) < 0)

@@ -30,6 +30,14 @@ char *berth_container_state (const char *root, const char *id, berth_error **err
 int berth_container_kill (const char *root, const char *id, int signo, bool all, berth_error **err);
 int berth_container_delete (const char *root, const char *id, bool force, berth_error **err);
 
+/* Freeze/thaw every process of the container (its cgroup). */
+int berth_container_pause (const char *root, const char *id, berth_error **err);
+int berth_container_resume (const char *root, const char *id, berth_error **err);
+/* The pids in the container's cgroup (none once it has stopped). */
+int berth_container_pids (const char *root, const char *id, pid_t **pids, size_t *n, berth_error **err);
+/* Apply new resource limits to a live container. */
+int berth_container_update (const char *root, const char *id, const oci_resources *res, berth_error **err);
+
 typedef struct
 {
   berth_state *state;

@@ -62,6 +62,8 @@ berth_init_plan (berth_init_ctx *c, berth_error **err)
         }
       else if (k->clone_flag == CLONE_NEWTIME)
         c->new_timens = true;
+      else if (k->clone_flag == CLONE_NEWCGROUP)
+        c->new_cgroupns = true; /* unshared once the init is in its cgroup */
       else
         c->clone_flags |= (unsigned long) k->clone_flag;
     }
@@ -108,14 +110,15 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
   const oci_process *p = s->process;
   berth_sync_msg m;
 
-  if (c->new_userns)
-    {
-      if (berth_sync_expect (c->sync_fd, SYNC_MAPS_DONE, &m, err) < 0)
-        return -1;
-      /* Become the namespace's root (if the maps give us one). */
-      if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
-        return berth_fail_errno (err, "become root in the user namespace (is uid/gid 0 mapped?)");
-    }
+  /* The parent moves us into the cgroup and writes the id maps first. */
+  if (berth_sync_expect (c->sync_fd, SYNC_MAPS_DONE, &m, err) < 0)
+    return -1;
+  /* Become the namespace's root (if the maps give us one). */
+  if (c->new_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    return berth_fail_errno (err, "become root in the user namespace (is uid/gid 0 mapped?)");
+  /* Only now: the namespace's root is the cgroup we were just moved to. */
+  if (c->new_cgroupns && unshare (CLONE_NEWCGROUP) < 0)
+    return berth_fail_errno (err, "unshare the cgroup namespace");
   if (setsid () < 0)
     return berth_fail_errno (err, "setsid");
   if (chdir (c->bundle) < 0)

@@ -30,7 +30,7 @@ typedef struct
 
   /* Filled by berth_init_plan from linux.namespaces. */
   unsigned long clone_flags;
-  bool new_userns, new_timens;
+  bool new_userns, new_timens, new_cgroupns;
   int join_fds[BERTH_MAX_JOIN];
   int join_types[BERTH_MAX_JOIN];
   int njoin;

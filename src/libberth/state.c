@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "state.h"
+#include "cgroup/cgroup.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -200,5 +201,25 @@ berth_state_status (int dirfd, const berth_state *st)
   struct stat sb;
   if (fstatat (dirfd, "exec.fifo", &sb, AT_SYMLINK_NOFOLLOW) == 0)
     return BERTH_STATUS_CREATED;
+  cleanup_cgroup berth_cgroup *cg = berth_state_cgroup (st);
+  if (cg && berth_cgroup_is_frozen (cg))
+    return BERTH_STATUS_PAUSED;
   return BERTH_STATUS_RUNNING;
+}
+
+berth_cgroup *
+berth_state_cgroup (const berth_state *st)
+{
+  if (st->cgroup_paths.len == 0)
+    return NULL;
+  berth_cgroup *cg = xcalloc (1, sizeof *cg);
+  cg->len = st->cgroup_paths.len;
+  cg->keys = xcalloc (cg->len, sizeof *cg->keys);
+  cg->dirs = xcalloc (cg->len, sizeof *cg->dirs);
+  for (size_t i = 0; i < cg->len; i++)
+    {
+      cg->keys[i] = xstrdup (st->cgroup_paths.keys[i]);
+      cg->dirs[i] = xstrdup (st->cgroup_paths.values[i]);
+    }
+  return cg;
 }

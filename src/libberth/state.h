@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cgroup/cgroup.h"
 #include "error.h"
 #include "runtime_spec.h"
 
@@ -22,6 +23,7 @@
   X (T, STR, created, "created", 0, _)                                                                                \
   X (T, STR, owner, "owner", 0, _)                                                                                    \
   X (T, BOOL, systemd_cgroup, "systemdCgroup", 0, _)                                                                  \
+  X (T, MSTR, cgroup_paths, "cgroupPaths", 0, _)                                                                      \
   X (T, MSTR, annotations, "annotations", 0, _)
 
 OCI_DEFINE_STRUCT (berth_state)
@@ -57,6 +59,8 @@ int berth_state_dir_remove (int rootfd, const char *id, berth_error **err);
 uint64_t berth_pid_start_time (pid_t pid);
 /* The live status, derived from the process and the exec fifo. */
 berth_status berth_state_status (int dirfd, const berth_state *st);
+/* The container's cgroup as recorded at create (NULL if none). */
+berth_cgroup *berth_state_cgroup (const berth_state *st);
 /* True if the recorded init is still the same process. */
 bool berth_state_init_alive (const berth_state *st);
 

@@ -8,7 +8,7 @@
 
 typedef enum
 {
-  SYNC_MAPS_DONE = 1, /* parent -> init: uid/gid maps written */
+  SYNC_MAPS_DONE = 1, /* parent -> init: in its cgroup, uid/gid maps written */
   SYNC_HOOKS_PLS,     /* init -> parent: run prestart and createRuntime hooks now */
   SYNC_HOOKS_DONE,    /* parent -> init */
   SYNC_PID,           /* intermediate -> parent: pid of the init (in errnum) */

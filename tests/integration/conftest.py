@@ -253,6 +253,10 @@ class BerthRoot:
             for pid in self._recorded_inits():
                 problems.append(f"cleanup: killed init {pid} left behind by `delete --force`")
                 _kill_quietly(pid)
+            cgroups = _cgroups_named(ids)
+            if cgroups:
+                problems.append(f"cgroups left after deleting the containers: {cgroups}")
+                _remove_cgroups(cgroups)
         leaked = _mountpoints_under(self.path)
         if leaked:
             problems.append(f"mounts left under {self.path} after deleting its containers: {leaked}")
@@ -307,6 +311,23 @@ def container_id():
 
 # --------------------------------------------------------------------------
 # bundles
+
+
+def _cgroups_named(names):
+    """Cgroup directories (in any hierarchy, at any depth) named like one of names."""
+    found = []
+    for dirpath, dirnames, _ in os.walk("/sys/fs/cgroup"):
+        found.extend(os.path.join(dirpath, d) for d in dirnames if d in names)
+    return found
+
+
+def _remove_cgroups(dirs):
+    for d in sorted(dirs, key=len, reverse=True):
+        for sub, _, _ in sorted(os.walk(d), key=lambda w: len(w[0]), reverse=True):
+            try:
+                os.rmdir(sub)
+            except OSError:
+                pass
 
 
 class Bundle:

@@ -1,0 +1,617 @@
+#include "config.h"
+
+#include "cgroup.h"
+#include "../util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+void
+berth_cgroup_free (berth_cgroup *cg)
+{
+  if (cg == NULL)
+    return;
+  for (size_t i = 0; i < cg->len; i++)
+    {
+      free (cg->keys[i]);
+      free (cg->dirs[i]);
+    }
+  free (cg->keys);
+  free (cg->dirs);
+  free (cg);
+}
+
+static void
+cgroup_add (berth_cgroup *cg, const char *key, char *dir)
+{
+  cg->keys = xrealloc (cg->keys, (cg->len + 1) * sizeof *cg->keys);
+  cg->dirs = xrealloc (cg->dirs, (cg->len + 1) * sizeof *cg->dirs);
+  cg->keys[cg->len] = xstrdup (key);
+  cg->dirs[cg->len++] = dir;
+}
+
+/* ------------------------------------------------------------ files */
+
+int
+berth_cgroup_write (const char *dir, const char *file, const char *value, berth_error **err)
+{
+  cleanup_free char *path = xasprintf ("%s/%s", dir, file);
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return berth_fail_errno (err, "cgroup: open %s", path);
+  ssize_t n;
+  do
+    n = write (fd, value, strlen (value));
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return berth_fail_errno (err, "cgroup: write `%s` to %s", value, path);
+  return 0;
+}
+
+int
+berth_cgroup_read (const char *dir, const char *file, char **out, berth_error **err)
+{
+  cleanup_free char *path = xasprintf ("%s/%s", dir, file);
+  size_t len;
+  if (read_file_at (AT_FDCWD, path, out, &len, err) < 0)
+    return -1;
+  while (len > 0 && (*out)[len - 1] == '\n')
+    (*out)[--len] = '\0';
+  return 0;
+}
+
+/* ------------------------------------------------------------ discovery */
+
+/* One hierarchy berth itself is in: its key, mount point and berth's path
+   inside it (relative to the mount). */
+typedef struct
+{
+  char *key;
+  char *mount;
+  char *own;
+  bool v2;
+} hierarchy;
+
+static bool
+options_have_all (const char *superopts, const char *controllers)
+{
+  cleanup_free char *want = xstrdup (controllers);
+  char *save = NULL;
+  for (char *c = strtok_r (want, ",", &save); c; c = strtok_r (NULL, ",", &save))
+    {
+      size_t n = strlen (c);
+      const char *p = superopts;
+      bool found = false;
+      while (!found && (p = strstr (p, c)) != NULL)
+        {
+          found = (p == superopts || p[-1] == ',') && (p[n] == ',' || p[n] == '\0');
+          p += n;
+        }
+      if (!found)
+        return false;
+    }
+  return true;
+}
+
+/* Find the mount of a hierarchy in mountinfo: fields 5 (mount point) and 4
+   (root), fstype after " - ", then the super options. */
+static char *
+find_mount (const char *mountinfo, const char *controllers, bool v2, const char *cgpath, char **rel)
+{
+  cleanup_free char *copy = xstrdup (mountinfo);
+  char *save = NULL;
+  for (char *line = strtok_r (copy, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char *sep = strstr (line, " - ");
+      if (sep == NULL)
+        continue;
+      char fstype[32], source[256], opts[1024];
+      if (sscanf (sep + 3, "%31s %255s %1023s", fstype, source, opts) != 3)
+        continue;
+      if (strcmp (fstype, v2 ? "cgroup2" : "cgroup") != 0 || (!v2 && !options_have_all (opts, controllers)))
+        continue;
+      char root[4096], mnt[4096];
+      if (sscanf (line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2)
+        continue;
+      /* A mount of a sub-tree shows only what is below its root. */
+      size_t rl = strcmp (root, "/") == 0 ? 0 : strlen (root);
+      if (rl && (strncmp (cgpath, root, rl) != 0 || (cgpath[rl] != '/' && cgpath[rl] != '\0')))
+        continue;
+      *rel = xstrdup (cgpath + rl);
+      return xstrdup (mnt);
+    }
+  return NULL;
+}
+
+static void
+hierarchies_free (hierarchy *h, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      free (h[i].key);
+      free (h[i].mount);
+      free (h[i].own);
+    }
+  free (h);
+}
+
+static int
+hierarchies_read (hierarchy **out, size_t *n, berth_error **err)
+{
+  cleanup_free char *self = NULL, *mountinfo = NULL;
+  size_t len;
+  if (read_file_at (AT_FDCWD, "/proc/self/cgroup", &self, &len, err) < 0
+      || read_file_at (AT_FDCWD, "/proc/self/mountinfo", &mountinfo, &len, err) < 0)
+    return -1;
+  hierarchy *h = NULL;
+  size_t count = 0;
+  char *save = NULL;
+  for (char *line = strtok_r (self, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char *c1 = strchr (line, ':');
+      char *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
+      if (c2 == NULL)
+        continue;
+      *c2 = '\0';
+      const char *controllers = c1 + 1, *path = c2 + 1;
+      bool v2 = *controllers == '\0' && strncmp (line, "0:", 2) == 0;
+      if (*controllers == '\0' && !v2)
+        continue;
+      char *rel = NULL;
+      char *mnt = find_mount (mountinfo, controllers, v2, path, &rel);
+      if (mnt == NULL)
+        continue;
+      h = xrealloc (h, (count + 1) * sizeof *h);
+      h[count++] = (hierarchy){ .key = xstrdup (v2 ? BERTH_CGROUP_UNIFIED : controllers), .mount = mnt,
+                                .own = rel, .v2 = v2 };
+    }
+  if (count == 0)
+    {
+      free (h);
+      return berth_fail (err, ENOENT, "cgroup: no cgroup hierarchy is mounted");
+    }
+  *out = h;
+  *n = count;
+  return 0;
+}
+
+/* cgroupsPath with empty and `.` components dropped; `..` is refused. */
+static char *
+clean_cgroups_path (const char *path, berth_error **err)
+{
+  cleanup_free char *copy = xstrdup (path);
+  cleanup_free char *clean = xstrdup ("");
+  char *save = NULL;
+  for (char *c = strtok_r (copy, "/", &save); c; c = strtok_r (NULL, "/", &save))
+    {
+      if (strcmp (c, ".") == 0)
+        continue;
+      if (strcmp (c, "..") == 0)
+        {
+          berth_fail (err, EINVAL, "linux.cgroupsPath: `%s` leads out of the cgroup hierarchy (`..`)", path);
+          return NULL;
+        }
+      char *more = xasprintf ("%s/%s", clean, c);
+      free (clean);
+      clean = more;
+    }
+  if (*clean == '\0')
+    {
+      berth_fail (err, EINVAL, "linux.cgroupsPath: `%s` names the root of the cgroup hierarchy", path);
+      return NULL;
+    }
+  return steal_pointer (&clean);
+}
+
+berth_cgroup *
+berth_cgroup_resolve (const char *cgroups_path, const char *id, berth_error **err)
+{
+  const char *want = cgroups_path && *cgroups_path ? cgroups_path : id;
+  for (const char *p = want; *p; p++)
+    if ((unsigned char) *p < 0x20)
+      {
+        berth_fail (err, EINVAL, "linux.cgroupsPath: control character in `%s`", want);
+        return NULL;
+      }
+  cleanup_free char *clean = clean_cgroups_path (want, err);
+  if (clean == NULL)
+    return NULL;
+  bool absolute = want[0] == '/';
+  hierarchy *h;
+  size_t n;
+  if (hierarchies_read (&h, &n, err) < 0)
+    return NULL;
+  berth_cgroup *cg = xcalloc (1, sizeof *cg);
+  for (size_t i = 0; i < n; i++)
+    {
+      const char *base = absolute || strcmp (h[i].own, "/") == 0 ? "" : h[i].own;
+      cgroup_add (cg, h[i].key, xasprintf ("%s%s%s", h[i].mount, base, clean));
+    }
+  hierarchies_free (h, n);
+  return cg;
+}
+
+/* Whether the unified hierarchy owns controller ctl: the list of the
+   nearest existing ancestor of dir (the leaf may not exist yet). */
+static bool
+unified_has (const char *dir, const char *ctl)
+{
+  cleanup_free char *path = xstrdup (dir);
+  cleanup_free char *list = NULL;
+  for (;;)
+    {
+      cleanup_error berth_error *ignored = NULL;
+      if (berth_cgroup_read (path, "cgroup.controllers", &list, &ignored) == 0)
+        break;
+      char *slash = strrchr (path, '/');
+      if (slash == NULL || slash == path)
+        return false;
+      *slash = '\0';
+    }
+  for (char *p = list; *p; p++)
+    if (*p == ' ')
+      *p = ',';
+  return options_have_all (list, ctl);
+}
+
+const char *
+berth_cgroup_dir_for (const berth_cgroup *cg, const char *ctl, bool *v2)
+{
+  for (size_t i = 0; i < cg->len; i++)
+    {
+      bool unified = strcmp (cg->keys[i], BERTH_CGROUP_UNIFIED) == 0;
+      bool match = unified ? strcmp (ctl, BERTH_CGROUP_UNIFIED) == 0 || unified_has (cg->dirs[i], ctl)
+                           : options_have_all (cg->keys[i], ctl);
+      if (match)
+        {
+          if (v2)
+            *v2 = unified;
+          return cg->dirs[i];
+        }
+    }
+  return NULL;
+}
+
+/* ------------------------------------------------------------ create */
+
+static bool
+is_unified (const berth_cgroup *cg, size_t i)
+{
+  return strcmp (cg->keys[i], BERTH_CGROUP_UNIFIED) == 0;
+}
+
+/* A new v1 cpuset starts empty and accepts no task until its cpus and mems
+   are set: start from the parent's. */
+static int
+cpuset_fill_from_parent (const char *dir, berth_error **err)
+{
+  cleanup_free char *parent = xstrdup (dir);
+  char *slash = strrchr (parent, '/');
+  if (slash == NULL)
+    return 0;
+  *slash = '\0';
+  static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+  for (size_t i = 0; i < ARRAY_SIZE (files); i++)
+    {
+      cleanup_free char *mine = NULL, *theirs = NULL;
+      if (berth_cgroup_read (dir, files[i], &mine, err) < 0)
+        return -1;
+      if (*mine)
+        continue;
+      if (berth_cgroup_read (parent, files[i], &theirs, err) < 0 || berth_cgroup_write (dir, files[i], theirs, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* Turn on every controller the parent offers, so that the child gets its
+   files.  One at a time: a controller that cannot be enabled (a parent
+   with processes of its own, say) must not keep the others off. */
+static void
+v2_enable_controllers (const char *dir)
+{
+  cleanup_free char *list = NULL;
+  cleanup_error berth_error *ignored = NULL;
+  if (berth_cgroup_read (dir, "cgroup.controllers", &list, &ignored) < 0)
+    return;
+  char *save = NULL;
+  for (char *c = strtok_r (list, " ", &save); c; c = strtok_r (NULL, " ", &save))
+    {
+      cleanup_error berth_error *e = NULL;
+      cleanup_free char *plus = xasprintf ("+%s", c);
+      berth_cgroup_write (dir, "cgroup.subtree_control", plus, &e);
+    }
+}
+
+/* mkdir -p below the hierarchy's mount; true in *made if the leaf is new. */
+static int
+make_dirs (const char *dir, bool unified, bool cpuset, bool *made, berth_error **err)
+{
+  /* The mount point is the first existing prefix; everything below it is ours to create. */
+  cleanup_free char *path = xstrdup (dir);
+  size_t len = strlen (path);
+  *made = false;
+  for (size_t i = 1; i <= len; i++)
+    {
+      if (path[i] != '/' && path[i] != '\0')
+        continue;
+      char saved = path[i];
+      path[i] = '\0';
+      struct stat st;
+      if (stat (path, &st) < 0)
+        {
+          if (errno != ENOENT)
+            return berth_fail_errno (err, "cgroup: %s", path);
+          /* Enable the controllers in the parent before the child exists. */
+          if (unified)
+            {
+              char *slash = strrchr (path, '/');
+              *slash = '\0';
+              v2_enable_controllers (path);
+              *slash = '/';
+            }
+          if (mkdir (path, 0755) < 0 && errno != EEXIST)
+            return berth_fail_errno (err, "cgroup: create %s", path);
+          if (cpuset && cpuset_fill_from_parent (path, err) < 0)
+            return -1;
+          if (saved == '\0')
+            *made = true;
+        }
+      path[i] = saved;
+    }
+  if (unified && !*made)
+    {
+      /* An existing leaf: its parent may still need the controllers on. */
+      cleanup_free char *parent = xstrdup (dir);
+      char *slash = strrchr (parent, '/');
+      if (slash)
+        {
+          *slash = '\0';
+          v2_enable_controllers (parent);
+        }
+    }
+  return 0;
+}
+
+int
+berth_cgroup_enter (const berth_cgroup *cg, pid_t pid, berth_error **err)
+{
+  char buf[32];
+  snprintf (buf, sizeof buf, "%d", (int) pid);
+  for (size_t i = 0; i < cg->len; i++)
+    if (berth_cgroup_write (cg->dirs[i], "cgroup.procs", buf, err) < 0)
+      return -1;
+  return 0;
+}
+
+int
+berth_cgroup_create (const berth_cgroup *cg, const oci_resources *r, const oci_linux *l, pid_t pid,
+                     berth_error **err)
+{
+  for (size_t i = 0; i < cg->len; i++)
+    {
+      bool made;
+      if (make_dirs (cg->dirs[i], is_unified (cg, i), options_have_all (cg->keys[i], "cpuset"), &made, err) < 0)
+        return -1;
+    }
+  if (berth_cgroup_apply (cg, r, l, false, err) < 0)
+    return -1;
+  return berth_cgroup_enter (cg, pid, err);
+}
+
+/* ------------------------------------------------------------ processes */
+
+static void
+collect_pids (const char *dir, pid_t **out, size_t *n)
+{
+  cleanup_free char *procs = NULL;
+  cleanup_error berth_error *ignored = NULL;
+  if (berth_cgroup_read (dir, "cgroup.procs", &procs, &ignored) == 0)
+    {
+      char *save = NULL;
+      for (char *t = strtok_r (procs, "\n", &save); t; t = strtok_r (NULL, "\n", &save))
+        {
+          *out = xrealloc (*out, (*n + 1) * sizeof **out);
+          (*out)[(*n)++] = (pid_t) atoi (t);
+        }
+    }
+  /* Processes inside may have made cgroups of their own. */
+  cleanup_closedir DIR *d = opendir (dir);
+  struct dirent *e;
+  while (d && (e = readdir (d)) != NULL)
+    if (e->d_type == DT_DIR && strcmp (e->d_name, ".") && strcmp (e->d_name, ".."))
+      {
+        cleanup_free char *sub = xasprintf ("%s/%s", dir, e->d_name);
+        collect_pids (sub, out, n);
+      }
+}
+
+static int
+pid_cmp (const void *a, const void *b)
+{
+  pid_t x = *(const pid_t *) a, y = *(const pid_t *) b;
+  return (x > y) - (x < y);
+}
+
+/* The hierarchy whose membership we trust: freezer, pids or the unified
+   one (all of them hold the same processes). */
+static const char *
+membership_dir (const berth_cgroup *cg)
+{
+  static const char *const order[] = { "freezer", "pids", "memory", BERTH_CGROUP_UNIFIED };
+  for (size_t i = 0; i < ARRAY_SIZE (order); i++)
+    {
+      const char *d = berth_cgroup_dir_for (cg, order[i], NULL);
+      if (d)
+        return d;
+    }
+  return cg->len ? cg->dirs[0] : NULL;
+}
+
+int
+berth_cgroup_pids (const berth_cgroup *cg, pid_t **out, size_t *n, berth_error **err)
+{
+  *out = NULL;
+  *n = 0;
+  const char *dir = membership_dir (cg);
+  if (dir == NULL || access (dir, F_OK) < 0)
+    return berth_fail (err, ENOENT, "the container's cgroup is gone");
+  collect_pids (dir, out, n);
+  if (*n > 1)
+    qsort (*out, *n, sizeof **out, pid_cmp);
+  return 0;
+}
+
+static void
+sleep_ms (long ms)
+{
+  struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+  nanosleep (&ts, NULL);
+}
+
+bool
+berth_cgroup_is_frozen (const berth_cgroup *cg)
+{
+  bool v2;
+  const char *dir = berth_cgroup_dir_for (cg, "freezer", &v2);
+  if (dir == NULL)
+    {
+      dir = berth_cgroup_dir_for (cg, BERTH_CGROUP_UNIFIED, &v2);
+      if (dir == NULL || !v2)
+        return false;
+    }
+  cleanup_free char *text = NULL;
+  cleanup_error berth_error *ignored = NULL;
+  if (v2)
+    return berth_cgroup_read (dir, "cgroup.freeze", &text, &ignored) == 0 && strcmp (text, "1") == 0;
+  return berth_cgroup_read (dir, "freezer.state", &text, &ignored) == 0 && strcmp (text, "THAWED") != 0;
+}
+
+int
+berth_cgroup_freeze (const berth_cgroup *cg, bool freeze, berth_error **err)
+{
+  bool v2;
+  const char *dir = berth_cgroup_dir_for (cg, "freezer", &v2);
+  if (dir == NULL)
+    {
+      dir = berth_cgroup_dir_for (cg, BERTH_CGROUP_UNIFIED, &v2);
+      /* A hybrid host's unified hierarchy freezes too (cgroup.freeze is core). */
+      if (dir == NULL)
+        return berth_fail (err, ENOTSUP, "cgroup: no freezer controller is mounted");
+    }
+  const char *file = v2 ? "cgroup.freeze" : "freezer.state";
+  const char *want = v2 ? (freeze ? "1" : "0") : (freeze ? "FROZEN" : "THAWED");
+  /* Freezing takes a while when tasks are busy; v1 wants the request repeated. */
+  for (int tries = 0; tries < 2000; tries++)
+    {
+      if ((tries % 50) == 0 && berth_cgroup_write (dir, file, want, err) < 0)
+        return -1;
+      cleanup_free char *state = NULL;
+      if (v2)
+        {
+          if (berth_cgroup_read (dir, "cgroup.events", &state, err) < 0)
+            return -1;
+          char *f = strstr (state, "frozen ");
+          if (f && f[7] == (freeze ? '1' : '0'))
+            return 0;
+        }
+      else
+        {
+          if (berth_cgroup_read (dir, "freezer.state", &state, err) < 0)
+            return -1;
+          if (strcmp (state, want) == 0)
+            return 0;
+        }
+      sleep_ms (tries < 10 ? 1 : 5);
+    }
+  if (freeze)
+    {
+      cleanup_error berth_error *ignored = NULL;
+      berth_cgroup_write (dir, file, v2 ? "0" : "THAWED", &ignored);
+    }
+  return berth_fail (err, ETIMEDOUT, "cgroup: %s %s", freeze ? "freeze" : "thaw", dir);
+}
+
+int
+berth_cgroup_kill_all (const berth_cgroup *cg, int signo, berth_error **err)
+{
+  bool v2;
+  const char *unified = berth_cgroup_dir_for (cg, BERTH_CGROUP_UNIFIED, &v2);
+  if (signo == SIGKILL && unified && berth_cgroup_dir_for (cg, "freezer", NULL) == NULL)
+    {
+      /* cgroup.kill (5.14) kills the whole subtree atomically. */
+      cleanup_error berth_error *e = NULL;
+      if (berth_cgroup_write (unified, "cgroup.kill", "1", &e) == 0)
+        return 0;
+    }
+  cleanup_error berth_error *ferr = NULL;
+  bool frozen = berth_cgroup_freeze (cg, true, &ferr) == 0;
+  cleanup_free pid_t *pids = NULL;
+  size_t n;
+  int r = berth_cgroup_pids (cg, &pids, &n, err);
+  for (size_t i = 0; r == 0 && i < n; i++)
+    if (kill (pids[i], signo) < 0 && errno != ESRCH)
+      r = berth_fail_errno (err, "kill %d", (int) pids[i]);
+  if (frozen)
+    {
+      cleanup_error berth_error *terr = NULL;
+      berth_cgroup_freeze (cg, false, &terr);
+    }
+  return r;
+}
+
+/* ------------------------------------------------------------ destroy */
+
+static int
+remove_tree (const char *dir)
+{
+  cleanup_closedir DIR *d = opendir (dir);
+  struct dirent *e;
+  while (d && (e = readdir (d)) != NULL)
+    if (e->d_type == DT_DIR && strcmp (e->d_name, ".") && strcmp (e->d_name, ".."))
+      {
+        cleanup_free char *sub = xasprintf ("%s/%s", dir, e->d_name);
+        remove_tree (sub);
+      }
+  return rmdir (dir) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int
+berth_cgroup_destroy (const berth_cgroup *cg, berth_error **err)
+{
+  if (cg == NULL)
+    return 0;
+  bool any = false;
+  for (size_t i = 0; i < cg->len; i++)
+    any |= access (cg->dirs[i], F_OK) == 0;
+  if (!any)
+    return 0;
+  cleanup_free pid_t *pids = NULL;
+  size_t n = 0;
+  cleanup_error berth_error *ignored = NULL;
+  if (berth_cgroup_pids (cg, &pids, &n, &ignored) == 0 && n > 0)
+    {
+      cleanup_error berth_error *kerr = NULL;
+      berth_cgroup_kill_all (cg, SIGKILL, &kerr);
+    }
+  /* A killed task leaves its cgroup a little after it dies. */
+  for (size_t i = 0; i < cg->len; i++)
+    {
+      int tries = 0;
+      while (remove_tree (cg->dirs[i]) < 0)
+        {
+          if (errno != EBUSY || ++tries > 500)
+            return berth_fail_errno (err, "cgroup: remove %s", cg->dirs[i]);
+          sleep_ms (tries < 20 ? 1 : 10);
+        }
+    }
+  return 0;
+}

@@ -1,0 +1,100 @@
+/* Commands on a live container's cgroup: pause, resume, ps, update. */
+#include "config.h"
+
+#include "container.h"
+#include "cgroup/cgroup.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+
+/* The state and cgroup of a container, with its directory locked. */
+typedef struct
+{
+  int rootfd, dirfd;
+  berth_state *st;
+  berth_cgroup *cg;
+  berth_status status;
+} opened;
+
+static void
+opened_release (opened *o)
+{
+  if (o->dirfd >= 0)
+    close (o->dirfd);
+  if (o->rootfd >= 0)
+    close (o->rootfd);
+  berth_state_free (o->st);
+  berth_cgroup_free (o->cg);
+}
+
+static int
+open_container (const char *root, const char *id, int lock, opened *o, berth_error **err)
+{
+  *o = (opened){ .rootfd = -1, .dirfd = -1 };
+  if (berth_validate_id (id, err) < 0 || (o->rootfd = berth_root_open (root, false, err)) < 0
+      || (o->dirfd = berth_state_dir_open (o->rootfd, id, lock, err)) < 0
+      || (o->st = berth_state_read (o->dirfd, id, err)) == NULL)
+    return -1;
+  o->status = berth_state_status (o->dirfd, o->st);
+  o->cg = berth_state_cgroup (o->st);
+  if (o->cg == NULL)
+    return berth_fail (err, ENOTSUP, "container `%s` has no cgroup", id);
+  return 0;
+}
+
+static int
+pause_or_resume (const char *root, const char *id, bool pause, berth_error **err)
+{
+  opened o;
+  int r = open_container (root, id, LOCK_EX, &o, err);
+  berth_status want = pause ? BERTH_STATUS_RUNNING : BERTH_STATUS_PAUSED;
+  if (r == 0 && o.status != want && !(pause && o.status == BERTH_STATUS_CREATED))
+    r = berth_fail (err, 0, "container `%s` is %s, not %s", id, berth_status_name (o.status),
+                    berth_status_name (want));
+  if (r == 0)
+    r = berth_cgroup_freeze (o.cg, pause, err);
+  opened_release (&o);
+  return r;
+}
+
+int
+berth_container_pause (const char *root, const char *id, berth_error **err)
+{
+  return pause_or_resume (root, id, true, err);
+}
+
+int
+berth_container_resume (const char *root, const char *id, berth_error **err)
+{
+  return pause_or_resume (root, id, false, err);
+}
+
+int
+berth_container_pids (const char *root, const char *id, pid_t **pids, size_t *n, berth_error **err)
+{
+  *pids = NULL;
+  *n = 0;
+  opened o;
+  int r = open_container (root, id, LOCK_SH, &o, err);
+  if (r == 0 && o.status != BERTH_STATUS_STOPPED)
+    r = berth_cgroup_pids (o.cg, pids, n, err);
+  opened_release (&o);
+  return r;
+}
+
+int
+berth_container_update (const char *root, const char *id, const oci_resources *res, berth_error **err)
+{
+  opened o;
+  int r = open_container (root, id, LOCK_EX, &o, err);
+  if (r == 0 && o.status == BERTH_STATUS_STOPPED)
+    r = berth_fail (err, 0, "container `%s` is stopped", id);
+  if (r == 0)
+    r = berth_cgroup_check (o.cg, res, err);
+  if (r == 0)
+    r = berth_cgroup_apply (o.cg, res, NULL, true, err);
+  opened_release (&o);
+  return r;
+}
