@@ -1,7 +1,8 @@
 #!/bin/sh
 # test-all.sh: install every test dependency, build berth with
-# AddressSanitizer+UBSan, run the unit and integration tests, then fuzz the
-# config parser for a minute.  Exits non-zero on any failure.
+# AddressSanitizer+UBSan, run the unit and integration tests, the cgroup v2
+# tests in a VM, then fuzz the config parser for a minute.  Exits non-zero on
+# any failure.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/install-deps.sh test
@@ -10,5 +11,6 @@ sh scripts/install-deps.sh test
 make -j"$(nproc)"
 status=0
 make check || status=1
+make check-cgroupv2 || status=1
 make fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-60}" || status=1
 exit $status

@@ -20,7 +20,13 @@ Fixtures
   container_id           a fresh, short container id
   srcdir                 Path of the source tree
   comparison_runtimes    {"runc": path, "crun": path} for those installed
+  cgroup2_root           Path of the host's cgroup2 mount (/sys/fs/cgroup)
 Every test is also checked for mounts it leaves behind (see _mount_guard).
+
+Tests marked `cgroupv2` need a cgroup v2 host: they are skipped unless
+/sys/fs/cgroup is a cgroup2 mount.  `make check-cgroupv2` runs them in a VM
+(tests/vm/run.sh), which sets BERTH_EXPECT_CGROUPV2=1: there the session
+fails at once if /sys/fs/cgroup is not cgroup2, instead of skipping them.
 """
 
 import json
@@ -58,6 +64,8 @@ SANITIZER_MARKERS = (
 # Variables that would make a runtime talk to something outside the test
 # (systemd notification, socket activation); dropped unless a test sets them.
 UNSAFE_INHERITED_ENV = ("NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES")
+
+CGROUP_MOUNTPOINT = "/sys/fs/cgroup"
 
 COMPARISON_RUNTIME_PATHS = {"runc": "/usr/sbin/runc", "crun": "/usr/bin/crun"}
 
@@ -467,6 +475,36 @@ def srcdir():
 
 
 # --------------------------------------------------------------------------
+# cgroup v2
+
+
+def mount_fstype(mountpoint):
+    """The file system type of what is mounted on top at mountpoint in our
+    mount namespace, or None when nothing is."""
+    fstype = None
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields, _, rest = line.partition(" - ")
+            if _unescape(fields.split(" ")[4]) == mountpoint:
+                fstype = rest.split(" ")[0]  # later lines are mounted on top
+    return fstype
+
+
+def cgroup2_host():
+    """Whether /sys/fs/cgroup is a cgroup2 mount, as on a cgroup v2 host
+    (a hybrid host has cgroup2 only below it, at /sys/fs/cgroup/unified)."""
+    return mount_fstype(CGROUP_MOUNTPOINT) == "cgroup2"
+
+
+@pytest.fixture
+def cgroup2_root():
+    """Path of the host's cgroup2 mount; skips the test on other hosts."""
+    if not cgroup2_host():
+        pytest.skip(f"{CGROUP_MOUNTPOINT} is not a cgroup2 mount (run `make check-cgroupv2`)")
+    return Path(CGROUP_MOUNTPOINT)
+
+
+# --------------------------------------------------------------------------
 # leak guards
 
 _OCTAL_ESCAPE = re.compile(r"\\([0-7]{3})")
@@ -527,10 +565,14 @@ def pytest_configure(config):
         config.addinivalue_line("markers", "timeout(seconds): per-test time limit (needs pytest-timeout)")
     if os.geteuid() == 0 and not os.access(BERTH, os.X_OK):
         raise pytest.UsageError(f"berth binary {BERTH} not found: run `make berth` or set BERTH")
+    if os.environ.get("BERTH_EXPECT_CGROUPV2") and not cgroup2_host():
+        raise pytest.UsageError(f"BERTH_EXPECT_CGROUPV2 is set but {CGROUP_MOUNTPOINT} is "
+                                f"{mount_fstype(CGROUP_MOUNTPOINT) or 'not a mount point'}, not cgroup2")
 
 
 def pytest_report_header(config):
-    return [f"berth: {BERTH}", f"srcdir: {SRCDIR}"]
+    return [f"berth: {BERTH}", f"srcdir: {SRCDIR}",
+            f"{CGROUP_MOUNTPOINT}: {mount_fstype(CGROUP_MOUNTPOINT) or 'not a mount point'}"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -538,3 +580,9 @@ def pytest_collection_modifyitems(config, items):
         skip = pytest.mark.skip(reason="berth's integration tests need root (euid 0)")
         for item in items:
             item.add_marker(skip)
+    if not cgroup2_host():
+        skip = pytest.mark.skip(reason=f"needs a cgroup v2 host ({CGROUP_MOUNTPOINT} is not cgroup2): "
+                                "run `make check-cgroupv2`")
+        for item in items:
+            if item.get_closest_marker("cgroupv2"):
+                item.add_marker(skip)
