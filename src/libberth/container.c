@@ -558,13 +558,14 @@ berth_container_delete (const char *root, const char *id, bool force, berth_erro
       return berth_state_dir_remove (rootfd, id, err);
     }
   int r = -1;
+  cleanup_cgroup berth_cgroup *cg = NULL;
   berth_status status = berth_state_status (dirfd, st);
   if ((status == BERTH_STATUS_RUNNING || status == BERTH_STATUS_PAUSED) && !force)
     {
       berth_fail (err, 0, "cannot delete container `%s`: it is %s (use --force)", id, berth_status_name (status));
       goto out;
     }
-  cleanup_cgroup berth_cgroup *cg = berth_state_cgroup (st);
+  cg = berth_state_cgroup (st);
   if (status != BERTH_STATUS_STOPPED)
     {
       berth_error *kerr = NULL;
