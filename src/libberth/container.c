@@ -189,6 +189,8 @@ check_passed_fds (int count, berth_error **err)
 static int
 do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_error **err)
 {
+  /* Up here: the error paths jump to the end across its assignment. */
+  cleanup_close int sync = -1;
   if (berth_validate_id (id, err) < 0)
     return -1;
   const char *bundle = o->bundle ? o->bundle : ".";
@@ -292,7 +294,7 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   cs->pid = berth_spawn_init (&ic, sp[0], err);
   close (sp[1]);
   berth_init_plan_release (&ic);
-  cleanup_close int sync = sp[0];
+  sync = sp[0];
   if (cs->pid < 0)
     return -1;
 
