@@ -465,6 +465,14 @@ def read_mounts():
     return mounts
 
 
+def open_path_to(path):
+    """pytest's tmp dirs are 0700: let a mapped (non-root) uid reach path."""
+    for parent in [path, *path.parents]:
+        if parent == Path("/tmp"):
+            break
+        parent.chmod(parent.stat().st_mode | 0o755)
+
+
 def _mountpoints_under(path):
     prefix = str(path).rstrip("/") + "/"
     return sorted({m for m in read_mounts().values() if m == str(path) or m.startswith(prefix)})
