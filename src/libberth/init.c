@@ -2,6 +2,7 @@
 
 #include "init.h"
 #include "hooks.h"
+#include "linux/idmap.h"
 #include "linux/mounts.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
@@ -70,7 +71,7 @@ berth_init_plan (berth_init_ctx *c, berth_error **err)
   if (!has_mount)
     return berth_fail (err, 0, "linux.namespaces: a mount namespace is required");
   c->new_userns = (c->clone_flags & CLONE_NEWUSER) != 0;
-  return 0;
+  return berth_idmap_prepare (c->spec, c->bundle, &c->mount_fds, err);
 }
 
 void
@@ -79,6 +80,8 @@ berth_init_plan_release (berth_init_ctx *c)
   for (int i = 0; i < c->njoin; i++)
     close (c->join_fds[i]);
   c->njoin = 0;
+  berth_idmap_release (c->mount_fds, c->spec->mounts_len);
+  c->mount_fds = NULL;
 }
 
 /* ------------------------------------------------------------ the init */
@@ -127,7 +130,8 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
       && errno != EPERM && errno != EACCES)
     return berth_fail_errno (err, "create a session keyring");
 
-  berth_rootfs r = { .spec = s, .rootfs = c->rootfs, .rootfd = -1, .userns = c->new_userns, .no_pivot = c->no_pivot };
+  berth_rootfs r = { .spec = s, .rootfs = c->rootfs, .rootfd = -1, .userns = c->new_userns, .no_pivot = c->no_pivot,
+                    .mount_fds = c->mount_fds };
   if (berth_rootfs_prepare (&r, err) < 0)
     goto fail;
   if (berth_apply_oom_score_adj (c->procfd, p, err) < 0)

@@ -34,6 +34,9 @@ typedef struct
   int join_fds[BERTH_MAX_JOIN];
   int join_types[BERTH_MAX_JOIN];
   int njoin;
+  /* Per mounts[] entry, an idmapped bind prepared by the runtime, or -1;
+     NULL when no mount asks for one (see linux/idmap.h). */
+  int *mount_fds;
 } berth_init_ctx;
 
 /* Work out the clone flags and open the namespaces to join. */

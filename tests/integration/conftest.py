@@ -115,13 +115,21 @@ def _arg(value):
 
 def _exec_berth(args, root=None, input=None, timeout=30, env=None, cwd=None, stdin=None, pass_fds=(),
                 user=None, group=None):
-    """Run berth without judging the result.  Output goes to temporary files,
-    not pipes: a container that inherits berth's stdio and outlives it must
-    not keep us waiting for EOF."""
+    """Run berth without judging the result; see exec_command."""
     cmd = [BERTH]
     if root is not None:
         cmd += ["--root", _arg(root)]
     cmd += [_arg(a) for a in args]
+    return exec_command(cmd, input=input, timeout=timeout, env=env, cwd=cwd, stdin=stdin, pass_fds=pass_fds,
+                        user=user, group=group)
+
+
+def exec_command(cmd, input=None, timeout=30, env=None, cwd=None, stdin=None, pass_fds=(), user=None, group=None):
+    """Run cmd (berth or another runtime) in berth_env(env) without judging
+    the result; returns (CompletedProcess with text output, timed_out).
+    Output goes to temporary files, not pipes: a container that inherits the
+    runtime's stdio and outlives it must not keep us waiting for EOF."""
+    cmd = [_arg(a) for a in cmd]
     if input is not None:
         if stdin is not None:
             raise ValueError("pass input or stdin, not both")
@@ -522,6 +530,14 @@ def read_mounts():
             fields = line.split(" ", 5)
             mounts[fields[0]] = _unescape(fields[4])
     return mounts
+
+
+def open_path_to(path):
+    """pytest's tmp dirs are 0700: let a mapped (non-root) uid reach path."""
+    for parent in [path, *path.parents]:
+        if parent == Path("/tmp"):
+            break
+        parent.chmod(parent.stat().st_mode | 0o755)
 
 
 def _mountpoints_under(path):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import read_mounts
+from conftest import open_path_to, read_mounts
 
 STATE_SCHEMA = Path("/usr/share/gocode/src/github.com/opencontainers/runtime-spec/schema/state-schema.json")
 
@@ -106,14 +106,6 @@ def test_process_user_env_cwd_rlimits_and_capabilities(bundle, berth_root, conta
     want = f"{(1 << 5) | (1 << 10):016x}"  # CAP_KILL, CAP_NET_BIND_SERVICE
     assert caps["CapEff"] == caps["CapBnd"] == caps["CapAmb"] == want
     assert caps["NoNewPrivs"] == "1"
-
-
-def open_path_to(path):
-    """pytest's tmp dirs are 0700: let a mapped (non-root) uid reach the bundle."""
-    for parent in [path, *path.parents]:
-        if parent == Path("/tmp"):
-            break
-        parent.chmod(parent.stat().st_mode | 0o755)
 
 
 def test_user_namespace_with_mappings(bundle, berth_root, container_id):

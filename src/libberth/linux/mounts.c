@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "mounts.h"
+#include "copyup.h"
 #include "mount_options.h"
 #include "rootpath.h"
 #include "../log.h"
@@ -157,25 +158,29 @@ flags_to_attr (unsigned long flags)
 
 /* ------------------------------------------------------------ bind mounts */
 
+/* prepared: a detached clone of the source made by the runtime (taken), or -1. */
 static int
-bind_mount (berth_rootfs *r, const oci_mount *m, const berth_mount_opts *o, berth_error **err)
+bind_mount (berth_rootfs *r, const oci_mount *m, const berth_mount_opts *o, int prepared, berth_error **err)
 {
   const char *src = m->source ? m->source : "";
+  cleanup_close int tree = prepared;
+  if (tree < 0)
+    {
+      unsigned int tree_flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
+      if (o->flags & MS_REC)
+        tree_flags |= AT_RECURSIVE;
+      tree = open_tree (AT_FDCWD, src, tree_flags);
+      if (tree < 0)
+        return berth_fail_errno (err, "bind source `%s`", src);
+    }
   struct stat st;
-  if (stat (src, &st) < 0)
+  if (fstat (tree, &st) < 0)
     return berth_fail_errno (err, "bind source `%s`", src);
 
   cleanup_close int target = berth_root_mkpath (r->rootfd, m->destination, S_ISDIR (st.st_mode),
                                                 S_ISDIR (st.st_mode) ? 0755 : 0644, err);
   if (target < 0)
     return -1;
-
-  unsigned int tree_flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
-  if (o->flags & MS_REC)
-    tree_flags |= AT_RECURSIVE;
-  cleanup_close int tree = open_tree (AT_FDCWD, src, tree_flags);
-  if (tree < 0)
-    return berth_fail_errno (err, "bind `%s`", src);
 
   /* Flags on a bind apply to the new mount (and, for rbind, below it only
      when asked with the r- options): set them before it becomes visible. */
@@ -284,6 +289,99 @@ cgroup_mount (berth_rootfs *r, const oci_mount *m, const berth_mount_opts *o, be
   return 0;
 }
 
+/* ------------------------------------------------------------ new filesystems */
+
+/* sysfs belongs to the network namespace: in a user namespace that shares
+   the host's network namespace the kernel refuses a new instance.  The
+   host's /sys, bound recursively and read-only, is the closest view. */
+static int
+sysfs_bind_fallback (int target, const oci_mount *m, const berth_mount_opts *o, berth_error **err)
+{
+  cleanup_close int tree = open_tree (AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | (flags_to_attr (o->flags) & ~MOUNT_ATTR__ATIME) };
+  if (tree < 0 || mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0
+      || attach_tree (tree, target) < 0)
+    return berth_fail_errno (err, "bind the host's /sys on `%s` (sysfs is refused in this user namespace)",
+                             m->destination);
+  return 0;
+}
+
+/* Superblock flags a new tmpfs takes as fsconfig flags (the per-mount ones
+   go to fsmount). */
+static const struct
+{
+  unsigned long flag;
+  const char *name;
+} sb_flag_names[] = {
+  { MS_SYNCHRONOUS, "sync" }, { MS_DIRSYNC, "dirsync" }, { MS_LAZYTIME, "lazytime" }, { MS_MANDLOCK, "mand" },
+};
+
+/* A tmpfs made detached, filled with what the directory it is about to
+   hide holds (`tmpcopyup`), then attached: the container never sees it
+   empty, and nothing is copied through a symlink out of the rootfs. */
+static int
+tmpfs_copyup (int target, const oci_mount *m, const berth_mount_opts *o, berth_error **err)
+{
+  cleanup_close int fs = fsopen ("tmpfs", FSOPEN_CLOEXEC);
+  if (fs < 0)
+    return berth_fail_errno (err, "tmpfs for `%s`", m->destination);
+  if (m->source && fsconfig (fs, FSCONFIG_SET_STRING, "source", m->source, 0) < 0)
+    return berth_fail_errno (err, "tmpfs source `%s` for `%s`", m->source, m->destination);
+  cleanup_free char *data = o->data ? xstrdup (o->data) : NULL;
+  char *save = NULL;
+  for (char *opt = data ? strtok_r (data, ",", &save) : NULL; opt; opt = strtok_r (NULL, ",", &save))
+    {
+      char *eq = strchr (opt, '=');
+      if (eq)
+        *eq = '\0';
+      int r = eq ? fsconfig (fs, FSCONFIG_SET_STRING, opt, eq + 1, 0) : fsconfig (fs, FSCONFIG_SET_FLAG, opt, NULL, 0);
+      if (r < 0)
+        return berth_fail_errno (err, "tmpfs option `%s` for `%s`", opt, m->destination);
+    }
+  for (size_t i = 0; i < ARRAY_SIZE (sb_flag_names); i++)
+    if ((o->flags & sb_flag_names[i].flag) && fsconfig (fs, FSCONFIG_SET_FLAG, sb_flag_names[i].name, NULL, 0) < 0)
+      return berth_fail_errno (err, "tmpfs option `%s` for `%s`", sb_flag_names[i].name, m->destination);
+  if (fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return berth_fail_errno (err, "create the tmpfs for `%s`", m->destination);
+  /* Writable until filled; read-only (if asked) before anyone sees it. */
+  cleanup_close int tree = fsmount (fs, FSMOUNT_CLOEXEC, (unsigned int) flags_to_attr (o->flags & ~MS_RDONLY));
+  if (tree < 0)
+    return berth_fail_errno (err, "mount the tmpfs for `%s`", m->destination);
+
+  cleanup_close int src = openat (target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (src < 0)
+    return berth_fail_errno (err, "tmpcopyup: open `%s`", m->destination);
+  if (berth_copy_tree (src, tree, m->destination, err) < 0)
+    return berth_error_wrap (err, "tmpcopyup");
+
+  struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+  if ((o->flags & MS_RDONLY) && mount_setattr (tree, "", AT_EMPTY_PATH, &ro, sizeof ro) < 0)
+    return berth_fail_errno (err, "make the tmpfs on `%s` read-only", m->destination);
+  if (attach_tree (tree, target) < 0)
+    return berth_fail_errno (err, "attach the tmpfs on `%s`", m->destination);
+  return 0;
+}
+
+static int
+new_fs_mount (berth_rootfs *r, const oci_mount *m, const berth_mount_opts *o, berth_error **err)
+{
+  if (m->type == NULL || *m->type == '\0')
+    return berth_fail (err, 0, "mount `%s`: no type and not a bind mount", m->destination);
+  bool tmpfs = strcmp (m->type, "tmpfs") == 0;
+  if (o->tmpcopyup && !tmpfs)
+    return berth_fail (err, 0, "mount `%s`: tmpcopyup needs a tmpfs, not `%s`", m->destination, m->type);
+  cleanup_close int target = berth_root_mkpath (r->rootfd, m->destination, true, 0755, err);
+  if (target < 0)
+    return -1;
+  if (o->tmpcopyup)
+    return tmpfs_copyup (target, m, o, err);
+  if (mount_on_fd (m->source ? m->source : m->type, target, m->type, o->flags & ~MS_REC, o->data) == 0)
+    return 0;
+  if (errno == EPERM && r->userns && strcmp (m->type, "sysfs") == 0)
+    return sysfs_bind_fallback (target, m, o, err);
+  return berth_fail_errno (err, "mount `%s` (%s) on `%s`", m->source ? m->source : "", m->type, m->destination);
+}
+
 /* ------------------------------------------------------------ one mount */
 
 static bool
@@ -293,8 +391,9 @@ is_bind (const oci_mount *m, const berth_mount_opts *o)
 }
 
 static int
-do_mount (berth_rootfs *r, const oci_mount *m, berth_error **err)
+do_mount (berth_rootfs *r, size_t idx, berth_error **err)
 {
+  const oci_mount *m = r->spec->mounts[idx];
   berth_mount_opts o;
   if (berth_mount_opts_parse (m->options, m->options_len, &o, err) < 0)
     return -1;
@@ -304,26 +403,21 @@ do_mount (berth_rootfs *r, const oci_mount *m, berth_error **err)
   if (m->destination[0] != '/')
     return berth_fail (err, 0, "mount destination `%s` is not absolute", m->destination);
 
+  /* idmapped binds can only be made by the runtime, before the init
+     exists (idmap.h): they arrive here ready to attach. */
+  cleanup_close int prepared = r->mount_fds ? steal_fd (&r->mount_fds[idx]) : -1;
+  if ((o.idmap || o.ridmap || m->uid_mappings) && prepared < 0)
+    return berth_fail (err, 0, "mount `%s`: the idmapped mount was not prepared", m->destination);
   if (is_bind (m, &o))
     {
       if (m->type && strcmp (m->type, "bind") == 0)
         o.flags |= MS_BIND;
-      ret = bind_mount (r, m, &o, err);
+      ret = bind_mount (r, m, &o, steal_fd (&prepared), err);
     }
   else if (m->type && strcmp (m->type, "cgroup") == 0)
     ret = cgroup_mount (r, m, &o, err);
   else
-    {
-      if (m->type == NULL || *m->type == '\0')
-        return berth_fail (err, 0, "mount `%s`: no type and not a bind mount", m->destination);
-      cleanup_close int target = berth_root_mkpath (r->rootfd, m->destination, true, 0755, err);
-      if (target < 0)
-        return -1;
-      ret = mount_on_fd (m->source ? m->source : m->type, target, m->type, o.flags & ~MS_REC, data);
-      if (ret < 0)
-        ret = berth_fail_errno (err, "mount `%s` (%s) on `%s`", m->source ? m->source : "", m->type,
-                                m->destination);
-    }
+    ret = new_fs_mount (r, m, &o, err);
   if (ret < 0)
     return ret;
   if (apply_rattrs (r->rootfd, m->destination, &o, err) < 0)
@@ -505,7 +599,7 @@ berth_rootfs_prepare (berth_rootfs *r, berth_error **err)
     return berth_fail_errno (err, "open the rootfs `%s`", r->rootfs);
 
   for (size_t i = 0; i < s->mounts_len; i++)
-    if (do_mount (r, s->mounts[i], err) < 0)
+    if (do_mount (r, i, err) < 0)
       return berth_error_wrap (err, "mounts[%zu]", i);
   return setup_dev (r, err);
 }

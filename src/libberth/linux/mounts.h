@@ -15,6 +15,10 @@ typedef struct
   int rootfd;          /* O_PATH of the rootfs bind mount, set by berth_rootfs_prepare */
   bool userns;         /* in a new user namespace: bind devices, cannot mknod */
   bool no_pivot;
+  /* Per mounts[] entry, a detached tree the runtime prepared (idmapped
+     binds, see idmap.h) or -1; NULL when there is none.  Attaching one
+     takes it (the slot becomes -1). */
+  int *mount_fds;
 } berth_rootfs;
 
 /* Before pivot_root: propagation of "/", the rootfs as its own mount, the
