@@ -6,6 +6,7 @@
 #include "linux/namespaces.h"
 #include "linux/process.h"
 #include "linux/rootpath.h"
+#include "linux/sched.h"
 #include "log.h"
 #include "sync.h"
 #include "terminal.h"
@@ -108,6 +109,8 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
   const oci_process *p = s->process;
   berth_sync_msg m;
 
+  if (berth_apply_cpu_affinity (p, false, err) < 0)
+    return -1;
   if (c->new_userns)
     {
       if (berth_sync_expect (c->sync_fd, SYNC_MAPS_DONE, &m, err) < 0)
@@ -165,12 +168,18 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
     return berth_fail_errno (err, "process.cwd: chdir `%s`", p->cwd);
   if ((*exe = berth_find_executable (p, err)) == NULL)
     return -1;
+  if (berth_apply_sched_attrs (s, err) < 0)
+    return -1;
+  if (berth_seccomp_load_at (c->seccomp, BERTH_SECCOMP_BEFORE_IDENTITY, c->sync_fd, err) < 0)
+    return -1;
   if (berth_apply_identity (p, err) < 0)
     return -1;
   if (p->no_new_privileges_present && p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return berth_fail_errno (err, "prctl(PR_SET_NO_NEW_PRIVS)");
   /* Whatever the caller left open beyond the preserved fds dies at exec. */
   syscall (SYS_close_range, 3 + c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (berth_seccomp_load_at (c->seccomp, BERTH_SECCOMP_BEFORE_READY, c->sync_fd, err) < 0)
+    return -1;
   return 0;
 
 fail:
@@ -210,6 +219,9 @@ init_main (berth_init_ctx *c)
                             < 0)
     goto fail;
   close (c->procfd);
+  if (berth_apply_cpu_affinity (p, true, &err) < 0
+      || berth_seccomp_load_at (c->seccomp, BERTH_SECCOMP_BEFORE_EXEC, -1, &err) < 0)
+    goto fail;
 
   environ = p->env ? p->env : (char *[]){ NULL };
   execve (exe, p->args, environ);
