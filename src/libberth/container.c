@@ -3,7 +3,9 @@
 #include "container.h"
 #include "hooks.h"
 #include "init.h"
+#include "linux/sched.h"
 #include "log.h"
+#include "seccomp.h"
 #include "sync.h"
 #include "terminal.h"
 #include "util.h"
@@ -113,6 +115,7 @@ typedef struct
   char *bundle, *rootfs, *config_text;
   size_t config_len;
   oci_spec *spec;
+  berth_seccomp_filter *seccomp;
   int rootfd, dirfd, fifo, procfd, console;
   pid_t pid;
   bool dir_created;
@@ -141,6 +144,7 @@ create_state_release (create_state *cs, const char *id, bool failed)
   free (cs->bundle);
   free (cs->rootfs);
   free (cs->config_text);
+  berth_seccomp_filter_free (cs->seccomp);
   oci_spec_free (cs->spec);
   berth_cgroup_free (cs->cg);
 }
@@ -154,7 +158,7 @@ validate_config (const oci_spec *s, berth_error **err)
     return berth_fail (err, 0, "config.json: root: required on Linux");
   if (s->process->args == NULL || s->process->args_len == 0)
     return berth_fail (err, 0, "config.json: process.args: must name the program to run");
-  return 0;
+  return berth_check_process_attrs (s, err);
 }
 
 /* systemd socket activation: fds 3.. handed to us (LISTEN_PID is our pid)
@@ -208,6 +212,9 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
     return berth_fail_take (err, 0, perr);
   if (validate_config (cs->spec, err) < 0)
     return -1;
+  /* Compiled before anything exists, so that a bad profile leaves nothing. */
+  if (berth_seccomp_compile (cs->spec, &cs->seccomp, err) < 0)
+    return -1;
 
   cleanup_free char *rootpath = cs->spec->root->path[0] == '/'
                                     ? xstrdup (cs->spec->root->path)
@@ -246,7 +253,7 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
 
   berth_init_ctx ic = { .spec = cs->spec, .id = id, .bundle = cs->bundle, .rootfs = cs->rootfs, .console_fd = -1,
                         .preserve_fds = nlisten + o->preserve_fds, .no_pivot = o->no_pivot,
-                        .no_new_keyring = o->no_new_keyring };
+                        .no_new_keyring = o->no_new_keyring, .seccomp = cs->seccomp };
   const oci_hooks *h = cs->spec->hooks;
   ic.has_hooks_in_runtime = h && (h->prestart_len || h->create_runtime_len);
   if (berth_init_plan (&ic, err) < 0)
@@ -333,12 +340,24 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   for (;;)
     {
       berth_sync_msg m;
-      if (berth_sync_recv (sync, &m, err) < 0)
+      int passed = -1;
+      if (berth_sync_recv_fd (sync, &m, &passed, err) < 0)
         return -1;
       if (m.type == SYNC_ERROR)
         return berth_fail (err, m.errnum, "%s", m.msg);
       if (m.type == SYNC_READY)
         break;
+      if (m.type == SYNC_SECCOMP_FD)
+        {
+          cleanup_close int listener = passed;
+          if (listener < 0)
+            return berth_fail (err, 0, "the container init sent no seccomp listener");
+          if (berth_seccomp_send_to_listener (cs->spec, listener, id, cs->pid, cs->bundle, err) < 0)
+            return -1;
+          continue;
+        }
+      if (passed >= 0)
+        close (passed);
       if (m.type == SYNC_HOOKS_PLS)
         {
           cleanup_free char *doc = berth_state_document (id, "creating", cs->pid, cs->bundle, cs->spec, NULL, NULL);

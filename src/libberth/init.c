@@ -7,6 +7,7 @@
 #include "linux/namespaces.h"
 #include "linux/process.h"
 #include "linux/rootpath.h"
+#include "linux/sched.h"
 #include "log.h"
 #include "sync.h"
 #include "terminal.h"
@@ -116,6 +117,9 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
   /* The parent moves us into the cgroup and writes the id maps first. */
   if (berth_sync_expect (c->sync_fd, SYNC_MAPS_DONE, &m, err) < 0)
     return -1;
+  /* After the move: joining a cpuset resets the affinity. */
+  if (berth_apply_cpu_affinity (p, false, err) < 0)
+    return -1;
   /* Become the namespace's root (if the maps give us one). */
   if (c->new_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     return berth_fail_errno (err, "become root in the user namespace (is uid/gid 0 mapped?)");
@@ -172,6 +176,10 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
     return berth_fail_errno (err, "process.cwd: chdir `%s`", p->cwd);
   if ((*exe = berth_find_executable (p, err)) == NULL)
     return -1;
+  if (berth_apply_sched_attrs (s, err) < 0)
+    return -1;
+  if (berth_seccomp_load_at (c->seccomp, BERTH_SECCOMP_BEFORE_IDENTITY, c->sync_fd, err) < 0)
+    return -1;
   if (berth_apply_identity (p, err) < 0)
     return -1;
   if (p->no_new_privileges_present && p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -182,6 +190,8 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
   for (int fd = 3; fd < 3 + c->preserve_fds; fd++)
     if (fcntl (fd, F_SETFD, 0) < 0)
       return berth_fail_errno (err, "--preserve-fds: fd %d", fd);
+  if (berth_seccomp_load_at (c->seccomp, BERTH_SECCOMP_BEFORE_READY, c->sync_fd, err) < 0)
+    return -1;
   return 0;
 
 fail:
@@ -221,6 +231,9 @@ init_main (berth_init_ctx *c)
                             < 0)
     goto fail;
   close (c->procfd);
+  if (berth_apply_cpu_affinity (p, true, &err) < 0
+      || berth_seccomp_load_at (c->seccomp, BERTH_SECCOMP_BEFORE_EXEC, -1, &err) < 0)
+    goto fail;
 
   environ = p->env ? p->env : (char *[]){ NULL };
   execve (exe, p->args, environ);

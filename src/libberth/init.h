@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "runtime_spec.h"
+#include "seccomp.h"
 
 #define BERTH_MAX_JOIN 8
 
@@ -27,6 +28,7 @@ typedef struct
   bool no_pivot;
   bool no_new_keyring;
   bool has_hooks_in_runtime; /* prestart or createRuntime: stop for the parent */
+  const berth_seccomp_filter *seccomp; /* compiled by the runtime, or NULL */
 
   /* Filled by berth_init_plan from linux.namespaces. */
   unsigned long clone_flags;

@@ -1,11 +1,18 @@
 /* seccomp: the name tables (actions, operators, architectures, flags) that
-   the filter builder, `features` and the docs share. */
+   the filter builder, `features` and the docs share; compiling
+   linux.seccomp into a BPF program in the runtime, loading it in the init,
+   and handing a SCMP_ACT_NOTIFY listener to the agent at listenerPath. */
 #ifndef BERTH_SECCOMP_H
 #define BERTH_SECCOMP_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <linux/filter.h>
+
+#include "error.h"
+#include "runtime_spec.h"
 
 typedef struct
 {
@@ -38,5 +45,36 @@ extern const size_t berth_seccomp_nflags;
 uint32_t berth_seccomp_arch_token (const char *name);
 /* Does the running kernel accept this filter flag? */
 bool berth_seccomp_flag_supported (unsigned int flag);
+
+/* When the init loads the filter (see berth_seccomp_compile). */
+typedef enum
+{
+  BERTH_SECCOMP_BEFORE_IDENTITY, /* without no_new_privs: needs CAP_SYS_ADMIN, so before dropping it */
+  BERTH_SECCOMP_BEFORE_READY,    /* a listener fd must reach the runtime while `create` runs */
+  BERTH_SECCOMP_BEFORE_EXEC,     /* everything else: the last step before execve */
+} berth_seccomp_when;
+
+typedef struct
+{
+  struct sock_filter *insns; /* the BPF program */
+  unsigned short len;
+  unsigned int flags; /* for seccomp(SECCOMP_SET_MODE_FILTER) */
+  bool notify;        /* SECCOMP_FILTER_FLAG_NEW_LISTENER: the fd goes to listenerPath */
+  berth_seccomp_when when;
+} berth_seccomp_filter;
+
+/* Check and compile linux.seccomp of s; *out is NULL when there is none.
+   Every error names the config field. */
+int berth_seccomp_compile (const oci_spec *s, berth_seccomp_filter **out, berth_error **err);
+void berth_seccomp_filter_free (berth_seccomp_filter *f);
+/* In the init: install the filter; with a listener, pass its fd to the
+   runtime over sync_fd (SYNC_SECCOMP_FD). */
+int berth_seccomp_load (const berth_seccomp_filter *f, int sync_fd, berth_error **err);
+/* berth_seccomp_load if there is a filter and its time is `when`. */
+int berth_seccomp_load_at (const berth_seccomp_filter *f, berth_seccomp_when when, int sync_fd, berth_error **err);
+/* In the runtime: send the listener fd and the container process state to
+   linux.seccomp.listenerPath, as the runtime-spec says. */
+int berth_seccomp_send_to_listener (const oci_spec *s, int listener_fd, const char *id, pid_t pid,
+                                    const char *bundle, berth_error **err);
 
 #endif

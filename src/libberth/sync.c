@@ -6,6 +6,14 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+int
+berth_sync_send_fd (int fd, int type, int passed_fd)
+{
+  berth_sync_msg m = { .type = type };
+  return send_with_fd (fd, &m, sizeof m, passed_fd) == (ssize_t) sizeof m ? 0 : -1;
+}
 
 int
 berth_sync_send (int fd, int type, int errnum, const char *msg)
@@ -13,20 +21,20 @@ berth_sync_send (int fd, int type, int errnum, const char *msg)
   berth_sync_msg m = { .type = type, .errnum = errnum };
   if (msg)
     snprintf (m.msg, sizeof m.msg, "%s", msg);
-  ssize_t n;
-  do
-    n = send (fd, &m, sizeof m, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  return n == (ssize_t) sizeof m ? 0 : -1;
+  return send_with_fd (fd, &m, sizeof m, -1) == (ssize_t) sizeof m ? 0 : -1;
 }
 
 int
-berth_sync_recv (int fd, berth_sync_msg *m, berth_error **err)
+berth_sync_recv_fd (int fd, berth_sync_msg *m, int *passed_fd, berth_error **err)
 {
-  ssize_t n;
-  do
-    n = recv (fd, m, sizeof *m, 0);
-  while (n < 0 && errno == EINTR);
+  int got;
+  ssize_t n = recv_with_fd (fd, m, sizeof *m, &got);
+  if (passed_fd)
+    *passed_fd = -1;
+  if (got >= 0 && (passed_fd == NULL || n != (ssize_t) sizeof *m))
+    close (got);
+  else if (got >= 0)
+    *passed_fd = got;
   if (n < 0)
     return berth_fail_errno (err, "read from the container init");
   if (n == 0)
@@ -35,6 +43,12 @@ berth_sync_recv (int fd, berth_sync_msg *m, berth_error **err)
     return berth_fail (err, 0, "short message from the container init");
   m->msg[sizeof m->msg - 1] = '\0';
   return 0;
+}
+
+int
+berth_sync_recv (int fd, berth_sync_msg *m, berth_error **err)
+{
+  return berth_sync_recv_fd (fd, m, NULL, err);
 }
 
 int

@@ -14,6 +14,7 @@ typedef enum
   SYNC_PID,           /* intermediate -> parent: pid of the init (in errnum) */
   SYNC_READY,         /* init -> parent: set up, blocked before exec */
   SYNC_ERROR,         /* either way: errnum + msg */
+  SYNC_SECCOMP_FD,    /* init -> parent: the seccomp listener fd rides along (SCM_RIGHTS) */
 } berth_sync_type;
 
 typedef struct
@@ -24,8 +25,14 @@ typedef struct
 } berth_sync_msg;
 
 int berth_sync_send (int fd, int type, int errnum, const char *msg);
-/* Receives one message; a closed peer is an error. */
+/* A message carrying an fd. */
+int berth_sync_send_fd (int fd, int type, int passed_fd);
+/* Receives one message; a closed peer is an error.  An fd that came with it
+   is closed. */
 int berth_sync_recv (int fd, berth_sync_msg *m, berth_error **err);
+/* As berth_sync_recv, handing over the fd that came with the message in
+   *passed_fd (-1 if none). */
+int berth_sync_recv_fd (int fd, berth_sync_msg *m, int *passed_fd, berth_error **err);
 /* Receive and insist on a type; an ERROR message becomes *err. */
 int berth_sync_expect (int fd, int type, berth_sync_msg *m, berth_error **err);
 /* Forward an error to the peer. */

@@ -18,58 +18,21 @@
 int
 berth_console_socket_connect (const char *path, berth_error **err)
 {
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  if (strlen (path) >= sizeof addr.sun_path)
-    return berth_fail (err, ENAMETOOLONG, "--console-socket `%s`", path);
-  strcpy (addr.sun_path, path);
-  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = unix_stream_connect (path);
   if (fd < 0)
-    return berth_fail_errno (err, "--console-socket: socket");
-  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
-    {
-      int e = errno;
-      close (fd);
-      return berth_fail (err, e, "--console-socket: connect to `%s`", path);
-    }
+    return berth_fail_errno (err, "--console-socket: connect to `%s`", path);
   return fd;
-}
-
-static int
-send_fd (int sock, int fd, const char *name)
-{
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  memset (cbuf, 0, sizeof cbuf);
-  struct iovec iov = { .iov_base = (void *) name, .iov_len = strlen (name) };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-  struct cmsghdr *cm = CMSG_FIRSTHDR (&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (cm), &fd, sizeof (int));
-  ssize_t n;
-  do
-    n = sendmsg (sock, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  return n < 0 ? -1 : 0;
 }
 
 int
 berth_console_recv_fd (int sock, berth_error **err)
 {
-  char buf[256], cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-  ssize_t n;
-  do
-    n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return berth_fail_errno (err, "receive the pty master");
-  struct cmsghdr *cm = CMSG_FIRSTHDR (&msg);
-  if (cm == NULL || cm->cmsg_type != SCM_RIGHTS)
-    return berth_fail (err, 0, "no pty master received");
+  char buf[256];
   int fd;
-  memcpy (&fd, CMSG_DATA (cm), sizeof fd);
+  if (recv_with_fd (sock, buf, sizeof buf, &fd) < 0)
+    return berth_fail_errno (err, "receive the pty master");
+  if (fd < 0)
+    return berth_fail (err, 0, "no pty master received");
   return fd;
 }
 
@@ -109,7 +72,7 @@ berth_terminal_setup_init (berth_init_ctx *c, berth_error **err)
   if (mount (slave_path, "/dev/console", NULL, MS_BIND, NULL) < 0)
     return berth_fail_errno (err, "bind the pty on /dev/console");
 
-  if (send_fd (c->console_fd, master, "/dev/ptmx") < 0)
+  if (send_with_fd (c->console_fd, "/dev/ptmx", strlen ("/dev/ptmx"), master) < 0)
     return berth_fail_errno (err, "send the pty master to the console socket");
   close (c->console_fd);
   c->console_fd = -1;

@@ -6,7 +6,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 
 void
@@ -131,4 +133,87 @@ rfc3339_now (char *buf, size_t size)
   gmtime_r (&ts.tv_sec, &tm);
   size_t n = strftime (buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
   snprintf (buf + n, size - n, ".%09ldZ", ts.tv_nsec);
+}
+
+ssize_t
+send_with_fd (int sock, const void *buf, size_t len, int fd)
+{
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  memset (cbuf, 0, sizeof cbuf);
+  struct iovec iov = { .iov_base = (void *) buf, .iov_len = len };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+  if (fd >= 0)
+    {
+      msg.msg_control = cbuf;
+      msg.msg_controllen = sizeof cbuf;
+      struct cmsghdr *cm = CMSG_FIRSTHDR (&msg);
+      cm->cmsg_level = SOL_SOCKET;
+      cm->cmsg_type = SCM_RIGHTS;
+      cm->cmsg_len = CMSG_LEN (sizeof (int));
+      memcpy (CMSG_DATA (cm), &fd, sizeof (int));
+    }
+  ssize_t n;
+  do
+    n = sendmsg (sock, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n;
+}
+
+ssize_t
+recv_with_fd (int sock, void *buf, size_t len, int *fd)
+{
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { .iov_base = buf, .iov_len = len };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  *fd = -1;
+  ssize_t n;
+  do
+    n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return n;
+  for (struct cmsghdr *cm = CMSG_FIRSTHDR (&msg); cm; cm = CMSG_NXTHDR (&msg, cm))
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len >= CMSG_LEN (sizeof (int)))
+      {
+        /* One fd is all any peer of ours sends; close extras a hostile
+           peer might add rather than leak them. */
+        size_t nfds = (cm->cmsg_len - CMSG_LEN (0)) / sizeof (int);
+        for (size_t i = 0; i < nfds; i++)
+          {
+            int got;
+            memcpy (&got, CMSG_DATA (cm) + i * sizeof (int), sizeof got);
+            if (*fd < 0)
+              *fd = got;
+            else
+              close (got);
+          }
+      }
+  return n;
+}
+
+int
+unix_stream_connect (const char *path)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  if (strlen (path) >= sizeof addr.sun_path)
+    {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+  strcpy (addr.sun_path, path);
+  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -1;
+  int r;
+  do
+    r = connect (fd, (struct sockaddr *) &addr, sizeof addr);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    {
+      int e = errno;
+      close (fd);
+      errno = e;
+      return -1;
+    }
+  return fd;
 }

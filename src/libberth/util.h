@@ -49,6 +49,14 @@ int write_all (int fd, const void *buf, size_t len);
    the old or the new content, never a torn one. */
 int write_file_atomic_at (int dirfd, const char *name, const void *buf, size_t len, int mode, berth_error **err);
 
+/* One sendmsg/recvmsg of buf with at most one fd as SCM_RIGHTS (fd < 0:
+   none); retry EINTR, never raise SIGPIPE.  recv_with_fd sets *fd to the fd
+   received (O_CLOEXEC) or -1. */
+ssize_t send_with_fd (int sock, const void *buf, size_t len, int fd);
+ssize_t recv_with_fd (int sock, void *buf, size_t len, int *fd);
+/* A connected AF_UNIX SOCK_STREAM socket (O_CLOEXEC), or -1 with errno. */
+int unix_stream_connect (const char *path);
+
 /* The current UTC time as RFC 3339 with nanoseconds ("...T12:00:00.123456789Z"). */
 void rfc3339_now (char *buf, size_t size);
 

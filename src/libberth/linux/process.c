@@ -39,6 +39,24 @@ berth_rlimit_from_name (const char *name)
 }
 
 int
+berth_check_rlimits (const oci_process *p, berth_error **err)
+{
+  for (size_t i = 0; i < p->rlimits_len; i++)
+    {
+      const oci_rlimit *l = p->rlimits[i];
+      if (berth_rlimit_from_name (l->type) < 0)
+        return berth_fail (err, 0, "process.rlimits[%zu].type: unknown rlimit `%s`", i, l->type);
+      for (size_t j = 0; j < i; j++)
+        if (strcmp (p->rlimits[j]->type, l->type) == 0)
+          return berth_fail (err, 0, "process.rlimits[%zu].type: %s is already set by rlimits[%zu]", i, l->type, j);
+      if (l->soft > l->hard)
+        return berth_fail (err, 0, "process.rlimits[%zu]: %s soft limit %llu is above the hard limit %llu", i,
+                           l->type, (unsigned long long) l->soft, (unsigned long long) l->hard);
+    }
+  return 0;
+}
+
+int
 berth_apply_rlimits (const oci_process *p, berth_error **err)
 {
   for (size_t i = 0; i < p->rlimits_len; i++)
@@ -49,8 +67,14 @@ berth_apply_rlimits (const oci_process *p, berth_error **err)
         return berth_fail (err, 0, "process.rlimits[%zu]: unknown rlimit `%s`", i, l->type);
       struct rlimit rl = { .rlim_cur = l->soft, .rlim_max = l->hard };
       if (setrlimit (res, &rl) < 0)
-        return berth_fail_errno (err, "process.rlimits: set %s to %llu/%llu", l->type,
-                                 (unsigned long long) l->soft, (unsigned long long) l->hard);
+        {
+          if (errno == EPERM)
+            return berth_fail (err, errno,
+                               "process.rlimits[%zu]: raise the %s hard limit to %llu (needs CAP_SYS_RESOURCE)", i,
+                               l->type, (unsigned long long) l->hard);
+          return berth_fail_errno (err, "process.rlimits[%zu]: set %s to %llu/%llu", i, l->type,
+                                   (unsigned long long) l->soft, (unsigned long long) l->hard);
+        }
     }
   return 0;
 }

@@ -7,6 +7,8 @@
 #include "runtime_spec.h"
 
 int berth_rlimit_from_name (const char *name);
+/* Unknown or repeated types, soft above hard: what `create` refuses at once. */
+int berth_check_rlimits (const oci_process *p, berth_error **err);
 int berth_apply_rlimits (const oci_process *p, berth_error **err);
 /* oomScoreAdj, written through procfd (/proc of the runtime). */
 int berth_apply_oom_score_adj (int procfd, const oci_process *p, berth_error **err);

@@ -1,0 +1,113 @@
+/* probe: make syscalls inside a test container and print what they gave.
+ *
+ * Built statically by the tests (probe_helper.py) and copied into the
+ * bundle, since busybox has no way to call most of these.  Each argument is
+ * one operation; each prints one line "OP=RESULT" where RESULT is the return
+ * value, or -ERRNO when the call failed:
+ *
+ *   getppid[:a0,a1,...]  getppid with these raw arguments (the kernel
+ *                        ignores them; seccomp rules can look at them)
+ *   unshare-uts          unshare(CLONE_NEWUTS)
+ *   keyctl               keyctl(KEYCTL_GET_KEYRING_ID, session keyring)
+ *   ptrace-init          PTRACE_ATTACH to pid 1 (detached again on success)
+ *   mount-tmpfs          mount a tmpfs on /tmp (unmounted again)
+ *   sigsys-handler       from now on, SIGSYS prints "sigsys=NR" and exits 42
+ *   ioprio               ioprio_get of ourselves (class << 13 | data)
+ *   personality          personality(0xffffffff), the current persona
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void
+report (const char *op, long r)
+{
+  printf ("%s=%ld\n", op, r < 0 ? -(long) errno : r);
+  fflush (stdout);
+}
+
+static void
+on_sigsys (int sig, siginfo_t *si, void *uc)
+{
+  (void) sig;
+  (void) uc;
+  char buf[64];
+  int n = snprintf (buf, sizeof buf, "sigsys=%d\n", si->si_syscall);
+  write (1, buf, (size_t) n);
+  _exit (42);
+}
+
+static long
+raw_getppid (const char *spec)
+{
+  unsigned long a[6] = { 0 };
+  int n = 0;
+  while (spec && *spec && n < 6)
+    {
+      char *end;
+      a[n++] = strtoul (spec, &end, 0);
+      spec = *end == ',' ? end + 1 : end;
+    }
+  return syscall (SYS_getppid, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+int
+main (int argc, char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      const char *op = argv[i];
+      if (strncmp (op, "getppid", 7) == 0)
+        report (op, raw_getppid (op[7] == ':' ? op + 8 : NULL));
+      else if (strcmp (op, "unshare-uts") == 0)
+        report (op, unshare (CLONE_NEWUTS));
+      else if (strcmp (op, "keyctl") == 0)
+        report (op, syscall (SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* session */, 0));
+      else if (strcmp (op, "ptrace-init") == 0)
+        {
+          long r = ptrace (PTRACE_ATTACH, 1, NULL, NULL);
+          int e = errno;
+          if (r == 0)
+            {
+              waitpid (1, NULL, __WALL);
+              ptrace (PTRACE_DETACH, 1, NULL, NULL);
+            }
+          errno = e;
+          report (op, r);
+        }
+      else if (strcmp (op, "mount-tmpfs") == 0)
+        {
+          long r = mount ("none", "/tmp", "tmpfs", 0, NULL);
+          int e = errno;
+          if (r == 0)
+            umount ("/tmp");
+          errno = e;
+          report (op, r);
+        }
+      else if (strcmp (op, "sigsys-handler") == 0)
+        {
+          struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
+          report (op, sigaction (SIGSYS, &sa, NULL));
+        }
+      else if (strcmp (op, "ioprio") == 0)
+        report (op, syscall (SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, 0));
+      else if (strcmp (op, "personality") == 0)
+        report (op, personality (0xffffffff));
+      else
+        {
+          fprintf (stderr, "probe: unknown operation %s\n", op);
+          return 2;
+        }
+    }
+  return 0;
+}
