@@ -21,7 +21,7 @@ berth_sync_send (int fd, int type, int errnum, const char *msg)
 }
 
 int
-berth_sync_recv (int fd, berth_sync_msg *m, berth_error **err)
+berth_sync_recv_or_eof (int fd, berth_sync_msg *m, berth_error **err)
 {
   ssize_t n;
   do
@@ -30,11 +30,20 @@ berth_sync_recv (int fd, berth_sync_msg *m, berth_error **err)
   if (n < 0)
     return berth_fail_errno (err, "read from the container init");
   if (n == 0)
-    return berth_fail (err, 0, "the container init exited during setup");
+    return 0;
   if (n != (ssize_t) sizeof *m)
     return berth_fail (err, 0, "short message from the container init");
   m->msg[sizeof m->msg - 1] = '\0';
-  return 0;
+  return 1;
+}
+
+int
+berth_sync_recv (int fd, berth_sync_msg *m, berth_error **err)
+{
+  int r = berth_sync_recv_or_eof (fd, m, err);
+  if (r == 0)
+    return berth_fail (err, 0, "the container init exited during setup");
+  return r < 0 ? -1 : 0;
 }
 
 int

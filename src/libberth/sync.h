@@ -26,6 +26,9 @@ typedef struct
 int berth_sync_send (int fd, int type, int errnum, const char *msg);
 /* Receives one message; a closed peer is an error. */
 int berth_sync_recv (int fd, berth_sync_msg *m, berth_error **err);
+/* As above, but returns 1 for a message and 0 when every writer has closed
+   its end (exec: the close-on-exec end closing means execve succeeded). */
+int berth_sync_recv_or_eof (int fd, berth_sync_msg *m, berth_error **err);
 /* Receive and insist on a type; an ERROR message becomes *err. */
 int berth_sync_expect (int fd, int type, berth_sync_msg *m, berth_error **err);
 /* Forward an error to the peer. */
