@@ -72,11 +72,14 @@ int cmd_state (cli_ctx *ctx, berth_error **err);
 int cmd_kill (cli_ctx *ctx, berth_error **err);
 int cmd_delete (cli_ctx *ctx, berth_error **err);
 int cmd_list (cli_ctx *ctx, berth_error **err);
+int cmd_exec (cli_ctx *ctx, berth_error **err);
 
 struct berth_create_opts_s;
 /* The options create and run share. */
 #include "libberth/container.h"
 int cli_create_opts (cli_ctx *ctx, berth_create_opts *o, berth_error **err);
+/* --preserve-fds N (create, run, exec). */
+int cli_preserve_fds (cli_ctx *ctx, int *out, berth_error **err);
 int cmd_features (cli_ctx *ctx, berth_error **err);
 
 #endif
