@@ -76,11 +76,14 @@ int cmd_pause (cli_ctx *ctx, berth_error **err);
 int cmd_resume (cli_ctx *ctx, berth_error **err);
 int cmd_ps (cli_ctx *ctx, berth_error **err);
 int cmd_update (cli_ctx *ctx, berth_error **err);
+int cmd_exec (cli_ctx *ctx, berth_error **err);
 
 struct berth_create_opts_s;
 /* The options create and run share. */
 #include "libberth/container.h"
 int cli_create_opts (cli_ctx *ctx, berth_create_opts *o, berth_error **err);
+/* --preserve-fds N (create, run, exec). */
+int cli_preserve_fds (cli_ctx *ctx, int *out, berth_error **err);
 int cmd_features (cli_ctx *ctx, berth_error **err);
 
 #endif

@@ -58,7 +58,7 @@ static const cli_opt exec_opts[] = {
   { "env", 'e', "KEY=VALUE", "set an environment variable (repeatable)", true },
   { "user", 'u', "UID[:GID]", "run as this user", false },
   { "additional-gids", 'g', "GID", "add a supplementary group (repeatable)", true },
-  { "cap", 'c', "CAP", "add a capability to the bounding, effective, permitted and ambient sets (repeatable)", true },
+  { "cap", 'c', "CAP", "add a capability to the bounding, effective and permitted sets (repeatable)", true },
   { "no-new-privs", 0, NULL, "set no_new_privs for the process", false },
   { "apparmor", 0, "PROFILE", "AppArmor profile for the process", false },
   { "process-label", 0, "LABEL", "SELinux label for the process", false },
@@ -68,6 +68,7 @@ static const cli_opt exec_opts[] = {
   { "pid-file", 0, "PATH", "write the process pid to PATH", false },
   { "preserve-fds", 0, "N", "pass N extra file descriptors to the process", false },
   { "cgroup", 0, "[CONTROLLER:]PATH", "run in this sub-cgroup of the container (repeatable)", true },
+  { "ignore-paused", 0, NULL, "exec even into a paused container (the process starts frozen)", false },
   END,
 };
 
@@ -131,7 +132,7 @@ const cli_cmd cli_commands[] = {
   { "create", "ID", "create a container (the process waits for `start`)", create_opts, 1, 1, cmd_create },
   { "delete", "ID", "delete a container and everything it holds", delete_opts, 1, 1, cmd_delete },
   { "events", "ID", "print container events and statistics", events_opts, 1, 1, NULL },
-  { "exec", "ID [COMMAND [ARG...]]", "run a new process inside a container", exec_opts, 1, -1, NULL },
+  { "exec", "ID [COMMAND [ARG...]]", "run a new process inside a container", exec_opts, 1, -1, cmd_exec },
   { "features", "", "print the features this runtime supports (runtime-spec features.md)", no_opts, 0, 0,
     cmd_features },
   { "kill", "ID [SIGNAL]", "send a signal (default SIGTERM) to the container's init", kill_opts, 1, 2, cmd_kill },

@@ -16,13 +16,20 @@ cli_create_opts (cli_ctx *ctx, berth_create_opts *o, berth_error **err)
   o->pid_file = cli_value (ctx, "pid-file");
   o->no_pivot = cli_flag (ctx, "no-pivot");
   o->no_new_keyring = cli_flag (ctx, "no-new-keyring");
+  return cli_preserve_fds (ctx, &o->preserve_fds, err);
+}
+
+int
+cli_preserve_fds (cli_ctx *ctx, int *out, berth_error **err)
+{
   const char *pf = cli_value (ctx, "preserve-fds");
+  *out = 0;
   if (pf)
     {
       unsigned long long n;
       if (parse_uint64 (pf, &n) < 0 || n > 65536)
         return berth_fail (err, 0, "%s: --preserve-fds: `%s` is not a count of file descriptors", ctx->cmd->name, pf);
-      o->preserve_fds = (int) n;
+      *out = (int) n;
     }
   return 0;
 }

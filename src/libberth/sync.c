@@ -24,8 +24,10 @@ berth_sync_send (int fd, int type, int errnum, const char *msg)
   return send_with_fd (fd, &m, sizeof m, -1) == (ssize_t) sizeof m ? 0 : -1;
 }
 
-int
-berth_sync_recv_fd (int fd, berth_sync_msg *m, int *passed_fd, berth_error **err)
+/* 1 for a message (with its fd in *passed_fd when asked for; any other
+   fd that came along is closed), 0 at end of file. */
+static int
+recv_msg (int fd, berth_sync_msg *m, int *passed_fd, berth_error **err)
 {
   int got;
   ssize_t n = recv_with_fd (fd, m, sizeof *m, &got);
@@ -38,11 +40,26 @@ berth_sync_recv_fd (int fd, berth_sync_msg *m, int *passed_fd, berth_error **err
   if (n < 0)
     return berth_fail_errno (err, "read from the container init");
   if (n == 0)
-    return berth_fail (err, 0, "the container init exited during setup");
+    return 0;
   if (n != (ssize_t) sizeof *m)
     return berth_fail (err, 0, "short message from the container init");
   m->msg[sizeof m->msg - 1] = '\0';
-  return 0;
+  return 1;
+}
+
+int
+berth_sync_recv_or_eof (int fd, berth_sync_msg *m, berth_error **err)
+{
+  return recv_msg (fd, m, NULL, err);
+}
+
+int
+berth_sync_recv_fd (int fd, berth_sync_msg *m, int *passed_fd, berth_error **err)
+{
+  int r = recv_msg (fd, m, passed_fd, err);
+  if (r == 0)
+    return berth_fail (err, 0, "the container init exited during setup");
+  return r < 0 ? -1 : 0;
 }
 
 int

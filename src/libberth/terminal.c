@@ -37,10 +37,9 @@ berth_console_recv_fd (int sock, berth_error **err)
 }
 
 int
-berth_terminal_setup_init (berth_init_ctx *c, berth_error **err)
+berth_terminal_setup (const oci_process *p, int console_fd, bool bind_console, berth_error **err)
 {
-  if (c->console_fd < 0)
-    return berth_fail (err, 0, "process.terminal is set: a --console-socket is required");
+  cleanup_close int sock = console_fd;
   cleanup_close int master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0)
     return berth_fail_errno (err, "open /dev/ptmx");
@@ -51,7 +50,6 @@ berth_terminal_setup_init (berth_init_ctx *c, berth_error **err)
   if (slave < 0)
     return berth_fail_errno (err, "open the pty slave");
 
-  const oci_process *p = c->spec->process;
   if (p->console_size)
     {
       struct winsize ws = { .ws_row = (unsigned short) p->console_size->height,
@@ -60,22 +58,23 @@ berth_terminal_setup_init (berth_init_ctx *c, berth_error **err)
         return berth_fail_errno (err, "process.consoleSize");
     }
 
-  /* /dev/console is the slave, bound over an empty file. */
-  struct stat st;
-  if (stat ("/dev/console", &st) < 0)
+  if (bind_console)
     {
-      int f = open ("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
-      if (f >= 0)
-        close (f);
+      /* /dev/console is the slave, bound over an empty file. */
+      struct stat st;
+      if (stat ("/dev/console", &st) < 0)
+        {
+          int f = open ("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+          if (f >= 0)
+            close (f);
+        }
+      cleanup_free char *slave_path = xasprintf ("/proc/self/fd/%d", slave);
+      if (mount (slave_path, "/dev/console", NULL, MS_BIND, NULL) < 0)
+        return berth_fail_errno (err, "bind the pty on /dev/console");
     }
-  cleanup_free char *slave_path = xasprintf ("/proc/self/fd/%d", slave);
-  if (mount (slave_path, "/dev/console", NULL, MS_BIND, NULL) < 0)
-    return berth_fail_errno (err, "bind the pty on /dev/console");
 
-  if (send_with_fd (c->console_fd, "/dev/ptmx", strlen ("/dev/ptmx"), master) < 0)
+  if (send_with_fd (sock, "/dev/ptmx", strlen ("/dev/ptmx"), master) < 0)
     return berth_fail_errno (err, "send the pty master to the console socket");
-  close (c->console_fd);
-  c->console_fd = -1;
 
   if (ioctl (slave, TIOCSCTTY, 0) < 0)
     return berth_fail_errno (err, "make the pty the controlling terminal");
@@ -83,4 +82,12 @@ berth_terminal_setup_init (berth_init_ctx *c, berth_error **err)
     if (dup2 (slave, fd) < 0)
       return berth_fail_errno (err, "dup the pty to fd %d", fd);
   return 0;
+}
+
+int
+berth_terminal_setup_init (berth_init_ctx *c, berth_error **err)
+{
+  if (c->console_fd < 0)
+    return berth_fail (err, 0, "process.terminal is set: a --console-socket is required");
+  return berth_terminal_setup (c->spec->process, steal_fd (&c->console_fd), true, err);
 }

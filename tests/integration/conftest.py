@@ -29,13 +29,16 @@ Tests marked `cgroupv2` need a cgroup v2 host: they are skipped unless
 fails at once if /sys/fs/cgroup is not cgroup2, instead of skipping them.
 """
 
+import array
 import json
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
@@ -451,6 +454,38 @@ def bundle_factory(busybox_template, tmp_path):
 def bundle(bundle_factory):
     """A fresh busybox bundle (see Bundle) running /bin/true, no terminal."""
     return bundle_factory()
+
+
+# --------------------------------------------------------------------------
+# terminals
+
+
+def console_socket_server(sock_path):
+    """Listen on sock_path as a --console-socket peer, in a thread that
+    accepts one connection and receives one fd over SCM_RIGHTS.  Returns
+    (thread, got): after thread.join(), got["fd"] is the pty master (or
+    None when no fd came)."""
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(sock_path))
+    server.listen(1)
+    got = {}
+
+    def accept():
+        try:
+            conn, _ = server.accept()
+            fds = array.array("i")
+            _, anc, _, _ = conn.recvmsg(256, socket.CMSG_LEN(fds.itemsize))
+            for level, kind, data in anc:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                    fds.frombytes(data[: fds.itemsize])
+            got["fd"] = fds[0] if fds else None
+            conn.close()
+        finally:
+            server.close()
+
+    t = threading.Thread(target=accept)
+    t.start()
+    return t, got
 
 
 # --------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """The runtime core: create/start/run/state/kill/delete/list, namespaces,
 mounts, hooks, terminals and error paths, observed from inside and outside
 the container."""
-import array
 import json
 import os
 import socket
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import open_path_to, read_mounts
+from conftest import console_socket_server, open_path_to, read_mounts
 
 STATE_SCHEMA = Path("/usr/share/gocode/src/github.com/opencontainers/runtime-spec/schema/state-schema.json")
 
@@ -380,29 +379,12 @@ def test_hook_timeout_is_enforced(bundle, berth_root, container_id):
 
 def test_terminal_master_is_sent_to_the_console_socket(bundle, berth_root, container_id, tmp_path):
     sock_path = tmp_path / "console.sock"
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(str(sock_path))
-    server.listen(1)
-    got = {}
-
-    def accept():
-        conn, _ = server.accept()
-        fds = array.array("i")
-        msg, anc, _, _ = conn.recvmsg(256, socket.CMSG_LEN(fds.itemsize))
-        for level, kind, data in anc:
-            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                fds.frombytes(data[: fds.itemsize])
-        got["fd"] = fds[0] if fds else None
-        conn.close()
-
-    t = threading.Thread(target=accept)
-    t.start()
+    t, got = console_socket_server(sock_path)
     bundle.process["terminal"] = True
     bundle.process["consoleSize"] = {"height": 33, "width": 111}
     bundle.set_args("sh", "-c", "tty; stty size; sleep 2")
     berth_root.run("create", "--console-socket", sock_path, "--bundle", bundle, container_id, check=True)
     t.join(10)
-    server.close()
     assert got.get("fd") is not None
     berth_root.run("start", container_id, check=True)
     out = b""

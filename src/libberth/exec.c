@@ -1,0 +1,629 @@
+/* berth exec.  Three processes take part:
+ *   berth     reads the state and the process, opens a pidfd of the init,
+ *             and in the end waits for the new process (its child);
+ *   helper    forked by berth: joins the init's cgroups, then all its
+ *             namespaces at once with setns(pidfd), and clones the process
+ *             with CLONE_PARENT (a pid namespace only takes children);
+ *   process   in the container's pid namespace, berth's child: session,
+ *             terminal, rlimits, cwd, labels, identity, no_new_privs, exec.
+ * Errors before execve come back over a socketpair; the close-on-exec of
+ * its end is the sign that execve succeeded. */
+#include "config.h"
+
+#include "exec.h"
+#include "seccomp.h"
+#include "exec_cgroup.h"
+#include "linux/lsm.h"
+#include "linux/namespaces.h"
+#include "linux/process.h"
+#include "log.h"
+#include "state.h"
+#include "sync.h"
+#include "terminal.h"
+#include "ttyproxy.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+
+extern char **environ;
+
+typedef struct
+{
+  const berth_exec_opts *o;
+  const char *id;
+  oci_process *p;
+  int pidfd;      /* the container's init */
+  int ns_flags;   /* its namespaces that are not already ours */
+  berth_exec_cgroups cg;
+  int sync[2];    /* [0] berth's end, [1] the helper's and the process's */
+  int console;    /* where the process sends its pty master, or -1 */
+  int proxy;      /* berth's end of console when berth proxies the pty, or -1 */
+  int dirfd;      /* the locked state directory */
+  berth_seccomp_filter *seccomp; /* the container's filter, or NULL */
+  pid_t berth, helper, pid;
+} exec_ctx;
+
+/* ------------------------------------------------------------ the process */
+
+static int
+strv_find_key (char **v, size_t n, const char *kv)
+{
+  size_t kl = strcspn (kv, "=");
+  for (size_t i = 0; i < n; i++)
+    if (strncmp (v[i], kv, kl) == 0 && v[i][kl] == '=')
+      return (int) i;
+  return -1;
+}
+
+static void
+strv_add_unique (char ***v, size_t *n, const char *s)
+{
+  for (size_t i = 0; i < *n; i++)
+    if (strcmp ((*v)[i], s) == 0)
+      return;
+  oci_strv_append (v, n, s);
+}
+
+/* The container's process, changed as the options say (runc's rules: the
+   args are replaced, --env and --additional-gids and --cap add, the rest
+   override). */
+static void
+amend_process (oci_process *p, const berth_exec_opts *o)
+{
+  strv_free (p->args);
+  p->args = NULL;
+  p->args_len = 0;
+  for (size_t i = 0; i < o->nargs; i++)
+    oci_strv_append (&p->args, &p->args_len, o->args[i]);
+  if (o->cwd)
+    {
+      free (p->cwd);
+      p->cwd = xstrdup (o->cwd);
+    }
+  for (size_t i = 0; i < o->nenv; i++)
+    {
+      int at = strv_find_key (p->env, p->env_len, o->env[i]);
+      if (at < 0)
+        oci_strv_append (&p->env, &p->env_len, o->env[i]);
+      else
+        {
+          free (p->env[at]);
+          p->env[at] = xstrdup (o->env[i]);
+        }
+    }
+  if (o->user_set || o->nadditional_gids)
+    {
+      if (p->user == NULL)
+        p->user = oci_user_new ();
+      if (o->user_set)
+        p->user->uid = o->uid, p->user->uid_present = true;
+      if (o->gid_set)
+        p->user->gid = o->gid, p->user->gid_present = true;
+    }
+  if (o->nadditional_gids)
+    {
+      oci_user *u = p->user;
+      u->additional_gids = xrealloc (u->additional_gids, (u->additional_gids_len + o->nadditional_gids) * sizeof (uint32_t));
+      for (size_t i = 0; i < o->nadditional_gids; i++)
+        u->additional_gids[u->additional_gids_len++] = o->additional_gids[i];
+    }
+  if (o->ncaps)
+    {
+      if (p->capabilities == NULL)
+        p->capabilities = oci_capabilities_new ();
+      oci_capabilities *c = p->capabilities;
+      for (size_t i = 0; i < o->ncaps; i++)
+        {
+          strv_add_unique (&c->bounding, &c->bounding_len, o->caps[i]);
+          strv_add_unique (&c->effective, &c->effective_len, o->caps[i]);
+          strv_add_unique (&c->permitted, &c->permitted_len, o->caps[i]);
+        }
+    }
+  if (o->no_new_privs)
+    p->no_new_privileges = p->no_new_privileges_present = true;
+  if (o->apparmor)
+    {
+      free (p->apparmor_profile);
+      p->apparmor_profile = xstrdup (o->apparmor);
+    }
+  if (o->process_label)
+    {
+      free (p->selinux_label);
+      p->selinux_label = xstrdup (o->process_label);
+    }
+  p->terminal = o->tty;
+  p->terminal_present = true;
+}
+
+static oci_process *
+load_process (const berth_exec_opts *o, const char *id, berth_error **err)
+{
+  char *perr = NULL;
+  if (o->process_file)
+    {
+      oci_process *p = oci_process_parse_file (o->process_file, o->process_file, &perr);
+      if (p == NULL)
+        berth_fail_take (err, 0, perr);
+      return p;
+    }
+  /* The configuration as `create` stored it in the state directory. */
+  cleanup_free char *path = xasprintf ("%s/%s/config.json", o->root, id);
+  oci_spec *spec = oci_spec_parse_file (path, "config.json", &perr);
+  if (spec == NULL)
+    {
+      berth_fail_take (err, 0, perr);
+      return NULL;
+    }
+  oci_process *p = steal_pointer (&spec->process);
+  oci_spec_free (spec);
+  if (p == NULL)
+    {
+      berth_fail (err, 0, "config.json: no process to start from");
+      return NULL;
+    }
+  amend_process (p, o);
+  return p;
+}
+
+/* The container's filter, compiled from the configuration `create` stored
+   (whatever --process says: exec never leaves the container's seccomp). */
+static int
+load_seccomp (exec_ctx *x, berth_error **err)
+{
+  cleanup_free char *path = xasprintf ("%s/%s/config.json", x->o->root, x->id);
+  char *perr = NULL;
+  oci_spec *spec = oci_spec_parse_file (path, "config.json", &perr);
+  if (spec == NULL)
+    return berth_fail_take (err, 0, perr);
+  int r = berth_seccomp_compile (spec, &x->seccomp, err);
+  oci_spec_free (spec);
+  if (r == 0 && x->seccomp && x->seccomp->notify)
+    r = berth_fail (err, ENOTSUP, "linux.seccomp: SCMP_ACT_NOTIFY is not supported for exec yet");
+  return r;
+}
+
+static int
+check_process (const oci_process *p, const char *what, berth_error **err)
+{
+  if (p->args == NULL || p->args_len == 0 || p->args[0][0] == '\0')
+    return berth_fail (err, 0, "%sargs: must name the program to run", what);
+  if (p->cwd == NULL || p->cwd[0] != '/')
+    return berth_fail (err, 0, "%scwd: `%s` is not an absolute path", what, p->cwd ? p->cwd : "");
+  return 0;
+}
+
+/* ------------------------------------------------------------ the container */
+
+/* Namespaces of pid that differ from ours.  Sharing one with the host (no
+   network namespace, say) means nothing to join, and joining our own user
+   namespace would fail. */
+static int
+foreign_namespaces (pid_t pid, int *flags, berth_error **err)
+{
+  *flags = 0;
+  for (size_t i = 0; i < berth_n_ns_kinds; i++)
+    {
+      char theirs[64], ours[64];
+      snprintf (theirs, sizeof theirs, "/proc/%d/ns/%s", (int) pid, berth_ns_kinds[i].proc_ns);
+      snprintf (ours, sizeof ours, "/proc/self/ns/%s", berth_ns_kinds[i].proc_ns);
+      struct stat a, b;
+      if (stat (theirs, &a) < 0)
+        {
+          if (errno == ENOENT)
+            continue; /* a kind this kernel lacks */
+          return berth_fail_errno (err, "read the %s namespace of the container", berth_ns_kinds[i].name);
+        }
+      if (stat (ours, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+        *flags |= berth_ns_kinds[i].clone_flag;
+    }
+  return 0;
+}
+
+static bool
+process_exited (int pidfd)
+{
+  struct pollfd p = { .fd = pidfd, .events = POLLIN };
+  return poll (&p, 1, 0) > 0;
+}
+
+static int
+open_console (exec_ctx *x, berth_error **err)
+{
+  const berth_exec_opts *o = x->o;
+  if (!(x->p->terminal_present && x->p->terminal))
+    {
+      if (o->console_socket)
+        return berth_fail (err, 0, "--console-socket is only for a process with a terminal (--tty)");
+      return 0;
+    }
+  if (o->console_socket)
+    {
+      x->console = berth_console_socket_connect (o->console_socket, err);
+      return x->console < 0 ? -1 : 0;
+    }
+  if (o->detach)
+    return berth_fail (err, 0, "a terminal with --detach needs --console-socket to receive it");
+  int sp[2];
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+    return berth_fail_errno (err, "socketpair");
+  x->proxy = sp[0];
+  x->console = sp[1];
+  return 0;
+}
+
+/* Everything berth checks and opens before any process is made. */
+static int
+prepare (exec_ctx *x, berth_error **err)
+{
+  const berth_exec_opts *o = x->o;
+  berth_state *st = berth_state_read (x->dirfd, x->id, err);
+  if (st == NULL)
+    return -1;
+  int r = -1;
+  if (berth_state_status (x->dirfd, st) == BERTH_STATUS_STOPPED)
+    {
+      berth_fail (err, 0, "container `%s` is not running", x->id);
+      goto out;
+    }
+  /* The pidfd is taken before the start time is checked: from then on it
+     is this init's, whatever happens to the pid. */
+  x->pidfd = (int) syscall (SYS_pidfd_open, (pid_t) st->pid, 0);
+  if (x->pidfd < 0 || !berth_state_init_alive (st))
+    {
+      berth_fail (err, 0, "container `%s` is not running", x->id);
+      goto out;
+    }
+
+  if ((x->p = load_process (o, x->id, err)) == NULL)
+    goto out;
+  if (check_process (x->p, o->process_file ? "--process: " : "process.", err) < 0)
+    goto out;
+  if (load_seccomp (x, err) < 0)
+    goto out;
+  if (foreign_namespaces ((pid_t) st->pid, &x->ns_flags, err) < 0)
+    goto out;
+  if (berth_exec_cgroups_plan ((pid_t) st->pid, o->cgroups, o->ncgroups, &x->cg, err) < 0)
+    goto out;
+  if (x->cg.frozen && !o->ignore_paused)
+    {
+      berth_fail (err, 0, "container `%s` is paused (resume it first)", x->id);
+      goto out;
+    }
+  /* /proc/PID was read while the init was alive, so it was this init's. */
+  if (process_exited (x->pidfd))
+    {
+      berth_fail (err, 0, "container `%s` is not running", x->id);
+      goto out;
+    }
+  r = open_console (x, err);
+out:
+  berth_state_free (st);
+  return r;
+}
+
+/* ------------------------------------------------------------ in the process */
+
+/* SECCOMP CALL POINT: apply process/linux seccomp here once seccomp.c can
+   build the container's filter (the same one the init loads).  Called
+   before the identity change when no_new_privs is off (loading a filter
+   then needs CAP_SYS_ADMIN), after it otherwise, so that as few of our own
+   syscalls as possible run under the filter. */
+static int
+exec_apply_seccomp (exec_ctx *x, bool after_identity, berth_error **err)
+{
+  (void) after_identity;
+  if (x->seccomp == NULL)
+    return 0;
+  return berth_seccomp_load (x->seccomp, -1, err);
+}
+
+
+static int
+process_setup (exec_ctx *x, char **exe, berth_error **err)
+{
+  const oci_process *p = x->p;
+  bool nnp = p->no_new_privileges_present && p->no_new_privileges;
+
+  if (setsid () < 0)
+    return berth_fail_errno (err, "setsid");
+  /* A keyring of its own, as the init has: not the caller's. */
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS && errno != EPERM
+      && errno != EACCES)
+    return berth_fail_errno (err, "create a session keyring");
+  if (x->console >= 0 && berth_terminal_setup (p, steal_fd (&x->console), false, err) < 0)
+    return -1;
+  if (berth_apply_rlimits (p, err) < 0)
+    return -1;
+  if (chdir (p->cwd) < 0)
+    return berth_fail_errno (err, "cwd: chdir `%s`", p->cwd);
+  if ((*exe = berth_find_executable (p, err)) == NULL)
+    return -1;
+  if (berth_lsm_set_exec_labels (p->apparmor_profile, p->selinux_label, err) < 0)
+    return -1;
+  if (!nnp && exec_apply_seccomp (x, false, err) < 0)
+    return -1;
+  if (berth_apply_identity (p, err) < 0)
+    return -1;
+  if (nnp && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return berth_fail_errno (err, "prctl(PR_SET_NO_NEW_PRIVS)");
+  if (nnp && exec_apply_seccomp (x, true, err) < 0)
+    return -1;
+  syscall (SYS_close_range, 3 + x->o->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  return 0;
+}
+
+static void __attribute__ ((noreturn))
+process_main (exec_ctx *x)
+{
+  berth_error *err = NULL;
+  char *exe = NULL;
+  if (process_setup (x, &exe, &err) == 0)
+    {
+      char *empty[] = { NULL };
+      environ = x->p->env ? x->p->env : empty;
+      execve (exe, x->p->args, environ);
+      berth_fail_errno (&err, "exec `%s`", x->p->args[0]);
+    }
+  berth_sync_send_error (x->sync[1], err);
+  _exit (127);
+}
+
+/* ------------------------------------------------------------ the helper */
+
+static void __attribute__ ((noreturn))
+helper_main (exec_ctx *x)
+{
+  berth_error *err = NULL;
+  close (x->sync[0]);
+  close (x->dirfd);
+  if (x->proxy >= 0)
+    close (x->proxy);
+  /* Until execve nothing in the container may ptrace us (and reach
+     berth's fds); execve makes the process dumpable again. */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* A berth killed during setup takes its helper along. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (getppid () != x->berth)
+    _exit (1);
+
+  if (x->p->oom_score_adj_present)
+    {
+      cleanup_close int procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (berth_apply_oom_score_adj (procfd, x->p, &err) < 0)
+        goto fail;
+    }
+  /* The cgroups first, while /sys/fs/cgroup is the host's. */
+  if (berth_exec_cgroups_enter (&x->cg, getpid (), &err) < 0)
+    goto fail;
+  /* One setns for all: the kernel joins the user namespace first, and a
+     pidfd cannot name another process than the init we checked. */
+  if (x->ns_flags && setns (x->pidfd, x->ns_flags) < 0)
+    {
+      if (errno == ESRCH)
+        berth_fail (&err, 0, "container `%s` is not running", x->id);
+      else
+        berth_fail_errno (&err, "join the namespaces of container `%s`", x->id);
+      goto fail;
+    }
+  close (x->pidfd);
+
+  /* clone3 takes no exit signal with CLONE_PARENT: the process gets ours
+     (SIGCHLD), and berth, our parent, becomes its parent. */
+  struct clone_args args = { .flags = CLONE_PARENT };
+  pid_t pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+  if (pid < 0)
+    {
+      berth_fail_errno (&err, "clone the process");
+      goto fail;
+    }
+  if (pid == 0)
+    process_main (x);
+  berth_sync_send (x->sync[1], SYNC_PID, pid, NULL);
+  _exit (0);
+fail:
+  berth_sync_send_error (x->sync[1], err);
+  _exit (1);
+}
+
+/* ------------------------------------------------------------ berth's side */
+
+static void
+reap (pid_t pid)
+{
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+}
+
+static int
+spawn (exec_ctx *x, berth_error **err)
+{
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sync) < 0)
+    return berth_fail_errno (err, "socketpair");
+  x->berth = getpid ();
+  x->helper = fork ();
+  if (x->helper < 0)
+    return berth_fail_errno (err, "fork");
+  if (x->helper == 0)
+    helper_main (x);
+  close (steal_fd (&x->sync[1]));
+  if (x->console >= 0)
+    close (steal_fd (&x->console));
+
+  berth_sync_msg m;
+  int r = berth_sync_recv_or_eof (x->sync[0], &m, err);
+  reap (x->helper);
+  x->helper = 0;
+  if (r == 0)
+    return berth_fail (err, 0, "the exec helper died during setup");
+  if (r < 0)
+    return -1;
+  if (m.type == SYNC_ERROR)
+    return berth_fail (err, m.errnum, "%s", m.msg);
+  if (m.type != SYNC_PID)
+    return berth_fail (err, 0, "unexpected message %d from the exec helper", m.type);
+  x->pid = (pid_t) m.errnum;
+
+  /* Now the process itself: an error, or the end of the socket at execve. */
+  r = berth_sync_recv_or_eof (x->sync[0], &m, err);
+  if (r == 0)
+    return 0;
+  if (r > 0)
+    berth_fail (err, m.errnum, "%s", m.type == SYNC_ERROR ? m.msg : "unexpected message from the exec'd process");
+  reap (x->pid);
+  x->pid = 0;
+  return -1;
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, berth_error **err)
+{
+  cleanup_free char *dir = xstrdup (path);
+  char *slash = strrchr (dir, '/');
+  const char *name = slash ? slash + 1 : path;
+  if (slash)
+    slash[slash == dir] = '\0'; /* "/x" keeps "/" */
+  cleanup_close int dirfd = open (slash ? dir : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  char buf[24];
+  int n = snprintf (buf, sizeof buf, "%d", (int) pid);
+  if (dirfd < 0)
+    return berth_fail_errno (err, "--pid-file `%s`", path);
+  if (write_file_atomic_at (dirfd, name, buf, (size_t) n, 0644, err) < 0)
+    return berth_error_wrap (err, "--pid-file `%s`", path);
+  return 0;
+}
+
+/* Passed on to the process, but for SIGWINCH with a proxied pty (a resize)
+   and SIGPIPE (caught only so that a closed stdout is an EPIPE). */
+static const int caught[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGPIPE };
+
+/* Wait for the process, passing on the signals berth gets (a resize goes
+   to the pty instead when berth holds it), and copying the pty if so. */
+static int
+foreground (exec_ctx *x, int *status, berth_error **err)
+{
+  cleanup_close int pidfd = (int) syscall (SYS_pidfd_open, x->pid, 0);
+  if (pidfd < 0)
+    return berth_fail_errno (err, "pidfd_open");
+  int master = -1;
+  if (x->proxy >= 0 && (master = berth_console_recv_fd (x->proxy, err)) < 0)
+    return -1;
+
+  sigset_t set, old;
+  sigemptyset (&set);
+  for (size_t i = 0; i < ARRAY_SIZE (caught); i++)
+    sigaddset (&set, caught[i]);
+  sigprocmask (SIG_BLOCK, &set, &old);
+  cleanup_close int sigfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sigfd < 0)
+    {
+      sigprocmask (SIG_SETMASK, &old, NULL);
+      if (master >= 0)
+        close (master);
+      return berth_fail_errno (err, "signalfd");
+    }
+  berth_ttyproxy tp;
+  if (master >= 0)
+    berth_ttyproxy_start (&tp, master);
+
+  int r = 0;
+  for (;;)
+    {
+      struct pollfd pfd[4] = { { .fd = sigfd, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+      size_t n = 2;
+      if (master >= 0)
+        n += berth_ttyproxy_pollfds (&tp, pfd + 2);
+      if (poll (pfd, n, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          r = berth_fail_errno (err, "wait for the exec'd process");
+          break;
+        }
+      struct signalfd_siginfo si;
+      while (read (sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+        {
+          if (si.ssi_signo == SIGWINCH && master >= 0)
+            berth_ttyproxy_resize (&tp);
+          else if (si.ssi_signo != SIGPIPE)
+            syscall (SYS_pidfd_send_signal, pidfd, (int) si.ssi_signo, NULL, 0);
+        }
+      if (master >= 0)
+        berth_ttyproxy_io (&tp, pfd + 2, n - 2);
+      if (pfd[1].revents)
+        break;
+    }
+  if (master >= 0)
+    berth_ttyproxy_finish (&tp);
+
+  int ws = 0;
+  while (waitpid (x->pid, &ws, 0) < 0 && errno == EINTR)
+    ;
+  x->pid = 0;
+  *status = WIFEXITED (ws) ? WEXITSTATUS (ws) : 128 + WTERMSIG (ws);
+  /* Consume what came in meanwhile (a SIGPIPE of our own writes above all)
+     before the signals are unblocked. */
+  struct signalfd_siginfo si;
+  while (read (sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+    ;
+  sigprocmask (SIG_SETMASK, &old, NULL);
+  return r;
+}
+
+int
+berth_exec (const char *id, const berth_exec_opts *o, int *status, berth_error **err)
+{
+  *status = 0;
+  if (berth_validate_id (id, err) < 0)
+    return -1;
+  cleanup_close int rootfd = berth_root_open (o->root, false, err);
+  if (rootfd < 0)
+    return -1;
+  exec_ctx x = { .o = o, .id = id, .pidfd = -1, .sync = { -1, -1 }, .console = -1, .proxy = -1 };
+  /* Shared: `delete` waits until the process is started, `kill` and other
+     execs do not. */
+  x.dirfd = berth_state_dir_open (rootfd, id, LOCK_SH, err);
+  if (x.dirfd < 0)
+    return -1;
+
+  int r = prepare (&x, err);
+  if (r == 0)
+    r = spawn (&x, err);
+  close (steal_fd (&x.dirfd));
+  if (r == 0 && o->pid_file)
+    r = write_pid_file (o->pid_file, x.pid, err);
+  if (r == 0 && !o->detach)
+    r = foreground (&x, status, err);
+  if (r < 0 && x.pid > 0)
+    {
+      kill (x.pid, SIGKILL);
+      reap (x.pid);
+    }
+
+  int *fds[] = { &x.pidfd, &x.sync[0], &x.sync[1], &x.console, &x.proxy };
+  for (size_t i = 0; i < ARRAY_SIZE (fds); i++)
+    closep (fds[i]);
+  berth_exec_cgroups_release (&x.cg);
+  oci_process_free (x.p);
+  berth_seccomp_filter_free (x.seccomp);
+  return r;
+}
