@@ -360,7 +360,7 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
         close (passed);
       if (m.type == SYNC_HOOKS_PLS)
         {
-          cleanup_free char *doc = berth_state_document (id, "creating", cs->pid, cs->bundle, cs->spec, NULL, NULL);
+          cleanup_free char *doc = berth_state_document (id, "creating", cs->pid, cs->bundle, cs->spec, NULL, NULL, NULL);
           if (berth_hooks_run (h->prestart, h->prestart_len, "prestart", doc, err) < 0
               || berth_hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime", doc, err) < 0)
             return -1;
@@ -466,7 +466,7 @@ do_start (int dirfd, const char *id, berth_error **err)
   if (spec && spec->hooks && spec->hooks->poststart_len)
     {
       berth_error *herr = NULL;
-      cleanup_free char *doc = berth_state_document (id, "running", (pid_t) st->pid, st->bundle, spec, NULL, NULL);
+      cleanup_free char *doc = berth_state_document (id, "running", (pid_t) st->pid, st->bundle, spec, NULL, NULL, NULL);
       if (berth_hooks_run (spec->hooks->poststart, spec->hooks->poststart_len, "poststart", doc, &herr) < 0)
         {
           berth_warn ("%s", herr->msg);
@@ -610,7 +610,7 @@ berth_container_delete (const char *root, const char *id, bool force, berth_erro
   if (spec && spec->hooks && spec->hooks->poststop_len)
     {
       berth_error *herr = NULL;
-      cleanup_free char *doc = berth_state_document (id, "stopped", 0, st->bundle, spec, NULL, NULL);
+      cleanup_free char *doc = berth_state_document (id, "stopped", 0, st->bundle, spec, NULL, NULL, NULL);
       if (berth_hooks_run (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", doc, &herr) < 0)
         {
           berth_warn ("%s", herr->msg);
@@ -642,7 +642,7 @@ berth_container_state (const char *root, const char *id, berth_error **err)
   berth_status status = berth_state_status (dirfd, st);
   oci_spec *spec = load_config_at (dirfd, "config.json", NULL);
   char *doc = berth_state_document (id, berth_status_name (status), status == BERTH_STATUS_STOPPED ? 0 : (pid_t) st->pid,
-                                    st->bundle, spec, st->rootfs, st->created);
+                                    st->bundle, spec, st->rootfs, st->created, st->owner);
   oci_spec_free (spec);
   berth_state_free (st);
   return doc;

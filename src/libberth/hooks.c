@@ -17,7 +17,7 @@
 
 char *
 berth_state_document (const char *id, const char *status, pid_t pid, const char *bundle, const oci_spec *spec,
-                      const char *rootfs, const char *created)
+                      const char *rootfs, const char *created, const char *owner)
 {
   oci_jw *w = oci_jw_new (OCI_JW_PRETTY);
   oci_jw_begin_object (w);
@@ -40,6 +40,11 @@ berth_state_document (const char *id, const char *status, pid_t pid, const char 
     {
       oci_jw_key (w, "created");
       oci_jw_string (w, created);
+    }
+  if (owner)
+    {
+      oci_jw_key (w, "owner");
+      oci_jw_string (w, owner);
     }
   if (spec && spec->annotations.len)
     {
@@ -133,6 +138,6 @@ berth_hooks_run_in_init (const berth_init_ctx *c, oci_hook **hooks, size_t n, co
   if (l > 0)
     self[l] = '\0';
   cleanup_free char *state = berth_state_document (c->id, strcmp (kind, "startContainer") == 0 ? "created" : "creating", (pid_t) atoi (self), c->bundle, c->spec,
-                                                   NULL, NULL);
+                                                   NULL, NULL, NULL);
   return berth_hooks_run (hooks, n, kind, state, err);
 }

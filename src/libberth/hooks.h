@@ -11,7 +11,7 @@
 
 /* The runtime-spec state document for hooks and `berth state`. */
 char *berth_state_document (const char *id, const char *status, pid_t pid, const char *bundle,
-                            const oci_spec *spec, const char *rootfs, const char *created);
+                            const oci_spec *spec, const char *rootfs, const char *created, const char *owner);
 
 int berth_hooks_run (oci_hook **hooks, size_t n, const char *kind, const char *state_json, berth_error **err);
 /* From inside the init (createContainer, startContainer): the state's pid is

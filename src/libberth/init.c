@@ -176,6 +176,8 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
     return berth_fail_errno (err, "process.cwd: chdir `%s`", p->cwd);
   if ((*exe = berth_find_executable (p, err)) == NULL)
     return -1;
+  /* The init's own copy of the spec: the environment can grow here. */
+  berth_default_home ((oci_process *) p);
   if (berth_apply_sched_attrs (s, err) < 0)
     return -1;
   if (berth_seccomp_load_at (c->seccomp, BERTH_SECCOMP_BEFORE_IDENTITY, c->sync_fd, err) < 0)

@@ -410,7 +410,7 @@ berth_seccomp_load_at (const berth_seccomp_filter *f, berth_seccomp_when when, i
 static char *
 process_state_json (const oci_spec *s, const char *id, pid_t pid, const char *bundle)
 {
-  cleanup_free char *state_text = berth_state_document (id, "creating", pid, bundle, s, NULL, NULL);
+  cleanup_free char *state_text = berth_state_document (id, "creating", pid, bundle, s, NULL, NULL, NULL);
   char *perr = NULL;
   oci_json *state = oci_json_parse (state_text, strlen (state_text), &perr);
   free (perr);

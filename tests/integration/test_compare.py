@@ -218,9 +218,6 @@ def test_env_and_cwd(runtimes, bundles, container_id):
     assert "FOO=bar baz" in ours.stdout.splitlines() and ours.stdout.endswith("/made/by/the/runtime\n")
 
 
-@pytest.mark.xfail(strict=False, reason="berth does not set HOME from the user's /etc/passwd entry when "
-                                        "process.env has none (runc and crun set HOME=/root for root); "
-                                        "belongs to linux/process.c")
 def test_home_defaults_to_the_passwd_entry(runtimes, bundles, container_id):
     def edit(c):
         c["process"]["env"] = ["PATH=/bin"]
@@ -371,9 +368,6 @@ def test_state_status_through_create_start_kill(runtimes, bundles, container_id)
     assert all(d["pid"] > 0 for d in ours[:2]) and all(d["pid"] > 0 for d in theirs[:2])
 
 
-@pytest.mark.xfail(strict=False, reason="berth's `state` has no `owner` member (runc and crun print it; berth "
-                                        "records it in state.json and `list` shows it); belongs to the state "
-                                        "document in hooks.c")
 def test_state_members(runtimes, bundles, container_id):
     ours, theirs = both_lifecycles(runtimes, bundles, container_id)
     crun_only = {"systemd-scope"} if known(runtimes[1], "state-keys") else set()

@@ -296,3 +296,37 @@ berth_find_executable (const oci_process *p, berth_error **err)
   berth_fail (err, ENOENT, "exec `%s`: not found in $PATH", name);
   return NULL;
 }
+
+/* HOME from the container's /etc/passwd entry for the process's uid, "/"
+   without one, as runc and crun do, unless process.env sets it.  The file
+   is the container's own: it is read with O_NONBLOCK and only if regular,
+   so a fifo or a device there cannot stall or fool the init. */
+void
+berth_default_home (oci_process *p)
+{
+  for (size_t i = 0; i < p->env_len; i++)
+    if (strncmp (p->env[i], "HOME=", 5) == 0)
+      return;
+  uid_t uid = p->user ? p->user->uid : 0;
+  cleanup_free char *home = NULL;
+  cleanup_close int fd = open ("/etc/passwd", O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  struct stat st;
+  if (fd >= 0 && fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && st.st_size < (1 << 20))
+    {
+      cleanup_fclose FILE *f = fdopen (steal_fd (&fd), "r");
+      char line[1024];
+      while (f && home == NULL && fgets (line, sizeof line, f))
+        {
+          /* name:password:uid:gid:gecos:home:shell */
+          char *fields[7] = { 0 }, *s = line;
+          size_t n = 0;
+          for (char *c = strsep (&s, ":"); c && n < 7; c = strsep (&s, ":"))
+            fields[n++] = c;
+          unsigned long long u;
+          if (n >= 6 && parse_uint64 (fields[2], &u) == 0 && u == uid && fields[5][0] == '/')
+            home = xstrdup (fields[5]);
+        }
+    }
+  cleanup_free char *var = xasprintf ("HOME=%s", home ? home : "/");
+  oci_strv_append (&p->env, &p->env_len, var);
+}

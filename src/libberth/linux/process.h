@@ -19,6 +19,8 @@ int berth_apply_sysctl (const oci_spec *s, berth_error **err);
 int berth_apply_identity (const oci_process *p, berth_error **err);
 /* Resolve args[0] the way execvp would, with PATH from the process env. */
 char *berth_find_executable (const oci_process *p, berth_error **err);
+/* Add HOME (from the container's /etc/passwd, else "/") unless env has it. */
+void berth_default_home (oci_process *p);
 const char *berth_env_get (char **env, size_t n, const char *key);
 
 #endif
