@@ -358,6 +358,7 @@ process_setup (exec_ctx *x, char **exe, berth_error **err)
     return berth_fail_errno (err, "cwd: chdir `%s`", p->cwd);
   if ((*exe = berth_find_executable (p, err)) == NULL)
     return -1;
+  berth_default_home (x->p);
   if (berth_lsm_set_exec_labels (p->apparmor_profile, p->selinux_label, err) < 0)
     return -1;
   if (!nnp && exec_apply_seccomp (x, false, err) < 0)

@@ -487,3 +487,12 @@ def test_exec_runs_under_the_container_seccomp_filter(bundle, berth_root, contai
     # Extra capabilities do not lift it either.
     r = berth_root.run("exec", "--cap", "CAP_SYS_ADMIN", container_id, "mkdir", "/tmp/denied")
     assert r.returncode == 1 and "Permission denied" in r.stderr
+
+
+def test_exec_sets_home_from_passwd_unless_env_has_it(bundle, berth_root, container_id):
+    bundle.process["env"] = ["PATH=/bin"]
+    start_sleeper(bundle, berth_root, container_id)
+    r = berth_root.run("exec", container_id, "sh", "-c", "echo $HOME", check=True)
+    assert r.stdout == "/root\n"
+    r = berth_root.run("exec", "-e", "HOME=/elsewhere", container_id, "sh", "-c", "echo $HOME", check=True)
+    assert r.stdout == "/elsewhere\n"
