@@ -16,6 +16,7 @@ cli_create_opts (cli_ctx *ctx, berth_create_opts *o, berth_error **err)
   o->pid_file = cli_value (ctx, "pid-file");
   o->no_pivot = cli_flag (ctx, "no-pivot");
   o->no_new_keyring = cli_flag (ctx, "no-new-keyring");
+  o->systemd_cgroup = ctx->global->systemd_cgroup;
   return cli_preserve_fds (ctx, &o->preserve_fds, err);
 }
 

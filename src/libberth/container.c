@@ -121,6 +121,7 @@ typedef struct
   bool dir_created;
   berth_cgroup *cg;
   bool cg_created;
+  char *slice, *unit; /* the systemd driver's scope */
 } create_state;
 
 static void
@@ -131,7 +132,9 @@ create_state_release (create_state *cs, const char *id, bool failed)
       kill_and_reap (cs->pid);
       if (cs->cg_created)
         {
-          cleanup_error berth_error *cerr = NULL;
+          cleanup_error berth_error *cerr = NULL, *serr = NULL;
+          if (cs->unit && berth_systemd_stop (cs->unit, &serr) < 0)
+            berth_warn ("%s", serr->msg);
           if (berth_cgroup_destroy (cs->cg, &cerr) < 0)
             berth_warn ("%s", cerr->msg);
         }
@@ -147,6 +150,8 @@ create_state_release (create_state *cs, const char *id, bool failed)
   berth_seccomp_filter_free (cs->seccomp);
   oci_spec_free (cs->spec);
   berth_cgroup_free (cs->cg);
+  free (cs->slice);
+  free (cs->unit);
 }
 
 static int
@@ -233,9 +238,14 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
      rootless container runs in the caller's cgroup. */
   const oci_linux *lin = cs->spec->linux;
   const oci_resources *res = lin ? lin->resources : NULL;
+  if (o->systemd_cgroup
+      && berth_systemd_plan (lin ? lin->cgroups_path : NULL, id, &cs->slice, &cs->unit, err) < 0)
+    return -1;
   if (geteuid () == 0 || res || (lin && lin->cgroups_path))
     {
-      cs->cg = berth_cgroup_resolve (lin ? lin->cgroups_path : NULL, id, err);
+      /* With systemd the place is systemd's to choose: resolve the default
+         one only to check the resources against the host's controllers. */
+      cs->cg = berth_cgroup_resolve (lin && !cs->unit ? lin->cgroups_path : NULL, id, err);
       if (cs->cg == NULL || berth_cgroup_check (cs->cg, res, err) < 0)
         return -1;
     }
@@ -305,7 +315,15 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   if (cs->pid < 0)
     return -1;
 
-  if (cs->cg)
+  if (cs->unit)
+    {
+      berth_cgroup_free (steal_pointer (&cs->cg));
+      cs->cg_created = true;
+      if ((cs->cg = berth_systemd_start (cs->slice, cs->unit, cs->pid, res, err)) == NULL
+          || berth_cgroup_apply (cs->cg, res, lin, false, err) < 0)
+        return -1;
+    }
+  else if (cs->cg)
     {
       cs->cg_created = true;
       if (berth_cgroup_create (cs->cg, res, lin, cs->pid, err) < 0)
@@ -379,6 +397,8 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   st.created = created;
   struct passwd *pw = getpwuid (geteuid ());
   st.owner = pw ? pw->pw_name : (char *) "";
+  st.systemd_unit = cs->unit;
+  st.systemd_cgroup = cs->unit != NULL, st.systemd_cgroup_present = cs->unit != NULL;
   if (cs->cg)
     {
       st.cgroup_paths.len = cs->cg->len;
@@ -597,6 +617,8 @@ berth_container_delete (const char *root, const char *id, bool force, berth_erro
     }
   /* Whatever is left in the cgroup (the init's children when it ran in
      the host's pid namespace) dies with it. */
+  if (st->systemd_unit && berth_systemd_stop (st->systemd_unit, err) < 0)
+    goto out;
   if (berth_cgroup_destroy (cg, err) < 0)
     goto out;
 

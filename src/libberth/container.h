@@ -16,6 +16,7 @@ typedef struct
   const char *pid_file;
   bool no_pivot;
   bool no_new_keyring;
+  bool systemd_cgroup; /* the systemd driver (global --systemd-cgroup) */
   int preserve_fds;
 } berth_create_opts;
 

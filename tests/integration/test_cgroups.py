@@ -305,3 +305,38 @@ def test_bad_cgroup_input_is_refused_and_creates_nothing(bundle, berth_root, con
     assert berth_root.container_ids() == []
     assert not [d for d, _, _ in os.walk("/sys/fs/cgroup") if d.endswith("/" + container_id)]
     assert not [d for d, _, _ in os.walk("/sys/fs/cgroup") if d.endswith("/escape")]
+
+
+# ------------------------------------------------------------------ systemd driver
+
+SYSTEMD_RUNNING = Path("/run/systemd/system").is_dir()
+
+
+@pytest.mark.skipif(SYSTEMD_RUNNING, reason="systemd runs here: the error path cannot be shown")
+def test_systemd_driver_without_systemd_is_a_clear_error(bundle, berth_root, container_id):
+    r = berth_root.run("--systemd-cgroup", "run", "--bundle", bundle, container_id, check=1, timeout=20)
+    assert r.stderr == ("berth: run: --systemd-cgroup: systemd is not running on this host "
+                        "(use the cgroupfs driver: drop --systemd-cgroup)\n")
+    assert berth_root.container_ids() == []
+    assert not [d for d, _, _ in os.walk("/sys/fs/cgroup") if container_id in d]
+
+
+@pytest.mark.parametrize("path", ["no-colons", "a.slice:x", "notaslice:berth:x", "a.slice:b:c:d", "a.slice:p:bad/name"])
+def test_systemd_cgroups_path_must_be_slice_prefix_name(bundle, berth_root, container_id, path):
+    bundle.config["linux"]["cgroupsPath"] = path
+    bundle.write_config()
+    r = berth_root.run("--systemd-cgroup", "run", "--bundle", bundle, container_id, check=1)
+    assert r.stderr.startswith(f"berth: run: linux.cgroupsPath: `{path}`") and len(r.stderr.splitlines()) == 1
+    assert berth_root.container_ids() == []
+
+
+@pytest.mark.skipif(not SYSTEMD_RUNNING, reason="systemd is not running on this host (PID 1 is not systemd)")
+def test_systemd_driver_puts_the_container_in_a_transient_scope(bundle, berth_root, container_id):
+    bundle.config["linux"]["cgroupsPath"] = f"system.slice:berth-test:{container_id}"
+    set_resources(bundle, pids={"limit": 33})
+    pid = created(berth_root, bundle, container_id)
+    dirs = cgroup_dirs(pid)
+    assert all(d.endswith(f"/system.slice/berth-test-{container_id}.scope") for d in dirs.values())
+    assert read_cg(dirs, "pids", "pids.max", "pids.max") == "33"
+    berth_root.run("delete", "--force", container_id, check=True)
+    assert not any(Path(d).exists() for d in dirs.values())

@@ -143,12 +143,18 @@ hierarchies_free (hierarchy *h, size_t n)
   free (h);
 }
 
+/* The hierarchies process pid (0: ourselves) is in, as we see them. */
 static int
-hierarchies_read (hierarchy **out, size_t *n, berth_error **err)
+hierarchies_read (pid_t pid, hierarchy **out, size_t *n, berth_error **err)
 {
   cleanup_free char *self = NULL, *mountinfo = NULL;
   size_t len;
-  if (read_file_at (AT_FDCWD, "/proc/self/cgroup", &self, &len, err) < 0
+  char file[64];
+  if (pid)
+    snprintf (file, sizeof file, "/proc/%d/cgroup", (int) pid);
+  else
+    snprintf (file, sizeof file, "/proc/self/cgroup");
+  if (read_file_at (AT_FDCWD, file, &self, &len, err) < 0
       || read_file_at (AT_FDCWD, "/proc/self/mountinfo", &mountinfo, &len, err) < 0)
     return -1;
   hierarchy *h = NULL;
@@ -227,7 +233,7 @@ berth_cgroup_resolve (const char *cgroups_path, const char *id, berth_error **er
   bool absolute = want[0] == '/';
   hierarchy *h;
   size_t n;
-  if (hierarchies_read (&h, &n, err) < 0)
+  if (hierarchies_read (0, &h, &n, err) < 0)
     return NULL;
   berth_cgroup *cg = xcalloc (1, sizeof *cg);
   for (size_t i = 0; i < n; i++)
@@ -260,6 +266,20 @@ unified_has (const char *dir, const char *ctl)
     if (*p == ' ')
       *p = ',';
   return options_have_all (list, ctl);
+}
+
+berth_cgroup *
+berth_cgroup_of_pid (pid_t pid, berth_error **err)
+{
+  hierarchy *h;
+  size_t n;
+  if (hierarchies_read (pid, &h, &n, err) < 0)
+    return NULL;
+  berth_cgroup *cg = xcalloc (1, sizeof *cg);
+  for (size_t i = 0; i < n; i++)
+    cgroup_add (cg, h[i].key, xasprintf ("%s%s", h[i].mount, strcmp (h[i].own, "/") ? h[i].own : ""));
+  hierarchies_free (h, n);
+  return cg;
 }
 
 const char *

@@ -33,6 +33,8 @@ static inline void berth_cgroup_freep (berth_cgroup **cg) { berth_cgroup_free (*
 /* Where the container's cgroup goes, without creating anything.
    Refuses a path with `..` in it, or naming a hierarchy root. */
 berth_cgroup *berth_cgroup_resolve (const char *cgroups_path, const char *id, berth_error **err);
+/* The cgroups process pid is in now. */
+berth_cgroup *berth_cgroup_of_pid (pid_t pid, berth_error **err);
 /* Check resources against what the host offers (values, controllers,
    v1/v2 differences) before anything is created. */
 int berth_cgroup_check (const berth_cgroup *cg, const oci_resources *r, berth_error **err);
@@ -62,6 +64,19 @@ bool berth_cgroup_is_frozen (const berth_cgroup *cg);
    ...), or of the unified one for BERTH_CGROUP_UNIFIED; NULL if none.
    *v2 says whether that directory is on a cgroup2 hierarchy. */
 const char *berth_cgroup_dir_for (const berth_cgroup *cg, const char *ctl, bool *v2);
+
+/* The systemd driver: cgroupsPath "slice:prefix:name" (empty: the slice
+   system.slice, prefix berth, the container id) names a transient scope
+   "prefix-name.scope" in the slice.  Parse it and make sure systemd runs,
+   before anything is created. */
+int berth_systemd_plan (const char *cgroups_path, const char *id, char **slice, char **unit, berth_error **err);
+/* Ask systemd for the scope holding pid (with Delegate=yes and the main
+   resource properties) and wait for it; returns the cgroup it made. */
+berth_cgroup *berth_systemd_start (const char *slice, const char *unit, pid_t pid, const oci_resources *r,
+                                   berth_error **err);
+/* Stop the scope (an empty transient scope goes away by itself; this
+   covers processes systemd still knows of). */
+int berth_systemd_stop (const char *unit, berth_error **err);
 
 /* Conversions between the v1 values in the spec and v2 files. */
 uint64_t berth_cpu_shares_to_weight (uint64_t shares);
