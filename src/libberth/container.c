@@ -194,6 +194,32 @@ check_passed_fds (int count, berth_error **err)
   return 0;
 }
 
+/* Write what create knows of the container to file in its directory. */
+static int
+record_state (const create_state *cs, const char *id, const char *file, berth_error **err)
+{
+  berth_state st = { 0 };
+  st.id = (char *) id;
+  st.pid = cs->pid, st.pid_present = true;
+  st.pid_start = berth_pid_start_time (cs->pid), st.pid_start_present = true;
+  st.bundle = cs->bundle;
+  st.rootfs = cs->rootfs;
+  char created[40];
+  rfc3339_now (created, sizeof created);
+  st.created = created;
+  struct passwd *pw = getpwuid (geteuid ());
+  st.owner = pw ? pw->pw_name : (char *) "";
+  st.systemd_unit = cs->unit;
+  st.systemd_cgroup = cs->unit != NULL, st.systemd_cgroup_present = cs->unit != NULL;
+  if (cs->cg)
+    {
+      st.cgroup_paths.len = cs->cg->len;
+      st.cgroup_paths.keys = cs->cg->keys;
+      st.cgroup_paths.values = cs->cg->dirs;
+    }
+  return berth_state_write_as (cs->dirfd, file, &st, err);
+}
+
 /* The parent's side of create, up to the init blocking before exec. */
 static int
 do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_error **err)
@@ -314,13 +340,17 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   sync = sp[0];
   if (cs->pid < 0)
     return -1;
+  /* From here a `delete` after berth is killed can find the init and the
+     cgroup (written again once systemd has said where the cgroup is). */
+  if (record_state (cs, id, BERTH_CREATING_FILE, err) < 0)
+    return -1;
 
   if (cs->unit)
     {
       berth_cgroup_free (steal_pointer (&cs->cg));
       cs->cg_created = true;
       if ((cs->cg = berth_systemd_start (cs->slice, cs->unit, cs->pid, res, err)) == NULL
-          || berth_cgroup_apply (cs->cg, res, lin, false, err) < 0)
+          || record_state (cs, id, BERTH_CREATING_FILE, err) < 0 || berth_cgroup_apply (cs->cg, res, lin, false, err) < 0)
         return -1;
     }
   else if (cs->cg)
@@ -386,27 +416,9 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
         }
     }
 
-  berth_state st = { 0 };
-  st.id = (char *) id;
-  st.pid = cs->pid, st.pid_present = true;
-  st.pid_start = berth_pid_start_time (cs->pid), st.pid_start_present = true;
-  st.bundle = cs->bundle;
-  st.rootfs = cs->rootfs;
-  char created[40];
-  rfc3339_now (created, sizeof created);
-  st.created = created;
-  struct passwd *pw = getpwuid (geteuid ());
-  st.owner = pw ? pw->pw_name : (char *) "";
-  st.systemd_unit = cs->unit;
-  st.systemd_cgroup = cs->unit != NULL, st.systemd_cgroup_present = cs->unit != NULL;
-  if (cs->cg)
-    {
-      st.cgroup_paths.len = cs->cg->len;
-      st.cgroup_paths.keys = cs->cg->keys;
-      st.cgroup_paths.values = cs->cg->dirs;
-    }
-  if (berth_state_write (cs->dirfd, &st, err) < 0)
+  if (record_state (cs, id, "state.json", err) < 0)
     return -1;
+  unlinkat (cs->dirfd, BERTH_CREATING_FILE, 0);
   if (o->pid_file && write_pid_file (o->pid_file, cs->pid, err) < 0)
     return -1;
   return 0;
@@ -579,6 +591,21 @@ wait_gone (const berth_state *st)
   waitpid ((pid_t) st->pid, NULL, WNOHANG);
 }
 
+static int
+undo_half_create (const berth_state *half, berth_error **err)
+{
+  if (berth_state_init_alive (half))
+    {
+      cleanup_error berth_error *kerr = NULL;
+      signal_init (half, SIGKILL, &kerr);
+      wait_gone (half);
+    }
+  cleanup_cgroup berth_cgroup *cg = berth_state_cgroup (half);
+  if (half->systemd_unit && berth_systemd_stop (half->systemd_unit, err) < 0)
+    return -1;
+  return berth_cgroup_destroy (cg, err);
+}
+
 int
 berth_container_delete (const char *root, const char *id, bool force, berth_error **err)
 {
@@ -594,8 +621,16 @@ berth_container_delete (const char *root, const char *id, bool force, berth_erro
   berth_state *st = berth_state_read (dirfd, id, &rerr);
   if (st == NULL)
     {
-      /* A create that died before writing its state: nothing ran, remove it. */
+      /* A create that died before writing its state (berth killed half-way):
+         undo what it recorded making, then remove the directory. */
       berth_error_free (rerr);
+      berth_state *half = berth_state_read_as (dirfd, BERTH_CREATING_FILE, id, NULL);
+      if (half && undo_half_create (half, err) < 0)
+        {
+          berth_state_free (half);
+          return -1;
+        }
+      berth_state_free (half);
       return berth_state_dir_remove (rootfd, id, err);
     }
   int r = -1;

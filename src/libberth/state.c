@@ -91,34 +91,46 @@ berth_state_dir_open (int rootfd, const char *id, int lock, berth_error **err)
 }
 
 int
-berth_state_write (int dirfd, const berth_state *st, berth_error **err)
+berth_state_write_as (int dirfd, const char *name, const berth_state *st, berth_error **err)
 {
   size_t len = 0;
   cleanup_free char *text = berth_state_generate (st, 0, &len);
   if (text == NULL)
     return berth_fail (err, 0, "cannot encode the state of `%s`", st->id);
-  return write_file_atomic_at (dirfd, "state.json", text, len, 0600, err);
+  return write_file_atomic_at (dirfd, name, text, len, 0600, err);
+}
+
+int
+berth_state_write (int dirfd, const berth_state *st, berth_error **err)
+{
+  return berth_state_write_as (dirfd, "state.json", st, err);
 }
 
 berth_state *
-berth_state_read (int dirfd, const char *id, berth_error **err)
+berth_state_read_as (int dirfd, const char *name, const char *id, berth_error **err)
 {
   cleanup_free char *text = NULL;
   size_t len = 0;
-  if (read_file_at (dirfd, "state.json", &text, &len, err) < 0)
+  if (read_file_at (dirfd, name, &text, &len, err) < 0)
     {
       /* A directory without state.json is a create that died half-way. */
       berth_error_wrap (err, "container `%s`", id);
       return NULL;
     }
   char *perr = NULL;
-  berth_state *st = berth_state_parse_data (text, len, "state.json", &perr);
+  berth_state *st = berth_state_parse_data (text, len, name, &perr);
   if (st == NULL)
     {
       berth_fail_take (err, 0, perr);
       berth_error_wrap (err, "container `%s`", id);
     }
   return st;
+}
+
+berth_state *
+berth_state_read (int dirfd, const char *id, berth_error **err)
+{
+  return berth_state_read_as (dirfd, "state.json", id, err);
 }
 
 static int

@@ -51,6 +51,12 @@ int berth_state_dir_create (int rootfd, const char *id, berth_error **err);
 /* Open <root>/<id> and lock it (LOCK_EX or LOCK_SH). */
 int berth_state_dir_open (int rootfd, const char *id, int lock, berth_error **err);
 int berth_state_write (int dirfd, const berth_state *st, berth_error **err);
+/* What a create in progress has made so far (init pid, cgroup), kept in
+   BERTH_CREATING_FILE until state.json exists: a `delete` after berth was
+   killed half-way reads it to undo everything. */
+#define BERTH_CREATING_FILE "creating.json"
+int berth_state_write_as (int dirfd, const char *name, const berth_state *st, berth_error **err);
+berth_state *berth_state_read_as (int dirfd, const char *name, const char *id, berth_error **err);
 berth_state *berth_state_read (int dirfd, const char *id, berth_error **err);
 /* Remove the directory and everything in it. */
 int berth_state_dir_remove (int rootfd, const char *id, berth_error **err);

@@ -4,13 +4,14 @@ the container."""
 import json
 import os
 import socket
+import subprocess
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import console_socket_server, open_path_to, read_mounts
+from conftest import BERTH, berth_env, console_socket_server, open_path_to, read_mounts
 
 STATE_SCHEMA = Path("/usr/share/gocode/src/github.com/opencontainers/runtime-spec/schema/state-schema.json")
 
@@ -495,3 +496,39 @@ def test_same_observable_result_as_runc(bundle, berth_root, container_id, compar
                              str(bundle.path), container_id], capture_output=True, text=True, timeout=60,
                             stdin=subprocess.DEVNULL)
     assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout)
+
+
+# ------------------------------------------------------------------ crash recovery
+
+
+def test_delete_after_berth_was_killed_mid_create_removes_everything(bundle, berth_root, container_id, tmp_path):
+    marker = tmp_path / "hook.pid"
+    bundle.config.setdefault("hooks", {})["createRuntime"] = [
+        {"path": "/bin/sh", "args": ["sh", "-c", f"echo $$ > {marker}.tmp; mv {marker}.tmp {marker}; exec sleep 60"]}]
+    bundle.write_config()
+    proc = subprocess.Popen([BERTH, "--root", str(berth_root.path), "create", "--bundle", str(bundle), container_id],
+                            env=berth_env({}), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while not marker.exists():
+            assert time.monotonic() < deadline and proc.poll() is None, "the hook never ran"
+            time.sleep(0.02)
+        # The init exists and sits in its cgroup; berth dies without a word.
+        made = json.loads((berth_root.path / container_id / "creating.json").read_text())
+        init, cgroups = made["pid"], list(made.get("cgroupPaths", {}).values())
+        proc.kill()
+        proc.wait()
+    finally:
+        if marker.exists():
+            try:
+                os.kill(int(marker.read_text()), 9)
+            except ProcessLookupError:
+                pass
+    assert container_id not in (berth_root.container_ids() or [])  # not a container yet
+    berth_root.run("delete", container_id, check=True)
+    assert not (berth_root.path / container_id).exists()
+    assert not [d for d in cgroups if os.path.exists(d)]
+    deadline = time.monotonic() + 5
+    while os.path.exists(f"/proc/{init}") and open(f"/proc/{init}/stat").read().split()[2] != "Z":
+        assert time.monotonic() < deadline, "the init outlived delete"
+        time.sleep(0.05)
