@@ -532,3 +532,22 @@ def test_delete_after_berth_was_killed_mid_create_removes_everything(bundle, ber
     while os.path.exists(f"/proc/{init}") and open(f"/proc/{init}/stat").read().split()[2] != "Z":
         assert time.monotonic() < deadline, "the init outlived delete"
         time.sleep(0.05)
+
+
+@pytest.mark.parametrize("propagation, tag", [("private", None), ("shared", "shared:"), ("slave", "master:")])
+def test_rootfs_propagation_is_that_of_the_container_root(bundle, berth_root, container_id, propagation, tag):
+    bundle.config["linux"]["rootfsPropagation"] = propagation
+    bundle.set_args("sh", "-c", "awk '$5 == \"/\"' /proc/self/mountinfo")
+    # As on a systemd host, the rootfs starts out on a shared mount.
+    rootfs = str(bundle.rootfs)
+    subprocess.run(["mount", "--bind", rootfs, rootfs], check=True)
+    try:
+        subprocess.run(["mount", "--make-shared", rootfs], check=True)
+        r = berth_root.run("run", "--bundle", bundle, container_id, check=True)
+    finally:
+        subprocess.run(["umount", "-l", rootfs], check=True)
+    optional = r.stdout.split(" - ")[0].split()[6:]  # the optional fields of the root's line
+    if tag is None:
+        assert not [f for f in optional if f.startswith(("shared:", "master:"))]
+    else:
+        assert any(f.startswith(tag) for f in optional), r.stdout
