@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "container.h"
+#include "foreground.h"
 #include "hooks.h"
 #include "init.h"
 #include "linux/sched.h"
@@ -117,6 +118,8 @@ typedef struct
   oci_spec *spec;
   berth_seccomp_filter *seccomp;
   int rootfd, dirfd, fifo, procfd, console;
+  int proxy;       /* run without --console-socket: where the pty master arrives */
+  bool may_proxy;  /* a foreground run: berth may hold the pty itself */
   pid_t pid;
   bool dir_created;
   berth_cgroup *cg;
@@ -141,7 +144,7 @@ create_state_release (create_state *cs, const char *id, bool failed)
       if (cs->dir_created)
         berth_state_dir_remove (cs->rootfd, id, NULL);
     }
-  for (int *fd = &cs->rootfd; fd <= &cs->console; fd++)
+  for (int *fd = &cs->rootfd; fd <= &cs->proxy; fd++)
     if (*fd >= 0)
       close (*fd);
   free (cs->bundle);
@@ -257,7 +260,7 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   if (!S_ISDIR (rst.st_mode))
     return berth_fail (err, ENOTDIR, "root.path `%s`", cs->spec->root->path);
   bool terminal = cs->spec->process->terminal_present && cs->spec->process->terminal;
-  if (terminal && o->console_socket == NULL)
+  if (terminal && o->console_socket == NULL && !cs->may_proxy)
     return berth_fail (err, 0, "process.terminal is set: --console-socket is required");
   /* Where the cgroup goes and whether the host can give what is asked,
      before anything exists.  Without root and without resources, a
@@ -319,7 +322,18 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
       berth_fail_errno (err, "open the exec fifo");
       goto fail_plan;
     }
-  if (terminal && (cs->console = berth_console_socket_connect (o->console_socket, err)) < 0)
+  if (terminal && o->console_socket == NULL)
+    {
+      /* A foreground run keeps the pty master itself and proxies it. */
+      int cp[2];
+      if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cp) < 0)
+        {
+          berth_fail_errno (err, "socketpair");
+          goto fail_plan;
+        }
+      cs->proxy = cp[0], cs->console = cp[1];
+    }
+  else if (terminal && (cs->console = berth_console_socket_connect (o->console_socket, err)) < 0)
     goto fail_plan;
 
   int sp[2];
@@ -432,7 +446,7 @@ static void
 create_state_init (create_state *cs)
 {
   memset (cs, 0, sizeof *cs);
-  cs->rootfd = cs->dirfd = cs->fifo = cs->procfd = cs->console = -1;
+  cs->rootfd = cs->dirfd = cs->fifo = cs->procfd = cs->console = cs->proxy = -1;
 }
 
 int
@@ -754,24 +768,17 @@ berth_list_free (berth_list_entry *l, size_t n)
 
 /* ------------------------------------------------------------ run */
 
-static volatile sig_atomic_t forward_pid;
-
-static void
-forward_signal (int sig)
-{
-  if (forward_pid > 0)
-    kill ((pid_t) forward_pid, sig);
-}
-
 int
 berth_container_run (const char *id, const berth_create_opts *o, bool detach, bool keep, int *status,
                      berth_error **err)
 {
   create_state cs;
   create_state_init (&cs);
+  cs.may_proxy = !detach;
   int r = do_create (id, o, &cs, err);
   if (r == 0)
     r = do_start (cs.dirfd, id, err);
+  cleanup_close int proxy = steal_fd (&cs.proxy);
   pid_t pid = cs.pid;
   /* From here the container exists on its own: a failure must not undo it
      unless start itself failed. */
@@ -781,18 +788,10 @@ berth_container_run (const char *id, const berth_create_opts *o, bool detach, bo
   if (r < 0 || detach)
     return r;
 
-  /* Foreground: pass on the signals a terminal user sends, wait, reap. */
-  forward_pid = pid;
-  struct sigaction sa = { .sa_handler = forward_signal };
-  sigemptyset (&sa.sa_mask);
-  const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
-  for (size_t i = 0; i < ARRAY_SIZE (fwd); i++)
-    sigaction (fwd[i], &sa, NULL);
-  int ws = 0;
-  while (waitpid (pid, &ws, 0) < 0)
-    if (errno != EINTR)
-      return berth_fail_errno (err, "wait for the container");
-  *status = WIFEXITED (ws) ? WEXITSTATUS (ws) : 128 + WTERMSIG (ws);
+  /* Foreground: pass on the signals a terminal user sends (and proxy the
+     pty when berth holds it), wait, reap. */
+  if (berth_foreground_wait (pid, proxy, status, err) < 0)
+    return -1;
   if (!keep && berth_container_delete (o->root, id, true, err) < 0)
     return -1;
   return 0;

@@ -409,6 +409,25 @@ def test_terminal_without_console_socket_is_an_error(bundle, berth_root, contain
     assert_gone(berth_root, container_id)
 
 
+def test_foreground_run_with_a_terminal_proxies_the_pty(bundle, berth_root, container_id):
+    bundle.process["terminal"] = True
+    bundle.set_args("sh", "-c", "tty; test -t 0 && echo stdin-is-a-tty; read line; echo got:$line; exit 5")
+    r = berth_root.run("run", "--bundle", bundle, container_id, input="ahoy\n")
+    assert r.returncode == 5, r.stderr
+    out = r.stdout.replace("\r", "")
+    assert "/dev/console" in out or "/dev/pts/" in out
+    assert "stdin-is-a-tty" in out and "got:ahoy" in out
+    assert_gone(berth_root, container_id)
+
+
+def test_detached_run_with_a_terminal_needs_a_console_socket(bundle, berth_root, container_id):
+    bundle.process["terminal"] = True
+    bundle.set_args("true")
+    r = berth_root.run("run", "--detach", "--bundle", bundle, container_id)
+    assert r.returncode == 1 and "--console-socket" in r.stderr
+    assert_gone(berth_root, container_id)
+
+
 # ------------------------------------------------------------------ errors
 
 
