@@ -69,11 +69,18 @@ if [ ! -x "$BUSYBOX" ] || ldd "$BUSYBOX" >/dev/null 2>&1; then
 fi
 [ "$(id -u)" -eq 0 ] || die "must run as root (the tests in the VM run as root on the host's files)"
 
-# The VM puts fresh tmpfs on these: anything the tests need there would vanish.
-for p in "$BERTH" "$BERTH_SRCDIR" "$PYTEST"; do
+# The VM puts fresh file systems on these: anything the tests need there
+# would vanish.  Trees under /tmp and /var/tmp (a checkout there, as CI may
+# make) are carried over: the VM's init sets them aside first (berth.keep).
+KEEP=
+for p in "$BERTH_SRCDIR" "$(dirname "$BERTH")" "$(dirname "$PYTEST")"; do
 	case $p in
-	/tmp/* | /var/tmp/* | /run/* | /dev/* | /proc/* | /sys/*)
-		die "$p is under a directory the VM mounts afresh (/tmp, /var/tmp, /run, /dev, /proc, /sys)" ;;
+	/run/* | /dev/* | /proc/* | /sys/*)
+		die "$p is under a directory the VM mounts afresh (/run, /dev, /proc, /sys)" ;;
+	*[!A-Za-z0-9/._+-]*)
+		case $p in /tmp/* | /var/tmp/*) die "$p: a path the VM must carry over may not hold such characters" ;; esac ;;
+	/tmp/* | /var/tmp/*)
+		case ",$KEEP," in *",$p,"*) ;; *) KEEP=${KEEP:+$KEEP,}$p ;; esac ;;
 	esac
 done
 
@@ -186,7 +193,7 @@ timeout -k 10 "$TIMEOUT" "$QEMU" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$OUT",mount_tag=results,security_model=none,multidevs=remap \
 	-kernel "$VMLINUZ" -initrd "$INITRAMFS" \
-	-append "console=ttyS0 quiet panic=-1 rdinit=/init" </dev/null
+	-append "console=ttyS0 quiet panic=-1 rdinit=/init${KEEP:+ berth.keep=$KEEP}" </dev/null
 qemu_status=$?
 set -e
 wall=$(elapsed "$start")
