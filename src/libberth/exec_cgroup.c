@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "exec_cgroup.h"
+#include "cgroup/cgroup.h"
 #include "schema.h"
 #include "log.h"
 #include "util.h"
@@ -22,13 +23,6 @@ typedef struct
   const char *path;  /* relative to the init's cgroup */
   bool used;
 } sub_cgroup;
-
-static bool
-fs_is (const char *path, long magic)
-{
-  struct statfs sfs;
-  return statfs (path, &sfs) == 0 && sfs.f_type == magic;
-}
 
 static bool
 in_list (const char *list, const char *name, size_t len)
@@ -55,38 +49,6 @@ lists_meet (const char *a, const char *b)
       p = *end ? end + 1 : end;
     }
   return false;
-}
-
-/* Where the hierarchy of a /proc/PID/cgroup line is mounted: "" is the v2
-   one (all of /sys/fs/cgroup on a unified host, .../unified on a hybrid
-   one); a v1 hierarchy is named after its controllers (cpu,cpuacct) or, on
-   hosts without the comount directory, after any one of them. */
-static char *
-hierarchy_dir (const char *controllers)
-{
-  if (*controllers == '\0')
-    {
-      if (fs_is (CGROUP_MNT, CGROUP2_SUPER_MAGIC))
-        return xstrdup (CGROUP_MNT);
-      if (fs_is (CGROUP_MNT "/unified", CGROUP2_SUPER_MAGIC))
-        return xstrdup (CGROUP_MNT "/unified");
-      return NULL;
-    }
-  const char *whole = str_has_prefix (controllers, "name=") ? controllers + 5 : controllers;
-  char *dir = xasprintf (CGROUP_MNT "/%s", whole);
-  if (fs_is (dir, CGROUP_SUPER_MAGIC))
-    return dir;
-  free (dir);
-  for (const char *p = controllers; *p;)
-    {
-      const char *end = strchrnul (p, ',');
-      dir = xasprintf (CGROUP_MNT "/%.*s", (int) (end - p), p);
-      if (fs_is (dir, CGROUP_SUPER_MAGIC))
-        return dir;
-      free (dir);
-      p = *end ? end + 1 : end;
-    }
-  return NULL;
 }
 
 static int
@@ -137,53 +99,26 @@ sub_for (sub_cgroup *subs, size_t n, const char *controllers)
   return any;
 }
 
-static bool
-frozen_in (const char *dir, const char *controllers)
-{
-  cleanup_free char *text = NULL;
-  size_t len = 0;
-  cleanup_close int fd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return false;
-  if (*controllers == '\0')
-    return read_file_at (fd, "cgroup.freeze", &text, &len, NULL) == 0 && text[0] == '1';
-  if (!in_list (controllers, "freezer", 7))
-    return false;
-  return read_file_at (fd, "freezer.state", &text, &len, NULL) == 0
-         && (str_has_prefix (text, "FROZEN") || str_has_prefix (text, "FREEZING"));
-}
-
+/* The cgroup.procs file a new process joins in hierarchy i of the init's
+   cgroups, a sub-cgroup of it if --cgroup asks for one. */
 static int
-plan_line (char *line, sub_cgroup *subs, size_t nsubs, berth_exec_cgroups *out, berth_error **err)
+plan_hierarchy (const berth_cgroup *cg, size_t i, sub_cgroup *subs, size_t nsubs, berth_exec_cgroups *out,
+                berth_error **err)
 {
-  /* hierarchy-id:controllers:path */
-  char *c1 = strchr (line, ':');
-  char *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
-  if (c2 == NULL)
-    return 0;
-  *c2 = '\0';
-  const char *controllers = c1 + 1, *path = c2 + 1;
-  cleanup_free char *dir = hierarchy_dir (controllers);
-  if (dir == NULL)
-    {
-      berth_debug ("exec: cgroup hierarchy `%s` is not mounted under " CGROUP_MNT ": not joined", controllers);
-      return 0;
-    }
-  cleanup_free char *cg = xasprintf ("%s%s", dir, strcmp (path, "/") == 0 ? "" : path);
-  if (frozen_in (cg, controllers))
-    out->frozen = true;
+  const char *controllers = strcmp (cg->keys[i], BERTH_CGROUP_UNIFIED) == 0 ? "" : cg->keys[i];
+  cleanup_free char *dir = xstrdup (cg->dirs[i]);
   sub_cgroup *sub = sub_for (subs, nsubs, controllers);
   if (sub)
     {
-      char *deeper = xasprintf ("%s/%s", cg, sub->path);
-      free (cg);
-      cg = deeper;
+      char *deeper = xasprintf ("%s/%s", dir, sub->path);
+      free (dir);
+      dir = deeper;
       sub->used = true;
       struct stat sb;
-      if (stat (cg, &sb) < 0)
-        return berth_fail_errno (err, "--cgroup `%s`: `%s`", sub->value, cg);
+      if (stat (dir, &sb) < 0)
+        return berth_fail_errno (err, "--cgroup `%s`: `%s`", sub->value, dir);
     }
-  char *procs = xasprintf ("%s/cgroup.procs", cg);
+  char *procs = xasprintf ("%s/cgroup.procs", dir);
   oci_strv_append (&out->procs, &out->nprocs, procs);
   free (procs);
   return 0;
@@ -194,16 +129,16 @@ berth_exec_cgroups_plan (pid_t init_pid, char **subs, size_t nsubs, berth_exec_c
 {
   *out = (berth_exec_cgroups){ 0 };
   sub_cgroup *s = xcalloc (nsubs + 1, sizeof *s);
-  cleanup_free char *text = NULL;
-  size_t len = 0;
-  char path[64];
-  snprintf (path, sizeof path, "/proc/%d/cgroup", (int) init_pid);
+  cleanup_cgroup berth_cgroup *cg = NULL;
   int r = parse_subs (subs, nsubs, s, err);
+  /* As the host sees them: /proc/PID/cgroup read from outside the
+     container's cgroup namespace gives full paths. */
+  if (r == 0 && (cg = berth_cgroup_of_pid (init_pid, err)) == NULL)
+    r = -1;
   if (r == 0)
-    r = read_file_at (AT_FDCWD, path, &text, &len, err);
-  char *save = NULL;
-  for (char *line = r == 0 ? strtok_r (text, "\n", &save) : NULL; line && r == 0; line = strtok_r (NULL, "\n", &save))
-    r = plan_line (line, s, nsubs, out, err);
+    out->frozen = berth_cgroup_is_frozen (cg);
+  for (size_t i = 0; r == 0 && i < cg->len; i++)
+    r = plan_hierarchy (cg, i, s, nsubs, out, err);
   for (size_t i = 0; i < nsubs && r == 0; i++)
     if (!s[i].used)
       r = berth_fail (err, 0, "--cgroup `%s`: the container has no cgroup for `%s`", s[i].value,

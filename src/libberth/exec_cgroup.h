@@ -1,7 +1,6 @@
-/* The cgroups an exec'd process joins: those of the container's init, as
-   /proc/<init>/cgroup lists them, or a sub-cgroup of them (--cgroup).
-   Stands alone until libberth has a cgroup library: swap
-   berth_exec_cgroups_plan/enter for its calls then. */
+/* The cgroups an exec'd process joins: those of the container's init
+   (cgroup/cgroup.c reads them from /proc/<init>/cgroup), or a sub-cgroup
+   of them (--cgroup). */
 #ifndef BERTH_EXEC_CGROUP_H
 #define BERTH_EXEC_CGROUP_H
 
