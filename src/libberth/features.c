@@ -92,7 +92,11 @@ berth_features (void)
   l->cgroup = oci_features_cgroup_new ();
   l->cgroup->v1 = l->cgroup->v1_present = true;
   l->cgroup->v2 = l->cgroup->v2_present = true;
+#ifdef HAVE_SYSTEMD
+  l->cgroup->systemd = true, l->cgroup->systemd_present = true; /* --systemd-cgroup (cgroup/systemd.c) */
+#else
   l->cgroup->systemd = false, l->cgroup->systemd_present = true;
+#endif
   l->cgroup->systemd_user = false, l->cgroup->systemd_user_present = true;
   l->cgroup->rdma = l->cgroup->rdma_present = true;
 
