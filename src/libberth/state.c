@@ -87,6 +87,13 @@ berth_state_dir_open (int rootfd, const char *id, int lock, berth_error **err)
       close (fd);
       return berth_fail (err, e, "lock state of `%s`", id);
     }
+  /* A `delete` that held the lock while we waited has removed it. */
+  struct stat st;
+  if (lock && fstat (fd, &st) == 0 && st.st_nlink == 0)
+    {
+      close (fd);
+      return berth_fail (err, 0, "container `%s` does not exist", id);
+    }
   return fd;
 }
 

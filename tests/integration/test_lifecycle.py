@@ -570,3 +570,55 @@ def test_rootfs_propagation_is_that_of_the_container_root(bundle, berth_root, co
         assert not [f for f in optional if f.startswith(("shared:", "master:"))]
     else:
         assert any(f.startswith(tag) for f in optional), r.stdout
+
+
+# ------------------------------------------------------------------ concurrency
+
+
+def _parallel(n, fn):
+    results = [None] * n
+    threads = [threading.Thread(target=lambda i=i: results.__setitem__(i, fn(i))) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_concurrent_creates_of_one_id_make_exactly_one_container(bundle, berth_root, container_id):
+    bundle.set_args("sleep", "100")
+    results = _parallel(6, lambda i: berth_root.run("create", "--bundle", bundle, container_id))
+    ok = [r for r in results if r.returncode == 0]
+    assert len(ok) == 1, [r.stderr for r in results]
+    for r in results:
+        if r.returncode != 0:
+            assert r.returncode == 1 and len(r.stderr.splitlines()) == 1 and container_id in r.stderr, r.stderr
+    assert berth_root.container_ids() == [container_id]
+    assert state_of(berth_root, container_id)["status"] == "created"
+    berth_root.run("delete", "--force", container_id, check=True)
+    assert_gone(berth_root, container_id)
+
+
+def test_concurrent_lifecycles_of_different_ids_do_not_interfere(bundle_factory, berth_root, container_id):
+    bundles = [bundle_factory(f"b{i}") for i in range(5)]
+    for i, b in enumerate(bundles):
+        b.set_args("sh", "-c", f"echo {i}")
+    results = _parallel(5, lambda i: berth_root.run("run", "--bundle", bundles[i], f"{container_id}-{i}"))
+    assert [(r.returncode, r.stdout) for r in results] == [(0, f"{i}\n") for i in range(5)]
+    assert berth_root.container_ids() == []
+
+
+def test_concurrent_delete_and_state_of_one_container_stay_consistent(bundle, berth_root, container_id):
+    bundle.set_args("sleep", "100")
+    berth_root.run("run", "--detach", "--bundle", bundle, container_id, check=True)
+    results = _parallel(6, lambda i: berth_root.run(*(("delete", "--force") if i % 2 else ("state",)), container_id))
+    deletes = [r for i, r in enumerate(results) if i % 2]
+    states = [r for i, r in enumerate(results) if not i % 2]
+    assert sum(r.returncode == 0 for r in deletes) >= 1
+    for r in deletes + states:
+        # Either it worked, or the container was already gone: one clear line.
+        assert r.returncode == 0 or (r.returncode == 1 and "does not exist" in r.stderr), r.stderr
+    for r in states:
+        if r.returncode == 0:
+            assert json.loads(r.stdout)["id"] == container_id
+    assert_gone(berth_root, container_id)
