@@ -296,8 +296,6 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   ic.fifo_fd = cs->fifo;
   ic.procfd = cs->procfd;
   ic.console_fd = cs->console;
-  ic.parent_fds[0] = cs->dirfd;
-  ic.parent_fds[1] = cs->rootfd;
   cs->pid = berth_spawn_init (&ic, sp[0], err);
   close (sp[1]);
   berth_init_plan_release (&ic);

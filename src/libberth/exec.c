@@ -1,9 +1,11 @@
 /* berth exec.  Three processes take part:
  *   berth     reads the state and the process, opens a pidfd of the init,
  *             and in the end waits for the new process (its child);
- *   helper    forked by berth: joins the init's cgroups, then all its
- *             namespaces at once with setns(pidfd), and clones the process
- *             with CLONE_PARENT (a pid namespace only takes children);
+ *   helper    forked by berth: not dumpable, closes berth's fds, writes
+ *             oomScoreAdj through the host's /proc,
+ *             joins the init's cgroups, then all its namespaces at once
+ *             with setns(pidfd), and clones the process with CLONE_PARENT
+ *             (a pid namespace only takes children);
  *   process   in the container's pid namespace, berth's child: session,
  *             terminal, rlimits, cwd, labels, identity, no_new_privs, exec.
  * Errors before execve come back over a socketpair; the close-on-exec of
@@ -16,6 +18,8 @@
 #include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
+#include "linux/procfs.h"
+#include "linux/rootpath.h"
 #include "log.h"
 #include "state.h"
 #include "sync.h"
@@ -354,8 +358,18 @@ process_setup (exec_ctx *x, char **exe, berth_error **err)
     return -1;
   if (berth_apply_rlimits (p, err) < 0)
     return -1;
-  if (chdir (p->cwd) < 0)
-    return berth_fail_errno (err, "cwd: chdir `%s`", p->cwd);
+  /* setns put us at the container's root: the cwd is resolved in it, and
+     a magic link (/proc/self/fd/N, to an fd of ours) is refused. */
+  {
+    cleanup_close int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    cleanup_close int cwd = root < 0 ? -1 : berth_root_open_path (root, p->cwd, err);
+    if (root < 0)
+      return berth_fail_errno (err, "open the container's root");
+    if (cwd < 0)
+      return berth_error_wrap (err, "cwd");
+    if (fchdir (cwd) < 0)
+      return berth_fail_errno (err, "cwd: chdir `%s`", p->cwd);
+  }
   if ((*exe = berth_find_executable (p, err)) == NULL)
     return -1;
   if (berth_lsm_set_exec_labels (p->apparmor_profile, p->selinux_label, err) < 0)
@@ -394,24 +408,40 @@ static void __attribute__ ((noreturn))
 helper_main (exec_ctx *x)
 {
   berth_error *err = NULL;
-  close (x->sync[0]);
-  close (x->dirfd);
-  if (x->proxy >= 0)
-    close (x->proxy);
-  /* Until execve nothing in the container may ptrace us (and reach
-     berth's fds); execve makes the process dumpable again. */
+  /* Until execve nothing in the container may ptrace us or open our
+     /proc/PID files (exe, fd, root) without CAP_SYS_PTRACE over the host's
+     user namespace; execve makes the process dumpable again. */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* All berth had open (the state root, the locked state directory, the
+     pty proxy's end) but for what the process needs. */
+  {
+    size_t n = 0;
+    cleanup_free int *keep = xmalloc ((4 + (size_t) x->o->preserve_fds) * sizeof *keep);
+    keep[n++] = x->sync[1];
+    keep[n++] = x->pidfd;
+    keep[n++] = x->console;
+    keep[n++] = berth_log_file_fd ();
+    for (int i = 0; i < x->o->preserve_fds; i++)
+      keep[n++] = 3 + i;
+    close_fds_except (keep, n);
+  }
+  x->sync[0] = x->dirfd = x->proxy = -1;
   /* A berth killed during setup takes its helper along. */
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (getppid () != x->berth)
     _exit (1);
 
-  if (x->p->oom_score_adj_present)
-    {
-      cleanup_close int procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (berth_apply_oom_score_adj (procfd, x->p, &err) < 0)
+  /* Through the host's procfs, while we are still in its mount namespace. */
+  {
+    cleanup_close int procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (procfd < 0 || !berth_proc_is_procfs (procfd))
+      {
+        berth_fail (&err, procfd < 0 ? errno : 0, "open the host's /proc (not a procfs?)");
         goto fail;
-    }
+      }
+    if (berth_apply_oom_score_adj (procfd, x->p, &err) < 0)
+      goto fail;
+  }
   /* The cgroups first, while /sys/fs/cgroup is the host's. */
   if (berth_exec_cgroups_enter (&x->cg, getpid (), &err) < 0)
     goto fail;

@@ -3,6 +3,7 @@
 #include "mounts.h"
 #include "copyup.h"
 #include "mount_options.h"
+#include "procfs.h"
 #include "rootpath.h"
 #include "../log.h"
 #include "../util.h"
@@ -588,6 +589,11 @@ berth_rootfs_prepare (berth_rootfs *r, berth_error **err)
         prop = MS_SLAVE | MS_REC;
       prop |= MS_REC;
     }
+  /* Mount targets are named /proc/self/fd/N below: that must be the magic
+     link of a real procfs, not whatever a joined mount namespace put there. */
+  struct statfs sfs;
+  if (statfs ("/proc/self/fd", &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+    return berth_fail (err, 0, "/proc of the mount namespace is not a procfs: refusing to mount through it");
   /* Nothing we mount from here on may propagate back to the host. */
   if (mount (NULL, "/", NULL, prop, NULL) < 0)
     return berth_fail_errno (err, "set propagation of /");
