@@ -3,6 +3,7 @@
 #include "container.h"
 #include "hooks.h"
 #include "init.h"
+#include "linux/lsm.h"
 #include "linux/sched.h"
 #include "log.h"
 #include "seccomp.h"
@@ -158,7 +159,9 @@ validate_config (const oci_spec *s, berth_error **err)
     return berth_fail (err, 0, "config.json: root: required on Linux");
   if (s->process->args == NULL || s->process->args_len == 0)
     return berth_fail (err, 0, "config.json: process.args: must name the program to run");
-  return berth_check_process_attrs (s, err);
+  if (berth_check_process_attrs (s, err) < 0)
+    return -1;
+  return berth_lsm_check_spec (s, err);
 }
 
 /* systemd socket activation: fds 3.. handed to us (LISTEN_PID is our pid)

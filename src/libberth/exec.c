@@ -2,12 +2,12 @@
  *   berth     reads the state and the process, opens a pidfd of the init,
  *             and in the end waits for the new process (its child);
  *   helper    forked by berth: not dumpable, closes berth's fds, writes
- *             oomScoreAdj through the host's /proc,
+ *             oomScoreAdj and the LSM labels through the host's /proc,
  *             joins the init's cgroups, then all its namespaces at once
  *             with setns(pidfd), and clones the process with CLONE_PARENT
  *             (a pid namespace only takes children);
  *   process   in the container's pid namespace, berth's child: session,
- *             terminal, rlimits, cwd, labels, identity, no_new_privs, exec.
+ *             terminal, rlimits, cwd, identity, no_new_privs, exec.
  * Errors before execve come back over a socketpair; the close-on-exec of
  * its end is the sign that execve succeeded. */
 #include "config.h"
@@ -216,6 +216,19 @@ check_process (const oci_process *p, const char *what, berth_error **err)
   return 0;
 }
 
+/* Named as the user gave them: an option, the --process file, or the
+   container's configuration. */
+static int
+check_labels (const oci_process *p, const berth_exec_opts *o, berth_error **err)
+{
+  const char *what = o->process_file ? "--process: " : "process.";
+  cleanup_free char *aa = o->apparmor ? xstrdup ("--apparmor") : xasprintf ("%sapparmorProfile", what);
+  cleanup_free char *se = o->process_label ? xstrdup ("--process-label") : xasprintf ("%sselinuxLabel", what);
+  if (berth_lsm_check_apparmor (p->apparmor_profile, aa, err) < 0)
+    return -1;
+  return berth_lsm_check_selinux (p->selinux_label, se, err);
+}
+
 /* ------------------------------------------------------------ the container */
 
 /* Namespaces of pid that differ from ours.  Sharing one with the host (no
@@ -302,6 +315,8 @@ prepare (exec_ctx *x, berth_error **err)
     goto out;
   if (check_process (x->p, o->process_file ? "--process: " : "process.", err) < 0)
     goto out;
+  if (check_labels (x->p, o, err) < 0)
+    goto out;
   if (load_seccomp (x, err) < 0)
     goto out;
   if (foreign_namespaces ((pid_t) st->pid, &x->ns_flags, err) < 0)
@@ -372,8 +387,6 @@ process_setup (exec_ctx *x, char **exe, berth_error **err)
   }
   if ((*exe = berth_find_executable (p, err)) == NULL)
     return -1;
-  if (berth_lsm_set_exec_labels (p->apparmor_profile, p->selinux_label, err) < 0)
-    return -1;
   if (!nnp && exec_apply_seccomp (x, false, err) < 0)
     return -1;
   if (berth_apply_identity (p, err) < 0)
@@ -431,7 +444,8 @@ helper_main (exec_ctx *x)
   if (getppid () != x->berth)
     _exit (1);
 
-  /* Through the host's procfs, while we are still in its mount namespace. */
+  /* Through the host's procfs, while we are still in its mount namespace.
+     The labels are the process's: it inherits them with our credentials. */
   {
     cleanup_close int procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (procfd < 0 || !berth_proc_is_procfs (procfd))
@@ -439,7 +453,9 @@ helper_main (exec_ctx *x)
         berth_fail (&err, procfd < 0 ? errno : 0, "open the host's /proc (not a procfs?)");
         goto fail;
       }
-    if (berth_apply_oom_score_adj (procfd, x->p, &err) < 0)
+    if (berth_apply_oom_score_adj (procfd, x->p, &err) < 0
+        || berth_lsm_set_exec_labels (procfd, x->p->apparmor_profile, x->p->selinux_label, &err) < 0
+        || berth_lsm_set_keycreate_label (procfd, x->p->selinux_label, &err) < 0)
       goto fail;
   }
   /* The cgroups first, while /sys/fs/cgroup is the host's. */

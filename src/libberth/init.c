@@ -3,6 +3,7 @@
 #include "init.h"
 #include "hooks.h"
 #include "linux/idmap.h"
+#include "linux/lsm.h"
 #include "linux/mounts.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
@@ -158,6 +159,8 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
     return berth_fail_errno (err, "setsid");
   if (chdir (c->bundle) < 0)
     return berth_fail_errno (err, "chdir to the bundle `%s`", c->bundle);
+  if (!c->no_new_keyring && berth_lsm_set_keycreate_label (c->procfd, p->selinux_label, err) < 0)
+    return -1;
   if (!c->no_new_keyring && syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS
       && errno != EPERM && errno != EACCES)
     return berth_fail_errno (err, "create a session keyring");
@@ -212,6 +215,8 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
   if (fchdir (cwd) < 0)
     return berth_fail_errno (err, "process.cwd: chdir `%s`", p->cwd);
   if ((*exe = berth_find_executable (p, err)) == NULL)
+    return -1;
+  if (berth_lsm_set_exec_labels (c->procfd, p->apparmor_profile, p->selinux_label, err) < 0)
     return -1;
   if (berth_apply_sched_attrs (s, err) < 0)
     return -1;
