@@ -31,6 +31,7 @@ typedef struct
   const cli_opt *opts; /* terminated by an entry with name == NULL */
   int min_args, max_args; /* max_args -1: unbounded */
   cli_fn run;          /* NULL: not implemented yet */
+  bool sealed_exe;     /* runs container code: re-executes from a sealed copy first (sealed_exe.h) */
 } cli_cmd;
 
 /* Global options, parsed before the command. */

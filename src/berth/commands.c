@@ -129,10 +129,10 @@ static const cli_opt restore_opts[] = {
 
 const cli_cmd cli_commands[] = {
   { "checkpoint", "ID", "checkpoint a running container", checkpoint_opts, 1, 1, NULL },
-  { "create", "ID", "create a container (the process waits for `start`)", create_opts, 1, 1, cmd_create },
+  { "create", "ID", "create a container (the process waits for `start`)", create_opts, 1, 1, cmd_create, true },
   { "delete", "ID", "delete a container and everything it holds", delete_opts, 1, 1, cmd_delete },
   { "events", "ID", "print container events and statistics", events_opts, 1, 1, NULL },
-  { "exec", "ID [COMMAND [ARG...]]", "run a new process inside a container", exec_opts, 1, -1, cmd_exec },
+  { "exec", "ID [COMMAND [ARG...]]", "run a new process inside a container", exec_opts, 1, -1, cmd_exec, true },
   { "features", "", "print the features this runtime supports (runtime-spec features.md)", no_opts, 0, 0,
     cmd_features },
   { "kill", "ID [SIGNAL]", "send a signal (default SIGTERM) to the container's init", kill_opts, 1, 2, cmd_kill },
@@ -141,7 +141,7 @@ const cli_cmd cli_commands[] = {
   { "ps", "ID [PS-ARGS...]", "list the processes of a container", ps_opts, 1, -1, cmd_ps },
   { "restore", "ID", "restore a container from a checkpoint", restore_opts, 1, 1, NULL },
   { "resume", "ID", "thaw a paused container", no_opts, 1, 1, cmd_resume },
-  { "run", "ID", "create and start a container, and wait for it unless --detach", run_opts, 1, 1, cmd_run },
+  { "run", "ID", "create and start a container, and wait for it unless --detach", run_opts, 1, 1, cmd_run, true },
   { "spec", "", "write a default config.json for a new bundle", spec_opts, 0, 0, cmd_spec },
   { "start", "ID", "start the user process of a created container", no_opts, 1, 1, cmd_start },
   { "state", "ID", "print the runtime-spec state of a container", no_opts, 1, 1, cmd_state },

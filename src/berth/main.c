@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "libberth/features.h"
+#include "libberth/linux/sealed_exe.h"
 #include "libberth/log.h"
 #include "runtime_spec.h"
 #include "libberth/util.h"
@@ -260,6 +261,9 @@ main (int argc, char **argv)
       return report (err, EXIT_USAGE);
     }
 
+  /* Before anything is opened: the re-exec keeps only what our caller gave. */
+  if (cmd->sealed_exe && berth_reexec_sealed (argv, &err) < 0)
+    return report (err, EXIT_ERROR);
   if (berth_log_init (g.log, g.log_format, g.debug, &err) < 0)
     return report (err, EXIT_USAGE);
 

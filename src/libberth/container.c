@@ -4,6 +4,7 @@
 #include "foreground.h"
 #include "hooks.h"
 #include "init.h"
+#include "linux/lsm.h"
 #include "linux/sched.h"
 #include "log.h"
 #include "seccomp.h"
@@ -166,7 +167,9 @@ validate_config (const oci_spec *s, berth_error **err)
     return berth_fail (err, 0, "config.json: root: required on Linux");
   if (s->process->args == NULL || s->process->args_len == 0)
     return berth_fail (err, 0, "config.json: process.args: must name the program to run");
-  return berth_check_process_attrs (s, err);
+  if (berth_check_process_attrs (s, err) < 0)
+    return -1;
+  return berth_lsm_check_spec (s, err);
 }
 
 /* systemd socket activation: fds 3.. handed to us (LISTEN_PID is our pid)
@@ -346,8 +349,6 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   ic.fifo_fd = cs->fifo;
   ic.procfd = cs->procfd;
   ic.console_fd = cs->console;
-  ic.parent_fds[0] = cs->dirfd;
-  ic.parent_fds[1] = cs->rootfd;
   cs->pid = berth_spawn_init (&ic, sp[0], err);
   close (sp[1]);
   berth_init_plan_release (&ic);

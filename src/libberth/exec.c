@@ -1,11 +1,13 @@
 /* berth exec.  Three processes take part:
  *   berth     reads the state and the process, opens a pidfd of the init,
  *             and in the end waits for the new process (its child);
- *   helper    forked by berth: joins the init's cgroups, then all its
- *             namespaces at once with setns(pidfd), and clones the process
- *             with CLONE_PARENT (a pid namespace only takes children);
+ *   helper    forked by berth: not dumpable, closes berth's fds, writes
+ *             oomScoreAdj and the LSM labels through the host's /proc,
+ *             joins the init's cgroups, then all its namespaces at once
+ *             with setns(pidfd), and clones the process with CLONE_PARENT
+ *             (a pid namespace only takes children);
  *   process   in the container's pid namespace, berth's child: session,
- *             terminal, rlimits, cwd, labels, identity, no_new_privs, exec.
+ *             terminal, rlimits, cwd, identity, no_new_privs, exec.
  * Errors before execve come back over a socketpair; the close-on-exec of
  * its end is the sign that execve succeeded. */
 #include "config.h"
@@ -16,6 +18,8 @@
 #include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
+#include "linux/procfs.h"
+#include "linux/rootpath.h"
 #include "log.h"
 #include "state.h"
 #include "sync.h"
@@ -212,6 +216,19 @@ check_process (const oci_process *p, const char *what, berth_error **err)
   return 0;
 }
 
+/* Named as the user gave them: an option, the --process file, or the
+   container's configuration. */
+static int
+check_labels (const oci_process *p, const berth_exec_opts *o, berth_error **err)
+{
+  const char *what = o->process_file ? "--process: " : "process.";
+  cleanup_free char *aa = o->apparmor ? xstrdup ("--apparmor") : xasprintf ("%sapparmorProfile", what);
+  cleanup_free char *se = o->process_label ? xstrdup ("--process-label") : xasprintf ("%sselinuxLabel", what);
+  if (berth_lsm_check_apparmor (p->apparmor_profile, aa, err) < 0)
+    return -1;
+  return berth_lsm_check_selinux (p->selinux_label, se, err);
+}
+
 /* ------------------------------------------------------------ the container */
 
 /* Namespaces of pid that differ from ours.  Sharing one with the host (no
@@ -298,6 +315,8 @@ prepare (exec_ctx *x, berth_error **err)
     goto out;
   if (check_process (x->p, o->process_file ? "--process: " : "process.", err) < 0)
     goto out;
+  if (check_labels (x->p, o, err) < 0)
+    goto out;
   if (load_seccomp (x, err) < 0)
     goto out;
   if (foreign_namespaces ((pid_t) st->pid, &x->ns_flags, err) < 0)
@@ -323,11 +342,10 @@ out:
 
 /* ------------------------------------------------------------ in the process */
 
-/* SECCOMP CALL POINT: apply process/linux seccomp here once seccomp.c can
-   build the container's filter (the same one the init loads).  Called
-   before the identity change when no_new_privs is off (loading a filter
-   then needs CAP_SYS_ADMIN), after it otherwise, so that as few of our own
-   syscalls as possible run under the filter. */
+/* The container's seccomp filter (the one its init loaded).  Called before
+   the identity change when no_new_privs is off (loading a filter then needs
+   CAP_SYS_ADMIN), after it otherwise, so that as few of our own syscalls as
+   possible run under the filter. */
 static int
 exec_apply_seccomp (exec_ctx *x, bool after_identity, berth_error **err)
 {
@@ -354,13 +372,21 @@ process_setup (exec_ctx *x, char **exe, berth_error **err)
     return -1;
   if (berth_apply_rlimits (p, err) < 0)
     return -1;
-  if (chdir (p->cwd) < 0)
-    return berth_fail_errno (err, "cwd: chdir `%s`", p->cwd);
+  /* setns put us at the container's root: the cwd is resolved in it, and
+     a magic link (/proc/self/fd/N, to an fd of ours) is refused. */
+  {
+    cleanup_close int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    cleanup_close int cwd = root < 0 ? -1 : berth_root_open_path (root, p->cwd, err);
+    if (root < 0)
+      return berth_fail_errno (err, "open the container's root");
+    if (cwd < 0)
+      return berth_error_wrap (err, "cwd");
+    if (fchdir (cwd) < 0)
+      return berth_fail_errno (err, "cwd: chdir `%s`", p->cwd);
+  }
   if ((*exe = berth_find_executable (p, err)) == NULL)
     return -1;
   berth_default_home (x->p);
-  if (berth_lsm_set_exec_labels (p->apparmor_profile, p->selinux_label, err) < 0)
-    return -1;
   if (!nnp && exec_apply_seccomp (x, false, err) < 0)
     return -1;
   if (berth_apply_identity (p, err) < 0)
@@ -395,24 +421,43 @@ static void __attribute__ ((noreturn))
 helper_main (exec_ctx *x)
 {
   berth_error *err = NULL;
-  close (x->sync[0]);
-  close (x->dirfd);
-  if (x->proxy >= 0)
-    close (x->proxy);
-  /* Until execve nothing in the container may ptrace us (and reach
-     berth's fds); execve makes the process dumpable again. */
+  /* Until execve nothing in the container may ptrace us or open our
+     /proc/PID files (exe, fd, root) without CAP_SYS_PTRACE over the host's
+     user namespace; execve makes the process dumpable again. */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* All berth had open (the state root, the locked state directory, the
+     pty proxy's end) but for what the process needs. */
+  {
+    size_t n = 0;
+    cleanup_free int *keep = xmalloc ((4 + (size_t) x->o->preserve_fds) * sizeof *keep);
+    keep[n++] = x->sync[1];
+    keep[n++] = x->pidfd;
+    keep[n++] = x->console;
+    keep[n++] = berth_log_file_fd ();
+    for (int i = 0; i < x->o->preserve_fds; i++)
+      keep[n++] = 3 + i;
+    close_fds_except (keep, n);
+  }
+  x->sync[0] = x->dirfd = x->proxy = -1;
   /* A berth killed during setup takes its helper along. */
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (getppid () != x->berth)
     _exit (1);
 
-  if (x->p->oom_score_adj_present)
-    {
-      cleanup_close int procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (berth_apply_oom_score_adj (procfd, x->p, &err) < 0)
+  /* Through the host's procfs, while we are still in its mount namespace.
+     The labels are the process's: it inherits them with our credentials. */
+  {
+    cleanup_close int procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (procfd < 0 || !berth_proc_is_procfs (procfd))
+      {
+        berth_fail (&err, procfd < 0 ? errno : 0, "open the host's /proc (not a procfs?)");
         goto fail;
-    }
+      }
+    if (berth_apply_oom_score_adj (procfd, x->p, &err) < 0
+        || berth_lsm_set_exec_labels (procfd, x->p->apparmor_profile, x->p->selinux_label, &err) < 0
+        || berth_lsm_set_keycreate_label (procfd, x->p->selinux_label, &err) < 0)
+      goto fail;
+  }
   /* The cgroups first, while /sys/fs/cgroup is the host's. */
   if (berth_exec_cgroups_enter (&x->cg, getpid (), &err) < 0)
     goto fail;

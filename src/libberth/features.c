@@ -2,6 +2,7 @@
 
 #include "features.h"
 #include "linux/caps.h"
+#include "linux/lsm.h"
 #include "linux/mount_options.h"
 #include "linux/namespaces.h"
 #include "seccomp.h"
@@ -10,13 +11,6 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
-
-#ifdef HAVE_SELINUX
-#include <selinux/selinux.h>
-#endif
-#ifdef HAVE_APPARMOR
-#include <sys/apparmor.h>
-#endif
 
 const char *
 berth_build_features (void)
@@ -48,26 +42,6 @@ static void
 append (char ***v, size_t *n, const char *s)
 {
   oci_strv_append (v, n, s);
-}
-
-static bool
-selinux_enabled (void)
-{
-#ifdef HAVE_SELINUX
-  return is_selinux_enabled () > 0;
-#else
-  return false;
-#endif
-}
-
-static bool
-apparmor_enabled (void)
-{
-#ifdef HAVE_APPARMOR
-  return aa_is_enabled () > 0;
-#else
-  return false;
-#endif
 }
 
 oci_features *
@@ -118,8 +92,8 @@ berth_features (void)
         append (&s->supported_flags, &s->supported_flags_len, berth_seccomp_flags[i].name);
     }
 
-  l->apparmor = enabled (apparmor_enabled ());
-  l->selinux = enabled (selinux_enabled ());
+  l->apparmor = enabled (berth_apparmor_enabled ());
+  l->selinux = enabled (berth_selinux_enabled ());
   l->intel_rdt = oci_features_intel_rdt_new ();
   l->intel_rdt->enabled = false, l->intel_rdt->enabled_present = true;
   l->mount_extensions = oci_features_mount_extensions_new ();

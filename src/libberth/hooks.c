@@ -77,6 +77,9 @@ run_one (const oci_hook *h, const char *kind, size_t index, const char *state_js
   if (pid == 0)
     {
       dup2 (in[0], 0);
+      /* The hook gets the state on stdin and our stdout and stderr, and
+         nothing else: not fds passed on to the container, nor ours. */
+      syscall (SYS_close_range, 3, ~0U, 0);
       char *argv0[] = { h->path, NULL };
       char *envp0[] = { NULL };
       execve (h->path, h->args ? h->args : argv0, h->env ? h->env : envp0);
@@ -133,11 +136,7 @@ berth_hooks_run_in_init (const berth_init_ctx *c, oci_hook **hooks, size_t n, co
 {
   if (n == 0)
     return 0;
-  char self[32] = "";
-  ssize_t l = readlinkat (c->procfd, "self", self, sizeof self - 1);
-  if (l > 0)
-    self[l] = '\0';
-  cleanup_free char *state = berth_state_document (c->id, strcmp (kind, "startContainer") == 0 ? "created" : "creating", (pid_t) atoi (self), c->bundle, c->spec,
-                                                   NULL, NULL, NULL);
+  cleanup_free char *state = berth_state_document (c->id, strcmp (kind, "startContainer") == 0 ? "created" : "creating",
+                                                   c->host_pid, c->bundle, c->spec, NULL, NULL, NULL);
   return berth_hooks_run (hooks, n, kind, state, err);
 }

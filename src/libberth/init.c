@@ -3,9 +3,11 @@
 #include "init.h"
 #include "hooks.h"
 #include "linux/idmap.h"
+#include "linux/lsm.h"
 #include "linux/mounts.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
+#include "linux/procfs.h"
 #include "linux/rootpath.h"
 #include "linux/sched.h"
 #include "log.h"
@@ -19,8 +21,10 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -88,15 +92,15 @@ berth_init_plan_release (berth_init_ctx *c)
 /* ------------------------------------------------------------ the init */
 
 static int
-wait_exec_fifo (berth_init_ctx *c, berth_error **err)
+wait_exec_fifo (berth_init_ctx *c, int procfd, berth_error **err)
 {
-  /* Reopen the fifo for writing through the runtime's /proc: the open
+  /* Reopen the fifo for writing through its fd's magic link: the open
      blocks until `berth start` opens the other end. */
   char path[64];
-  snprintf (path, sizeof path, "self/fd/%d", c->fifo_fd);
+  snprintf (path, sizeof path, "thread-self/fd/%d", c->fifo_fd);
   int fd;
   do
-    fd = openat (c->procfd, path, O_WRONLY | O_CLOEXEC);
+    fd = openat (procfd, path, O_WRONLY | O_CLOEXEC);
   while (fd < 0 && errno == EINTR);
   if (fd < 0)
     return berth_fail_errno (err, "open the exec fifo");
@@ -107,15 +111,40 @@ wait_exec_fifo (berth_init_ctx *c, berth_error **err)
   return 0;
 }
 
+/* While the init waits for `start`, a process exec'd into the container
+   may reach its fds through /proc/1/fd (with CAP_SYS_PTRACE: see
+   init_main).  The runtime's /proc is the host's, and its sys/ is
+   writable: keep it only when the container has no procfs of its own to
+   reopen the fifo through. */
+static int
+fifo_procfd (berth_init_ctx *c)
+{
+  char path[64];
+  snprintf (path, sizeof path, "thread-self/fd/%d", c->fifo_fd);
+  struct stat st;
+  if (c->container_procfd >= 0 && fstatat (c->container_procfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+    {
+      closep (&c->procfd);
+      return c->container_procfd;
+    }
+  return c->procfd;
+}
+
 static int
 init_setup (berth_init_ctx *c, char **exe, berth_error **err)
 {
   const oci_spec *s = c->spec;
   const oci_process *p = s->process;
   berth_sync_msg m;
+  /* Up here: the error paths jump to the end across its assignment. */
+  cleanup_close int cwd = -1;
 
   /* The parent moves us into the cgroup and writes the id maps first. */
   if (berth_sync_expect (c->sync_fd, SYNC_MAPS_DONE, &m, err) < 0)
+    return -1;
+  /* While we still are the host's root: our /proc files belong to it as
+     long as we are not dumpable, and a mapped root could not write them. */
+  if (berth_apply_oom_score_adj (c->procfd, p, err) < 0)
     return -1;
   /* After the move: joining a cpuset resets the affinity. */
   if (berth_apply_cpu_affinity (p, false, err) < 0)
@@ -130,6 +159,8 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
     return berth_fail_errno (err, "setsid");
   if (chdir (c->bundle) < 0)
     return berth_fail_errno (err, "chdir to the bundle `%s`", c->bundle);
+  if (!c->no_new_keyring && berth_lsm_set_keycreate_label (c->procfd, p->selinux_label, err) < 0)
+    return -1;
   if (!c->no_new_keyring && syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS
       && errno != EPERM && errno != EACCES)
     return berth_fail_errno (err, "create a session keyring");
@@ -138,19 +169,19 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
                     .mount_fds = c->mount_fds };
   if (berth_rootfs_prepare (&r, err) < 0)
     goto fail;
-  if (berth_apply_oom_score_adj (c->procfd, p, err) < 0)
-    goto fail;
   if (p->cwd[0] != '/')
     {
       berth_fail (err, 0, "process.cwd: `%s` is not absolute", p->cwd);
       goto fail;
     }
-  {
-    int cwd = berth_root_mkpath (r.rootfd, p->cwd, true, 0755, err);
-    if (cwd < 0)
+  /* Made now, while the rootfs may still be written; entered later. */
+  cwd = berth_root_mkpath (r.rootfd, p->cwd, true, 0755, err);
+  if (cwd < 0)
+    {
+      berth_error_wrap (err, "process.cwd");
       goto fail;
-    close (cwd);
-  }
+    }
+  closep (&cwd);
 
   if (c->has_hooks_in_runtime)
     {
@@ -165,19 +196,30 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
 
   if (berth_rootfs_enter (&r, err) < 0 || berth_rootfs_finish (&r, err) < 0)
     goto fail;
-  close (r.rootfd);
-  r.rootfd = -1;
+  /* The cwd is resolved in the root as it is now, and entered by fd: a
+     path like /proc/self/fd/N (a magic link to an fd of ours) is refused. */
+  cwd = berth_root_open_path (r.rootfd, p->cwd, err);
+  if (cwd < 0)
+    {
+      berth_error_wrap (err, "process.cwd");
+      goto fail;
+    }
+  c->container_procfd = berth_proc_open_in_root (r.rootfd);
+  closep (&r.rootfd);
 
-  if (berth_apply_hostname (s, err) < 0 || berth_apply_sysctl (s, err) < 0 || berth_apply_rlimits (p, err) < 0)
+  if (berth_apply_hostname (s, err) < 0 || berth_apply_sysctl (c->procfd, s, err) < 0
+      || berth_apply_rlimits (p, err) < 0)
     return -1;
   if (p->terminal_present && p->terminal && berth_terminal_setup_init (c, err) < 0)
     return -1;
-  if (chdir (p->cwd) < 0)
+  if (fchdir (cwd) < 0)
     return berth_fail_errno (err, "process.cwd: chdir `%s`", p->cwd);
   if ((*exe = berth_find_executable (p, err)) == NULL)
     return -1;
   /* The init's own copy of the spec: the environment can grow here. */
   berth_default_home ((oci_process *) p);
+  if (berth_lsm_set_exec_labels (c->procfd, p->apparmor_profile, p->selinux_label, err) < 0)
+    return -1;
   if (berth_apply_sched_attrs (s, err) < 0)
     return -1;
   if (berth_seccomp_load_at (c->seccomp, BERTH_SECCOMP_BEFORE_IDENTITY, c->sync_fd, err) < 0)
@@ -202,21 +244,47 @@ fail:
   return -1;
 }
 
+/* Close what the runtime had open but for what the init needs: a cloned
+   process holds all its parent's fds, close-on-exec or not, until execve. */
 static void
-close_parent_fds (berth_init_ctx *c)
+close_inherited_fds (berth_init_ctx *c, bool keep_join)
 {
-  for (size_t i = 0; i < ARRAY_SIZE (c->parent_fds); i++)
-    if (c->parent_fds[i] >= 0)
-      close (c->parent_fds[i]);
+  size_t n = 0, cap = 8 + (size_t) c->preserve_fds + (c->mount_fds ? c->spec->mounts_len : 0) + BERTH_MAX_JOIN;
+  cleanup_free int *keep = xmalloc (cap * sizeof *keep);
+  int own[] = { c->sync_fd, c->fifo_fd, c->procfd, c->console_fd, berth_log_file_fd () };
+  for (size_t i = 0; i < ARRAY_SIZE (own); i++)
+    keep[n++] = own[i];
+  for (int i = 0; i < c->preserve_fds; i++)
+    keep[n++] = 3 + i;
+  for (size_t i = 0; c->mount_fds && i < c->spec->mounts_len; i++)
+    keep[n++] = c->mount_fds[i];
+  for (int i = 0; keep_join && i < c->njoin; i++)
+    keep[n++] = c->join_fds[i];
+  close_fds_except (keep, n);
+}
+
+/* Until execve, nothing in the container may open our /proc/PID files
+   (exe, fd, root, mem) or ptrace us, whatever uid and capabilities it
+   shares with us: that now takes CAP_SYS_PTRACE in the host's user
+   namespace.  execve makes the program dumpable again. */
+static void
+harden_self (berth_init_ctx *c, bool keep_join)
+{
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  close_inherited_fds (c, keep_join);
 }
 
 static void __attribute__ ((noreturn))
 init_main (berth_init_ctx *c)
 {
   berth_error *err = NULL;
-  close_parent_fds (c);
+  harden_self (c, false);
   char *exe = NULL;
   const oci_process *p = c->spec->process;
+  char self[32] = "";
+  ssize_t l = readlinkat (c->procfd, "self", self, sizeof self - 1);
+  c->host_pid = l > 0 ? (pid_t) atoi (self) : 0;
+  c->container_procfd = -1;
 
   if (init_setup (c, &exe, &err) < 0)
     {
@@ -225,14 +293,19 @@ init_main (berth_init_ctx *c)
     }
   berth_sync_send (c->sync_fd, SYNC_READY, 0, NULL);
   close (c->sync_fd);
+  /* Errors from here on go to the container's stderr (`create` is gone):
+     the log file is of no more use, and only one procfs stays open. */
+  berth_log_close ();
+  int procfd = fifo_procfd (c);
 
-  if (wait_exec_fifo (c, &err) < 0)
+  if (wait_exec_fifo (c, procfd, &err) < 0)
     goto fail;
   if (c->spec->hooks && berth_hooks_run_in_init (c, c->spec->hooks->start_container,
                                                  c->spec->hooks->start_container_len, "startContainer", &err)
                             < 0)
     goto fail;
-  close (c->procfd);
+  closep (&c->procfd);
+  closep (&c->container_procfd);
   if (berth_apply_cpu_affinity (p, true, &err) < 0
       || berth_seccomp_load_at (c->seccomp, BERTH_SECCOMP_BEFORE_EXEC, -1, &err) < 0)
     goto fail;
@@ -261,9 +334,9 @@ clone_init (unsigned long flags)
 }
 
 static int
-write_time_offsets (const oci_linux *l, berth_error **err)
+write_time_offsets (int procfd, const oci_linux *l, berth_error **err)
 {
-  cleanup_close int fd = open ("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+  cleanup_close int fd = berth_proc_open (procfd, "self/timens_offsets", O_WRONLY);
   if (fd < 0)
     return berth_fail_errno (err, "open /proc/self/timens_offsets");
   for (size_t i = 0; i < l->time_offsets.len; i++)
@@ -288,7 +361,7 @@ static void __attribute__ ((noreturn))
 intermediate_main (berth_init_ctx *c, int parent_fd)
 {
   berth_error *err = NULL;
-  close_parent_fds (c);
+  harden_self (c, true);
   /* The user namespace first: the others are then joined with the
      capabilities it gives. */
   for (int pass = 0; pass < 2; pass++)
@@ -309,7 +382,7 @@ intermediate_main (berth_init_ctx *c, int parent_fd)
           berth_fail_errno (&err, "unshare the time namespace");
           goto fail;
         }
-      if (write_time_offsets (c->spec->linux, &err) < 0)
+      if (write_time_offsets (c->procfd, c->spec->linux, &err) < 0)
         goto fail;
     }
   pid_t pid = clone_init (c->clone_flags | CLONE_PARENT);

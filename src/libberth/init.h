@@ -22,9 +22,6 @@ typedef struct
   int procfd;         /* the runtime's /proc */
   int console_fd;     /* connected --console-socket, or -1 */
   int preserve_fds;
-  /* The runtime's own fds (the locked state dir, the state root): the init
-     closes them first, or an inherited flock would outlive `create`. */
-  int parent_fds[2];
   bool no_pivot;
   bool no_new_keyring;
   bool has_hooks_in_runtime; /* prestart or createRuntime: stop for the parent */
@@ -39,6 +36,10 @@ typedef struct
   /* Per mounts[] entry, an idmapped bind prepared by the runtime, or -1;
      NULL when no mount asks for one (see linux/idmap.h). */
   int *mount_fds;
+
+  /* Set by the init itself. */
+  pid_t host_pid;       /* as the runtime's /proc sees it (for the hooks' state) */
+  int container_procfd; /* the container's own /proc if it is a real procfs, or -1 */
 } berth_init_ctx;
 
 /* Work out the clone flags and open the namespaces to join. */

@@ -68,8 +68,12 @@ berth_terminal_setup (const oci_process *p, int console_fd, bool bind_console, b
           if (f >= 0)
             close (f);
         }
-      cleanup_free char *slave_path = xasprintf ("/proc/self/fd/%d", slave);
-      if (mount (slave_path, "/dev/console", NULL, MS_BIND, NULL) < 0)
+      /* By fd, not through /proc/self/fd: the init is in the rootfs by now,
+         and the container's /proc may be anything (procfs.h). */
+      cleanup_close int target = open ("/dev/console", O_PATH | O_CLOEXEC);
+      cleanup_close int tree = open_tree (slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+      if (target < 0 || tree < 0
+          || move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
         return berth_fail_errno (err, "bind the pty on /dev/console");
     }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 
@@ -216,4 +217,32 @@ unix_stream_connect (const char *path)
       return -1;
     }
   return fd;
+}
+
+static int
+cmp_int (const void *a, const void *b)
+{
+  int x = *(const int *) a, y = *(const int *) b;
+  return (x > y) - (x < y);
+}
+
+void
+close_fds_except (const int *keep, size_t n)
+{
+  int *sorted = xmalloc ((n + 1) * sizeof *sorted);
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++)
+    if (keep[i] >= 3)
+      sorted[m++] = keep[i];
+  qsort (sorted, m, sizeof *sorted, cmp_int);
+  unsigned int from = 3;
+  for (size_t i = 0; i < m; i++)
+    {
+      if ((unsigned int) sorted[i] > from)
+        syscall (SYS_close_range, from, (unsigned int) sorted[i] - 1, 0);
+      if ((unsigned int) sorted[i] >= from)
+        from = (unsigned int) sorted[i] + 1;
+    }
+  syscall (SYS_close_range, from, ~0U, 0);
+  free (sorted);
 }

@@ -60,6 +60,12 @@ int unix_stream_connect (const char *path);
 /* The current UTC time as RFC 3339 with nanoseconds ("...T12:00:00.123456789Z"). */
 void rfc3339_now (char *buf, size_t size);
 
+/* Close every fd from 3 up but those in keep (n of them; negative entries
+   are ignored).  For a process about to run what the container controls:
+   whatever the caller left open, even close-on-exec, is reachable through
+   /proc/PID/fd until execve. */
+void close_fds_except (const int *keep, size_t n);
+
 bool str_has_prefix (const char *s, const char *prefix);
 /* Parse a decimal integer that must fill the whole string. */
 int parse_uint64 (const char *s, unsigned long long *out);

@@ -2,7 +2,9 @@
 
 #include "mounts.h"
 #include "copyup.h"
+#include "lsm.h"
 #include "mount_options.h"
+#include "procfs.h"
 #include "rootpath.h"
 #include "../log.h"
 #include "../util.h"
@@ -291,6 +293,13 @@ cgroup_mount (berth_rootfs *r, const oci_mount *m, const berth_mount_opts *o, be
 
 /* ------------------------------------------------------------ new filesystems */
 
+static const char *
+mount_label (const berth_rootfs *r)
+{
+  const oci_linux *l = r->spec->linux;
+  return l && l->mount_label && *l->mount_label ? l->mount_label : NULL;
+}
+
 /* sysfs belongs to the network namespace: in a user namespace that shares
    the host's network namespace the kernel refuses a new instance.  The
    host's /sys, bound recursively and read-only, is the closest view. */
@@ -320,13 +329,17 @@ static const struct
    hide holds (`tmpcopyup`), then attached: the container never sees it
    empty, and nothing is copied through a symlink out of the rootfs. */
 static int
-tmpfs_copyup (int target, const oci_mount *m, const berth_mount_opts *o, berth_error **err)
+tmpfs_copyup (int target, const oci_mount *m, const berth_mount_opts *o, const char *label, berth_error **err)
 {
   cleanup_close int fs = fsopen ("tmpfs", FSOPEN_CLOEXEC);
   if (fs < 0)
     return berth_fail_errno (err, "tmpfs for `%s`", m->destination);
   if (m->source && fsconfig (fs, FSCONFIG_SET_STRING, "source", m->source, 0) < 0)
     return berth_fail_errno (err, "tmpfs source `%s` for `%s`", m->source, m->destination);
+  /* fsconfig takes the label as it is: no quoting against commas. */
+  if (berth_lsm_mount_takes_label ("tmpfs", o->data, label)
+      && fsconfig (fs, FSCONFIG_SET_STRING, "context", label, 0) < 0)
+    return berth_fail_errno (err, "linux.mountLabel: label the tmpfs for `%s`", m->destination);
   cleanup_free char *data = o->data ? xstrdup (o->data) : NULL;
   char *save = NULL;
   for (char *opt = data ? strtok_r (data, ",", &save) : NULL; opt; opt = strtok_r (NULL, ",", &save))
@@ -374,8 +387,9 @@ new_fs_mount (berth_rootfs *r, const oci_mount *m, const berth_mount_opts *o, be
   if (target < 0)
     return -1;
   if (o->tmpcopyup)
-    return tmpfs_copyup (target, m, o, err);
-  if (mount_on_fd (m->source ? m->source : m->type, target, m->type, o->flags & ~MS_REC, o->data) == 0)
+    return tmpfs_copyup (target, m, o, mount_label (r), err);
+  cleanup_free char *data = berth_lsm_mount_data (m->type, o->data, mount_label (r));
+  if (mount_on_fd (m->source ? m->source : m->type, target, m->type, o->flags & ~MS_REC, data) == 0)
     return 0;
   if (errno == EPERM && r->userns && strcmp (m->type, "sysfs") == 0)
     return sysfs_bind_fallback (target, m, o, err);
@@ -588,6 +602,11 @@ berth_rootfs_prepare (berth_rootfs *r, berth_error **err)
         prop = MS_SLAVE | MS_REC;
       prop |= MS_REC;
     }
+  /* Mount targets are named /proc/self/fd/N below: that must be the magic
+     link of a real procfs, not whatever a joined mount namespace put there. */
+  struct statfs sfs;
+  if (statfs ("/proc/self/fd", &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+    return berth_fail (err, 0, "/proc of the mount namespace is not a procfs: refusing to mount through it");
   /* Nothing we mount from here on may propagate back to the host. */
   if (mount (NULL, "/", NULL, prop, NULL) < 0)
     return berth_fail_errno (err, "set propagation of /");

@@ -2,6 +2,7 @@
 
 #include "process.h"
 #include "caps.h"
+#include "procfs.h"
 #include "../log.h"
 #include "../util.h"
 
@@ -84,9 +85,9 @@ berth_apply_oom_score_adj (int procfd, const oci_process *p, berth_error **err)
 {
   if (!p->oom_score_adj_present)
     return 0;
-  cleanup_close int fd = openat (procfd, "self/oom_score_adj", O_WRONLY | O_CLOEXEC);
   char buf[16];
   int n = snprintf (buf, sizeof buf, "%d", p->oom_score_adj);
+  cleanup_close int fd = berth_proc_open (procfd, "self/oom_score_adj", O_WRONLY);
   if (fd < 0 || write_all (fd, buf, (size_t) n) < 0)
     {
       if (errno == EACCES || errno == EPERM)
@@ -109,20 +110,22 @@ berth_apply_hostname (const oci_spec *s, berth_error **err)
 }
 
 int
-berth_apply_sysctl (const oci_spec *s, berth_error **err)
+berth_apply_sysctl (int procfd, const oci_spec *s, berth_error **err)
 {
   if (s->linux == NULL)
     return 0;
   for (size_t i = 0; i < s->linux->sysctl.len; i++)
     {
       const char *key = s->linux->sysctl.keys[i], *value = s->linux->sysctl.values[i];
-      if (strstr (key, "..") || key[0] == '/' || key[0] == '.')
+      if (strstr (key, "..") || key[0] == '/' || key[0] == '.' || *key == '\0')
         return berth_fail (err, 0, "linux.sysctl: invalid name `%s`", key);
-      cleanup_free char *path = xasprintf ("/proc/sys/%s", key);
-      for (char *c = path + 10; *c; c++)
+      /* Through the runtime's procfs, never the container's /proc: a sysctl
+         belongs to the namespaces of the writer, not to the procfs instance. */
+      cleanup_free char *path = xasprintf ("sys/%s", key);
+      for (char *c = path + 4; *c; c++)
         if (*c == '.')
           *c = '/';
-      cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+      cleanup_close int fd = berth_proc_open (procfd, path, O_WRONLY);
       if (fd < 0 || write_all (fd, value, strlen (value)) < 0)
         return berth_fail_errno (err, "linux.sysctl: set %s=%s", key, value);
     }

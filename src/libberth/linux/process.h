@@ -10,10 +10,11 @@ int berth_rlimit_from_name (const char *name);
 /* Unknown or repeated types, soft above hard: what `create` refuses at once. */
 int berth_check_rlimits (const oci_process *p, berth_error **err);
 int berth_apply_rlimits (const oci_process *p, berth_error **err);
-/* oomScoreAdj, written through procfd (/proc of the runtime). */
+/* oomScoreAdj and sysctls, written through procfd (the runtime's /proc,
+   see procfs.h), never through the container's /proc. */
 int berth_apply_oom_score_adj (int procfd, const oci_process *p, berth_error **err);
 int berth_apply_hostname (const oci_spec *s, berth_error **err);
-int berth_apply_sysctl (const oci_spec *s, berth_error **err);
+int berth_apply_sysctl (int procfd, const oci_spec *s, berth_error **err);
 /* setgroups/setresgid/setresuid and the five capability sets, in the order
    that keeps the capabilities needed until the last step. */
 int berth_apply_identity (const oci_process *p, berth_error **err);

@@ -14,6 +14,8 @@
  *   sigsys-handler       from now on, SIGSYS prints "sigsys=NR" and exits 42
  *   ioprio               ioprio_get of ourselves (class << 13 | data)
  *   personality          personality(0xffffffff), the current persona
+ *   keyring-label        the security label of the session keyring (prints
+ *                        "keyring-label=LENGTH" and "keyring-label-text TEXT")
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -103,6 +105,13 @@ main (int argc, char **argv)
         report (op, syscall (SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, 0));
       else if (strcmp (op, "personality") == 0)
         report (op, personality (0xffffffff));
+      else if (strcmp (op, "keyring-label") == 0)
+        {
+          char label[4096] = "";
+          long r = syscall (SYS_keyctl, 17 /* KEYCTL_GET_SECURITY */, -3 /* session */, label, sizeof label - 1);
+          report (op, r);
+          printf ("keyring-label-text %s\n", r > 0 ? label : "");
+        }
       else
         {
           fprintf (stderr, "probe: unknown operation %s\n", op);
