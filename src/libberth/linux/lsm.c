@@ -16,6 +16,28 @@
 #ifdef HAVE_APPARMOR
 #include <sys/apparmor.h>
 #endif
+#if defined HAVE_SELINUX || defined HAVE_APPARMOR
+#include <dlfcn.h>
+
+/* libselinux and libapparmor serve only the checks below: they are loaded
+   on first use, so that a berth start (two per create: the sealed re-exec)
+   does not pay for their relocations when no label is asked for. */
+static void *
+lsm_sym (const char *soname, void **lib, const char *name)
+{
+  if (*lib == NULL && (*lib = dlopen (soname, RTLD_NOW | RTLD_LOCAL)) == NULL)
+    return NULL;
+  return dlsym (*lib, name);
+}
+#endif
+#ifdef HAVE_SELINUX
+static void *selinux_lib;
+#define SELINUX_FN(name) ((__typeof__ (name) *) lsm_sym ("libselinux.so.1", &selinux_lib, #name))
+#endif
+#ifdef HAVE_APPARMOR
+static void *apparmor_lib;
+#define APPARMOR_FN(name) ((__typeof__ (name) *) lsm_sym ("libapparmor.so.1", &apparmor_lib, #name))
+#endif
 
 /* Longer than any real profile name or context; the kernel's limit for a
    write to /proc/PID/attr is a page. */
@@ -25,7 +47,8 @@ bool
 berth_apparmor_enabled (void)
 {
 #ifdef HAVE_APPARMOR
-  return aa_is_enabled () > 0;
+  __typeof__ (aa_is_enabled) *is_enabled = APPARMOR_FN (aa_is_enabled);
+  return is_enabled && is_enabled () > 0;
 #else
   return false;
 #endif
@@ -35,7 +58,8 @@ bool
 berth_selinux_enabled (void)
 {
 #ifdef HAVE_SELINUX
-  return is_selinux_enabled () > 0;
+  __typeof__ (is_selinux_enabled) *is_enabled = SELINUX_FN (is_selinux_enabled);
+  return is_enabled && is_enabled () > 0;
 #else
   return false;
 #endif
@@ -119,7 +143,8 @@ apparmor_profile_loaded (const char *profile)
   if (profile[0] == ':')
     return -1;
   char *mnt = NULL;
-  if (aa_find_mountpoint (&mnt) < 0)
+  __typeof__ (aa_find_mountpoint) *find_mountpoint = APPARMOR_FN (aa_find_mountpoint);
+  if (find_mountpoint == NULL || find_mountpoint (&mnt) < 0)
     return -1;
   cleanup_free char *path = xasprintf ("%s/profiles", mnt);
   free (mnt);
@@ -171,7 +196,8 @@ berth_lsm_check_selinux (const char *context, const char *field, berth_error **e
 #ifdef HAVE_SELINUX
   if (!berth_selinux_enabled ())
     return berth_fail (err, 0, "%s: SELinux is not enabled on this host", field);
-  if (security_check_context (context) < 0)
+  __typeof__ (security_check_context) *check_context = SELINUX_FN (security_check_context);
+  if (check_context && check_context (context) < 0)
     return berth_fail (err, 0, "%s: `%s` is not a valid context in the loaded SELinux policy", field, context);
   return 0;
 #else
