@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import console_socket_server, open_path_to, read_mounts
+from conftest import console_socket_server, open_path_to, read_mounts, run_berth
 
 STATE_SCHEMA = Path("/usr/share/gocode/src/github.com/opencontainers/runtime-spec/schema/state-schema.json")
 
@@ -469,6 +469,27 @@ def test_commands_on_a_missing_container_fail_cleanly(berth_root, command):
     r = berth_root.run(*command, "bt-no-such-container")
     one_line_error(r)
     assert "does not exist" in r.stderr
+
+
+def test_delete_force_of_a_missing_container_succeeds_like_runc(berth_root, tmp_path):
+    # Engines clean up after a failed create this way (podman, containerd's shim).
+    r = berth_root.run("delete", "--force", "bt-no-such-container")
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+    r = run_berth("delete", "--force", "bt-no-such-container", root=tmp_path / "no-such-root")
+    assert (r.returncode, r.stderr) == (0, "")
+    assert not (tmp_path / "no-such-root").exists()
+
+
+def test_create_makes_a_missing_state_root_and_its_parents(bundle, tmp_path, container_id):
+    # containerd's shim passes --root <its root>/<namespace>, the parents unmade.
+    root = tmp_path / "a" / "b" / "root"
+    bundle.set_args("true")
+    try:
+        run_berth("create", "--bundle", bundle, container_id, root=root, check=True)
+        assert root.is_dir() and root.stat().st_mode & 0o777 == 0o700
+        assert (tmp_path / "a").stat().st_mode & 0o777 == 0o700
+    finally:
+        run_berth("delete", "--force", container_id, root=root)
 
 
 def test_invalid_container_ids_are_refused(bundle, berth_root):
