@@ -429,6 +429,7 @@ def test_invalid_config_names_the_json_path(bundle, berth_root, container_id):
     ("missing-rootfs", "root.path"),
     ("unknown-namespace", "unknown namespace type `bogus`"),
     ("missing-program", "not found in $PATH"),
+    ("program-not-executable", "`/etc/passwd`: not executable"),
     ("missing-bundle", "bundle"),
     ("relative-mount-destination", "is not absolute"),
 ])
@@ -440,6 +441,8 @@ def test_bad_input_gives_one_line_and_leaves_nothing(bundle, berth_root, contain
         bundle.config["linux"]["namespaces"].append({"type": "bogus"})
     elif breakage == "missing-program":
         bundle.process["args"] = ["no-such-program"]
+    elif breakage == "program-not-executable":
+        bundle.process["args"] = ["/etc/passwd"]
     elif breakage == "missing-bundle":
         bundle_arg = bundle.path / "nope"
     elif breakage == "relative-mount-destination":
