@@ -63,6 +63,10 @@ bool berth_cgroup_is_frozen (const berth_cgroup *cg);
    *v2 says whether that directory is on a cgroup2 hierarchy. */
 const char *berth_cgroup_dir_for (const berth_cgroup *cg, const char *ctl, bool *v2);
 
+/* Whether every comma-separated name in controllers is among the comma-
+   separated superopts (a v1 mount's options: "rw,cpu,cpuacct"). */
+bool berth_cgroup_options_have_all (const char *superopts, const char *controllers);
+
 /* Conversions between the v1 values in the spec and v2 files. */
 uint64_t berth_cpu_shares_to_weight (uint64_t shares);
 uint64_t berth_blkio_weight_to_io_weight (uint64_t weight);
