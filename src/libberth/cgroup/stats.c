@@ -267,13 +267,14 @@ write_memory (const berth_cgroup *cg, oci_jw *w)
       if (events)
         keyed_get (events, "max", &failcnt);
       write_v2_entry (w, "usage", limit, usage, peak, failcnt);
-      /* As runc: v2 counts swap alone; the entry is memory plus swap. */
-      if (read_u64 (dir, "memory.swap.current", &swap))
-        {
-          read_u64 (dir, "memory.swap.max", &swap_limit);
-          uint64_t both = limit == UINT64_MAX || swap_limit == UINT64_MAX ? UINT64_MAX : limit + swap_limit;
-          write_v2_entry (w, "swap", both, usage + swap, 0, 0);
-        }
+      /* As runc: v2 counts swap alone; the entry is memory plus swap.  v2
+         has no kernel memory limits: runc still writes empty entries. */
+      read_u64 (dir, "memory.swap.current", &swap);
+      read_u64 (dir, "memory.swap.max", &swap_limit);
+      uint64_t both = limit == UINT64_MAX || swap_limit == UINT64_MAX ? UINT64_MAX : limit + swap_limit;
+      write_v2_entry (w, "swap", both, usage + swap, 0, 0);
+      write_v2_entry (w, "kernel", 0, 0, 0, 0);
+      write_v2_entry (w, "kernelTCP", 0, 0, 0, 0);
     }
   write_raw (w, stat);
   oci_jw_end_object (w);
