@@ -78,6 +78,7 @@ int cmd_resume (cli_ctx *ctx, berth_error **err);
 int cmd_ps (cli_ctx *ctx, berth_error **err);
 int cmd_update (cli_ctx *ctx, berth_error **err);
 int cmd_exec (cli_ctx *ctx, berth_error **err);
+int cmd_events (cli_ctx *ctx, berth_error **err);
 
 struct berth_create_opts_s;
 /* The options create and run share. */

@@ -131,7 +131,7 @@ const cli_cmd cli_commands[] = {
   { "checkpoint", "ID", "checkpoint a running container", checkpoint_opts, 1, 1, NULL },
   { "create", "ID", "create a container (the process waits for `start`)", create_opts, 1, 1, cmd_create, true },
   { "delete", "ID", "delete a container and everything it holds", delete_opts, 1, 1, cmd_delete },
-  { "events", "ID", "print container events and statistics", events_opts, 1, 1, NULL },
+  { "events", "ID", "print container statistics and OOM events (JSON lines)", events_opts, 1, 1, cmd_events },
   { "exec", "ID [COMMAND [ARG...]]", "run a new process inside a container", exec_opts, 1, -1, cmd_exec, true },
   { "features", "", "print the features this runtime supports (runtime-spec features.md)", no_opts, 0, 0,
     cmd_features },

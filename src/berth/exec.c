@@ -9,9 +9,10 @@
 #include "libberth/exec.h"
 #include "libberth/util.h"
 
-/* Options that describe the process, which --process describes whole. */
+/* Options that describe the process, which --process describes whole.
+   --tty is not one: conmon passes it with a file that asks for a terminal. */
 static const char *const process_opts[] = {
-  "cwd", "env", "user", "additional-gids", "cap", "no-new-privs", "apparmor", "process-label", "tty",
+  "cwd", "env", "user", "additional-gids", "cap", "no-new-privs", "apparmor", "process-label",
 };
 
 static int

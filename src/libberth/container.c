@@ -626,6 +626,11 @@ berth_container_delete (const char *root, const char *id, bool force, berth_erro
 {
   if (berth_validate_id (id, err) < 0)
     return -1;
+  /* As with runc and crun, forcing away what is already gone succeeds:
+     engines clean up after a failed create with `delete --force`. */
+  cleanup_free char *path = xasprintf ("%s/%s", root, id);
+  if (force && access (path, F_OK) < 0 && errno == ENOENT)
+    return 0;
   cleanup_close int rootfd = berth_root_open (root, false, err);
   if (rootfd < 0)
     return -1;

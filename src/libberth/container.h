@@ -38,6 +38,10 @@ int berth_container_resume (const char *root, const char *id, berth_error **err)
 int berth_container_pids (const char *root, const char *id, pid_t **pids, size_t *n, berth_error **err);
 /* Apply new resource limits to a live container. */
 int berth_container_update (const char *root, const char *id, const oci_resources *res, berth_error **err);
+/* The cgroup of a container that has not stopped (events). */
+berth_cgroup *berth_container_cgroup (const char *root, const char *id, berth_error **err);
+/* True while the container exists and has not stopped. */
+bool berth_container_alive (const char *root, const char *id);
 
 typedef struct
 {

@@ -1,4 +1,4 @@
-/* Commands on a live container's cgroup: pause, resume, ps, update. */
+/* Commands on a live container's cgroup: pause, resume, ps, update, events. */
 #include "config.h"
 
 #include "container.h"
@@ -97,4 +97,28 @@ berth_container_update (const char *root, const char *id, const oci_resources *r
     r = berth_cgroup_apply (o.cg, res, NULL, true, err);
   opened_release (&o);
   return r;
+}
+
+berth_cgroup *
+berth_container_cgroup (const char *root, const char *id, berth_error **err)
+{
+  opened o;
+  berth_cgroup *cg = NULL;
+  int r = open_container (root, id, LOCK_SH, &o, err);
+  if (r == 0 && o.status == BERTH_STATUS_STOPPED)
+    r = berth_fail (err, 0, "container `%s` is not running", id);
+  if (r == 0)
+    cg = steal_pointer (&o.cg);
+  opened_release (&o);
+  return cg;
+}
+
+bool
+berth_container_alive (const char *root, const char *id)
+{
+  opened o;
+  cleanup_error berth_error *ignored = NULL;
+  bool alive = open_container (root, id, LOCK_SH, &o, &ignored) == 0 && o.status != BERTH_STATUS_STOPPED;
+  opened_release (&o);
+  return alive;
 }

@@ -168,6 +168,8 @@ load_process (const berth_exec_opts *o, const char *id, berth_error **err)
       oci_process *p = oci_process_parse_file (o->process_file, o->process_file, &perr);
       if (p == NULL)
         berth_fail_take (err, 0, perr);
+      else if (o->tty)
+        p->terminal = p->terminal_present = true;
       return p;
     }
   /* The configuration as `create` stored it in the state directory. */

@@ -166,7 +166,9 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
     return berth_fail_errno (err, "create a session keyring");
 
   berth_rootfs r = { .spec = s, .rootfs = c->rootfs, .rootfd = -1, .userns = c->new_userns, .no_pivot = c->no_pivot,
-                    .mount_fds = c->mount_fds };
+                    .cgroupns = c->new_cgroupns, .mount_fds = c->mount_fds };
+  for (int i = 0; i < c->njoin; i++)
+    r.cgroupns |= c->join_types[i] == CLONE_NEWCGROUP;
   if (berth_rootfs_prepare (&r, err) < 0)
     goto fail;
   if (p->cwd[0] != '/')

@@ -375,6 +375,24 @@ def test_exec_tty_sends_the_pty_to_the_console_socket(berth_root, sleeper, tmp_p
     assert sid == mypid  # its own session, the pty as its controlling terminal
 
 
+def test_exec_process_file_with_tty_flag_gets_a_terminal_as_conmon_asks(berth_root, sleeper, tmp_path):
+    # conmon (podman exec -it): --process FILE --detach --tty --console-socket.
+    cid, _ = sleeper
+    pfile = tmp_path / "process.json"
+    pfile.write_text(json.dumps({"terminal": True, "cwd": "/", "args": ["sh", "-c", "tty; echo done; sleep 2"],
+                                 "env": ["PATH=/bin"]}))
+    sock_path = tmp_path / "console.sock"
+    t, got = console_socket_server(sock_path)
+    berth_root.run("exec", "--process", pfile, "--detach", "--tty", "--console-socket", sock_path,
+                   "--pid-file", tmp_path / "pid", cid, check=True)
+    t.join(10)
+    assert got.get("fd") is not None
+    text = read_until(got["fd"], b"done")
+    os.close(got["fd"])
+    assert text.startswith("/dev/pts/")
+    assert int((tmp_path / "pid").read_text()) > 0
+
+
 def test_exec_tty_in_the_foreground_proxies_the_pty(berth_root, sleeper):
     cid, _ = sleeper
     r = berth_root.run("exec", "--tty", cid, "sh", "-c", "tty; read line; echo got:$line; exit 3",

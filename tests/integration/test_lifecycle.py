@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BERTH, berth_env, console_socket_server, open_path_to, read_mounts
+from conftest import BERTH, berth_env, console_socket_server, open_path_to, read_mounts, run_berth
 
 STATE_SCHEMA = Path("/usr/share/gocode/src/github.com/opencontainers/runtime-spec/schema/state-schema.json")
 
@@ -449,6 +449,7 @@ def test_invalid_config_names_the_json_path(bundle, berth_root, container_id):
     ("missing-rootfs", "root.path"),
     ("unknown-namespace", "unknown namespace type `bogus`"),
     ("missing-program", "not found in $PATH"),
+    ("program-not-executable", "`/etc/passwd`: not executable"),
     ("missing-bundle", "bundle"),
     ("relative-mount-destination", "is not absolute"),
 ])
@@ -460,6 +461,8 @@ def test_bad_input_gives_one_line_and_leaves_nothing(bundle, berth_root, contain
         bundle.config["linux"]["namespaces"].append({"type": "bogus"})
     elif breakage == "missing-program":
         bundle.process["args"] = ["no-such-program"]
+    elif breakage == "program-not-executable":
+        bundle.process["args"] = ["/etc/passwd"]
     elif breakage == "missing-bundle":
         bundle_arg = bundle.path / "nope"
     elif breakage == "relative-mount-destination":
@@ -489,6 +492,27 @@ def test_commands_on_a_missing_container_fail_cleanly(berth_root, command):
     r = berth_root.run(*command, "bt-no-such-container")
     one_line_error(r)
     assert "does not exist" in r.stderr
+
+
+def test_delete_force_of_a_missing_container_succeeds_like_runc(berth_root, tmp_path):
+    # Engines clean up after a failed create this way (podman, containerd's shim).
+    r = berth_root.run("delete", "--force", "bt-no-such-container")
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+    r = run_berth("delete", "--force", "bt-no-such-container", root=tmp_path / "no-such-root")
+    assert (r.returncode, r.stderr) == (0, "")
+    assert not (tmp_path / "no-such-root").exists()
+
+
+def test_create_makes_a_missing_state_root_and_its_parents(bundle, tmp_path, container_id):
+    # containerd's shim passes --root <its root>/<namespace>, the parents unmade.
+    root = tmp_path / "a" / "b" / "root"
+    bundle.set_args("true")
+    try:
+        run_berth("create", "--bundle", bundle, container_id, root=root, check=True)
+        assert root.is_dir() and root.stat().st_mode & 0o777 == 0o700
+        assert (tmp_path / "a").stat().st_mode & 0o777 == 0o700
+    finally:
+        run_berth("delete", "--force", container_id, root=root)
 
 
 def test_invalid_container_ids_are_refused(bundle, berth_root):

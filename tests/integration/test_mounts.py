@@ -318,3 +318,55 @@ def test_sysfs_in_a_user_namespace_with_a_network_namespace_is_a_new_instance(bu
     # A fresh sysfs: nothing of the host's below it, and only this
     # namespace's loopback device.
     assert r.stdout.splitlines() == ["0", "lo"]
+
+
+# ------------------------------------------------------------------ cgroup mounts
+
+# Inside the container: its memory and pids limits (v1 or v2 layout), then
+# the root (field 4) of every cgroup mount below /sys/fs/cgroup.
+CGROUP_VIEW = ("if [ -e /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then "
+               "cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; "
+               "else cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max; fi; "
+               "awk '$5 ~ /^\\/sys\\/fs\\/cgroup/ && $9 ~ /^cgroup/ {print $4}' /proc/self/mountinfo")
+
+
+def cgroup_view(bundle, berth_root, container_id, cgroupns, userns=False):
+    """(limits, cgroup mount roots) seen by a container with a 32 MiB / 20
+    pids limit, with or without a cgroup namespace of its own."""
+    if userns:
+        use_user_namespace(bundle)
+        bundle.config["mounts"].append({"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+                                        "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]})
+    linux = bundle.config["linux"]
+    linux["namespaces"] = [n for n in linux["namespaces"] if n["type"] != "cgroup"]
+    if cgroupns:
+        linux["namespaces"].append({"type": "cgroup"})
+    linux["resources"] = {"memory": {"limit": 32 << 20}, "pids": {"limit": 20}}
+    bundle.set_args("sh", "-c", CGROUP_VIEW)
+    r = berth_root.run("run", "--bundle", bundle, container_id)
+    assert r.returncode == 0, r
+    lines = r.stdout.split()
+    return lines[:2], set(lines[2:])
+
+
+@pytest.mark.cgroups
+def test_cgroup_mount_without_a_cgroup_namespace_binds_the_containers_own_cgroup(bundle, berth_root, container_id):
+    # A new cgroup mount would show the host's hierarchy roots (runc binds too).
+    limits, roots = cgroup_view(bundle, berth_root, container_id, cgroupns=False)
+    assert limits == [str(32 << 20), "20"]
+    assert roots and all(r.endswith(f"/{container_id}") for r in roots), roots
+
+
+@pytest.mark.cgroups
+def test_cgroup_mount_in_a_user_namespace_without_a_cgroup_namespace_works(bundle, berth_root, container_id):
+    # podman --uidmap on cgroup v1: a cgroup v1 mount is refused there.
+    limits, roots = cgroup_view(bundle, berth_root, container_id, cgroupns=False, userns=True)
+    assert limits == [str(32 << 20), "20"]
+    assert roots and all(r.endswith(f"/{container_id}") for r in roots), roots
+
+
+@pytest.mark.cgroups
+def test_cgroup_mount_in_a_cgroup_namespace_is_rooted_at_the_container(bundle, berth_root, container_id):
+    limits, roots = cgroup_view(bundle, berth_root, container_id, cgroupns=True)
+    assert limits == [str(32 << 20), "20"]
+    assert roots == {"/"}

@@ -101,6 +101,12 @@ options_have_all (const char *superopts, const char *controllers)
   return true;
 }
 
+bool
+berth_cgroup_options_have_all (const char *superopts, const char *controllers)
+{
+  return options_have_all (superopts, controllers);
+}
+
 /* Find the mount of a hierarchy in mountinfo: fields 5 (mount point) and 4
    (root), fstype after " - ", then the super options. */
 static char *

@@ -77,6 +77,9 @@ berth_cgroup *berth_systemd_start (const char *slice, const char *unit, pid_t pi
 /* Stop the scope (an empty transient scope goes away by itself; this
    covers processes systemd still knows of). */
 int berth_systemd_stop (const char *unit, berth_error **err);
+/* Whether every comma-separated name in controllers is among the comma-
+   separated superopts (a v1 mount's options: "rw,cpu,cpuacct"). */
+bool berth_cgroup_options_have_all (const char *superopts, const char *controllers);
 
 /* Conversions between the v1 values in the spec and v2 files. */
 uint64_t berth_cpu_shares_to_weight (uint64_t shares);

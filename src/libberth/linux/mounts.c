@@ -6,6 +6,7 @@
 #include "mount_options.h"
 #include "procfs.h"
 #include "rootpath.h"
+#include "../cgroup/cgroup.h"
 #include "../log.h"
 #include "../util.h"
 
@@ -200,9 +201,67 @@ bind_mount (berth_rootfs *r, const oci_mount *m, const berth_mount_opts *o, int 
 
 /* ------------------------------------------------------------ cgroup mounts */
 
+/* Our cgroup in a hierarchy, from /proc/self/cgroup ("N:controllers:path";
+   the unified hierarchy is "0::path"), relative to the mount's root. */
+static char *
+own_cgroup_dir (const char *self, const char *superopts, bool v2, const char *mnt_root)
+{
+  cleanup_free char *copy = xstrdup (self);
+  char *save = NULL;
+  for (char *line = strtok_r (copy, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char controllers[256];
+      int n = 0;
+      const char *path;
+      if (str_has_prefix (line, "0::"))
+        {
+          if (!v2)
+            continue;
+          path = line + 3;
+        }
+      else if (!v2 && sscanf (line, "%*u:%255[^:]:%n", controllers, &n) == 1 && n > 0
+               && berth_cgroup_options_have_all (superopts, controllers))
+        path = line + n;
+      else
+        continue;
+      size_t rl = strcmp (mnt_root, "/") == 0 ? 0 : strlen (mnt_root);
+      if (rl && (strncmp (path, mnt_root, rl) != 0 || (path[rl] != '/' && path[rl] != '\0')))
+        return NULL;
+      return xstrdup (path + rl);
+    }
+  return NULL;
+}
+
+/* Without a cgroup namespace of its own, a new cgroup mount would show the
+   container the host's whole hierarchy (and a user namespace may not make
+   one at all): bind the container's own directory instead, as runc does.
+   Returns 1 when bound, 0 when our directory is unknown. */
+static int
+bind_own_cgroup (int target, const char *self, const char *mnt, const char *mnt_root, const char *superopts, bool v2,
+                 unsigned long flags, const char *dest, berth_error **err)
+{
+  cleanup_free char *rel = own_cgroup_dir (self, superopts, v2, mnt_root);
+  if (rel == NULL)
+    return 0;
+  cleanup_free char *src = xasprintf ("%s%s", mnt, strcmp (rel, "/") == 0 ? "" : rel);
+  cleanup_close int tree = open_tree (AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree < 0)
+    return berth_fail_errno (err, "bind cgroup `%s`", src);
+  struct mount_attr attr = { .attr_set = flags_to_attr (flags) };
+  if (attr.attr_set & MOUNT_ATTR__ATIME)
+    attr.attr_clr |= MOUNT_ATTR__ATIME;
+  if (mount_setattr (tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+    return berth_fail_errno (err, "set options of cgroup bind `%s`", dest);
+  if (attach_tree (tree, target) < 0)
+    return berth_fail_errno (err, "bind cgroup `%s` on `%s`", src, dest);
+  return 1;
+}
+
 /* Reproduce the host's cgroup layout: cgroup2 where the host is unified;
    otherwise a tmpfs holding one cgroup v1 mount per hierarchy (and the v2
-   mount of a hybrid host), with the host's comount symlinks. */
+   mount of a hybrid host), with the host's comount symlinks.  In a cgroup
+   namespace new mounts show the namespace's root; without one, each is a
+   bind of the container's own cgroup. */
 static int
 cgroup_mount (berth_rootfs *r, const oci_mount *m, const berth_mount_opts *o, berth_error **err)
 {
@@ -210,13 +269,21 @@ cgroup_mount (berth_rootfs *r, const oci_mount *m, const berth_mount_opts *o, be
   struct statfs sfs;
   if (statfs ("/sys/fs/cgroup", &sfs) < 0)
     return berth_fail_errno (err, "statfs /sys/fs/cgroup");
+  cleanup_free char *self = NULL;
+  size_t self_len;
+  if (!r->cgroupns && read_file_at (AT_FDCWD, "/proc/self/cgroup", &self, &self_len, err) < 0)
+    return -1;
 
   cleanup_close int target = berth_root_mkpath (r->rootfd, m->destination, true, 0755, err);
   if (target < 0)
     return -1;
   if (sfs.f_type == CGROUP2_SUPER_MAGIC)
     {
-      if (mount_on_fd ("cgroup2", target, "cgroup2", o->flags, NULL) < 0)
+      int bound = self ? bind_own_cgroup (target, self, "/sys/fs/cgroup", "/", "", true, o->flags, m->destination, err)
+                       : 0;
+      if (bound < 0)
+        return -1;
+      if (!bound && mount_on_fd ("cgroup2", target, "cgroup2", o->flags, NULL) < 0)
         return berth_fail_errno (err, "mount cgroup2 on `%s`", m->destination);
       return 0;
     }
@@ -235,9 +302,9 @@ cgroup_mount (berth_rootfs *r, const oci_mount *m, const berth_mount_opts *o, be
   while (getline (&line, &cap, mi) > 0)
     {
       /* id parent maj:min root mountpoint opts [tags] - fstype source superopts */
-      char mnt[4096], fstype[64], superopts[1024];
+      char root[4096], mnt[4096], fstype[64], superopts[1024];
       const char *sep = strstr (line, " - ");
-      if (sep == NULL || sscanf (line, "%*s %*s %*s %*s %4095s", mnt) != 1
+      if (sep == NULL || sscanf (line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2
           || sscanf (sep + 3, "%63s %*s %1023s", fstype, superopts) != 2)
         continue;
       if (!str_has_prefix (mnt, "/sys/fs/cgroup/") || strchr (mnt + 15, '/'))
@@ -260,8 +327,11 @@ cgroup_mount (berth_rootfs *r, const oci_mount *m, const berth_mount_opts *o, be
       cleanup_close int subfd = berth_root_open_path (r->rootfd, sub, err);
       if (subfd < 0)
         return -1;
-      if (mount_on_fd (v2 ? "cgroup2" : "cgroup", subfd, v2 ? "cgroup2" : "cgroup", o->flags,
-                       v2 ? NULL : data) < 0)
+      int bound = self ? bind_own_cgroup (subfd, self, mnt, root, data, v2, o->flags, sub, err) : 0;
+      if (bound < 0)
+        return -1;
+      if (!bound && mount_on_fd (v2 ? "cgroup2" : "cgroup", subfd, v2 ? "cgroup2" : "cgroup", o->flags,
+                                 v2 ? NULL : data) < 0)
         return berth_fail_errno (err, "mount cgroup `%s` on `%s`", name, sub);
     }
 

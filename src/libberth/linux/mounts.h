@@ -14,6 +14,7 @@ typedef struct
   const char *rootfs;  /* absolute path on the host */
   int rootfd;          /* O_PATH of the rootfs bind mount, set by berth_rootfs_prepare */
   bool userns;         /* in a new user namespace: bind devices, cannot mknod */
+  bool cgroupns;       /* in a cgroup namespace of its own: new cgroup mounts show only the container's */
   bool no_pivot;
   /* Per mounts[] entry, a detached tree the runtime prepared (idmapped
      binds, see idmap.h) or -1; NULL when there is none.  Attaching one

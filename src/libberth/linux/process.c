@@ -282,6 +282,13 @@ berth_find_executable (const oci_process *p, berth_error **err)
           berth_fail (err, EACCES, "exec `%s`: is a directory", name);
           return NULL;
         }
+      /* Refused now, while create can still fail, rather than by execve
+         after start: engines tell "cannot run" (126) from "not found" (127). */
+      if (!(st.st_mode & 0111))
+        {
+          berth_fail (err, EACCES, "exec `%s`: not executable", name);
+          return NULL;
+        }
       return xstrdup (name);
     }
   const char *path = berth_env_get (p->env, p->env_len, "PATH");
