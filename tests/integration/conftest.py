@@ -589,14 +589,16 @@ def _detach(mountpoints):
 @pytest.fixture(autouse=True)
 def _mount_guard(tmp_path_factory):
     """Fail a test that leaves mounts behind in our namespace whose path is
-    under the session's tmp dirs or contains "berth" (and unmount them so
-    the next tests start clean).  Autouse: torn down after berth_root."""
+    under this session's tmp dirs or a berth_root (/run/berth-test-*), and
+    unmount them so the next tests start clean.  Other sessions' and other
+    programs' mounts are not ours to judge.  Autouse: torn down after
+    berth_root."""
     watched = str(tmp_path_factory.getbasetemp())
     before = read_mounts()
     yield
     after = read_mounts()
     leaked = sorted(m for mid, m in after.items()
-                    if mid not in before and (watched in m or "berth" in m))
+                    if mid not in before and (watched in m or f"{RUN_DIR}/berth-test-" in m))
     if leaked:
         _detach(leaked)
         pytest.fail(f"the test left mounts behind: {leaked}", pytrace=False)
