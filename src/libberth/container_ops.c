@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/file.h>
 
 /* The state and cgroup of a container, with its directory locked. */
@@ -84,6 +85,75 @@ berth_container_pids (const char *root, const char *id, pid_t **pids, size_t *n,
   return r;
 }
 
+/* Lay src over dst: objects member by member, anything else replaced
+   whole (an array of device rules is a new list, not an addition). */
+static void
+json_overlay (oci_json *dst, oci_json *src)
+{
+  for (size_t i = 0; i < src->len; i++)
+    {
+      oci_json *theirs = src->items[i];
+      size_t j = 0;
+      while (j < dst->len && strcmp (dst->keys[j], src->keys[i]) != 0)
+        j++;
+      if (j == dst->len)
+        {
+          oci_json_append (dst, src->keys[i], theirs);
+          src->items[i] = NULL;
+        }
+      else if (dst->items[j]->kind == OCI_JSON_OBJECT && theirs->kind == OCI_JSON_OBJECT)
+        json_overlay (dst->items[j], theirs);
+      else
+        {
+          oci_json_free (dst->items[j]);
+          dst->items[j] = theirs;
+          src->items[i] = NULL;
+        }
+    }
+}
+
+/* Keep the stored configuration true to the cgroup: merge the new values
+   into linux.resources of the container's config.json. */
+static int
+record_resources (int dirfd, const oci_resources *res, berth_error **err)
+{
+  cleanup_free char *text = NULL, *update = NULL, *out = NULL;
+  size_t len = 0, ulen = 0, olen = 0;
+  if (read_file_at (dirfd, "config.json", &text, &len, err) < 0)
+    return -1;
+  char *perr = NULL;
+  oci_json *config = oci_json_parse (text, len, &perr);
+  if (config == NULL || config->kind != OCI_JSON_OBJECT)
+    {
+      oci_json_free (config);
+      return berth_fail_take (err, 0, perr ? perr : xstrdup ("config.json: not an object"));
+    }
+  update = oci_resources_generate (res, 0, &ulen);
+  oci_json *fresh = update ? oci_json_parse (update, ulen, &perr) : NULL;
+  if (fresh == NULL)
+    {
+      oci_json_free (config);
+      return berth_fail_take (err, 0, perr ? perr : xstrdup ("cannot encode the resources"));
+    }
+  oci_json *linux = oci_json_get (config, "linux");
+  if (linux == NULL)
+    {
+      oci_json_append (config, "linux", oci_json_new (OCI_JSON_OBJECT));
+      linux = oci_json_get (config, "linux");
+    }
+  oci_json *wrap = oci_json_new (OCI_JSON_OBJECT);
+  oci_json_append (wrap, "resources", fresh);
+  json_overlay (linux, wrap);
+  oci_json_free (wrap);
+  oci_jw *w = oci_jw_new (0);
+  oci_jw_value (w, config);
+  oci_json_free (config);
+  out = oci_jw_finish (w, &olen);
+  if (out == NULL)
+    return berth_fail (err, 0, "cannot encode config.json");
+  return write_file_atomic_at (dirfd, "config.json", out, olen, 0600, err);
+}
+
 int
 berth_container_update (const char *root, const char *id, const oci_resources *res, berth_error **err)
 {
@@ -95,6 +165,8 @@ berth_container_update (const char *root, const char *id, const oci_resources *r
     r = berth_cgroup_check (o.cg, res, err);
   if (r == 0)
     r = berth_cgroup_apply (o.cg, res, NULL, true, err);
+  if (r == 0)
+    r = record_resources (o.dirfd, res, err);
   opened_release (&o);
   return r;
 }

@@ -275,6 +275,11 @@ def test_update_changes_limits_from_flags_and_json(bundle, berth_root, container
     assert read_cg(dirs, "pids", "pids.max", "pids.max") == "20"
     berth_root.run("update", "-r", "-", container_id, input=json.dumps({"pids": {"limit": 30}}), check=True)
     assert read_cg(dirs, "pids", "pids.max", "pids.max") == "30"
+    # The stored configuration follows, the rest of it untouched.
+    stored = json.loads((berth_root.path / container_id / "config.json").read_text())
+    assert stored["linux"]["resources"]["memory"] == {"limit": 128 << 20}
+    assert stored["linux"]["resources"]["pids"] == {"limit": 30}
+    assert stored["process"]["args"] == ["sleep", "100"]
     r = berth_root.run("update", "--memory", "lots", container_id, check=1)
     assert r.stderr == "berth: update: --memory: `lots` is not a size\n"
 
