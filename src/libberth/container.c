@@ -415,7 +415,7 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
           cleanup_close int listener = passed;
           if (listener < 0)
             return berth_fail (err, 0, "the container init sent no seccomp listener");
-          if (berth_seccomp_send_to_listener (cs->spec, listener, id, cs->pid, cs->bundle, err) < 0)
+          if (berth_seccomp_send_to_listener (cs->spec, listener, id, cs->pid, cs->bundle, "creating", cs->pid, err) < 0)
             return -1;
           continue;
         }

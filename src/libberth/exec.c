@@ -64,6 +64,9 @@ typedef struct
   int proxy;      /* berth's end of console when berth proxies the pty, or -1 */
   int dirfd;      /* the locked state directory */
   berth_seccomp_filter *seccomp; /* the container's filter, or NULL */
+  oci_spec *spec;                /* the stored configuration, for a seccomp agent */
+  char *bundle;
+  pid_t init;
   pid_t berth, helper, pid;
 } exec_ctx;
 
@@ -202,9 +205,7 @@ load_seccomp (exec_ctx *x, berth_error **err)
   if (spec == NULL)
     return berth_fail_take (err, 0, perr);
   int r = berth_seccomp_compile (spec, &x->seccomp, err);
-  oci_spec_free (spec);
-  if (r == 0 && x->seccomp && x->seccomp->notify)
-    r = berth_fail (err, ENOTSUP, "linux.seccomp: SCMP_ACT_NOTIFY is not supported for exec yet");
+  x->spec = spec;
   return r;
 }
 
@@ -307,6 +308,8 @@ prepare (exec_ctx *x, berth_error **err)
   /* The pidfd is taken before the start time is checked: from then on it
      is this init's, whatever happens to the pid. */
   x->pidfd = (int) syscall (SYS_pidfd_open, (pid_t) st->pid, 0);
+  x->init = (pid_t) st->pid;
+  x->bundle = xstrdup (st->bundle);
   if (x->pidfd < 0 || !berth_state_init_alive (st))
     {
       berth_fail (err, 0, "container `%s` is not running", x->id);
@@ -354,7 +357,8 @@ exec_apply_seccomp (exec_ctx *x, bool after_identity, berth_error **err)
   (void) after_identity;
   if (x->seccomp == NULL)
     return 0;
-  return berth_seccomp_load (x->seccomp, -1, err);
+  /* With a listener, its fd goes to berth over the sync socket. */
+  return berth_seccomp_load (x->seccomp, x->sync[1], err);
 }
 
 
@@ -531,8 +535,23 @@ spawn (exec_ctx *x, berth_error **err)
     return berth_fail (err, 0, "unexpected message %d from the exec helper", m.type);
   x->pid = (pid_t) m.errnum;
 
-  /* Now the process itself: an error, or the end of the socket at execve. */
-  r = berth_sync_recv_or_eof (x->sync[0], &m, err);
+  /* Now the process itself: its seccomp listener for the agent, then an
+     error, or the end of the socket at execve. */
+  int passed = -1;
+  while ((r = berth_sync_recv_fd_or_eof (x->sync[0], &m, &passed, err)) > 0 && m.type == SYNC_SECCOMP_FD)
+    {
+      cleanup_close int listener = passed;
+      if (listener < 0
+          || berth_seccomp_send_to_listener (x->spec, listener, x->id, x->pid, x->bundle, "running", x->init, err) < 0)
+        {
+          if (listener < 0)
+            berth_fail (err, 0, "the exec'd process sent no seccomp listener");
+          r = -1;
+          break;
+        }
+    }
+  if (passed >= 0 && r > 0)
+    close (passed);
   if (r == 0)
     return 0;
   if (r > 0)
@@ -606,5 +625,7 @@ berth_exec (const char *id, const berth_exec_opts *o, int *status, berth_error *
   berth_exec_cgroups_release (&x.cg);
   oci_process_free (x.p);
   berth_seccomp_filter_free (x.seccomp);
+  oci_spec_free (x.spec);
+  free (x.bundle);
   return r;
 }

@@ -408,9 +408,10 @@ berth_seccomp_load_at (const berth_seccomp_filter *f, berth_seccomp_when when, i
 /* ------------------------------------------------------------ the agent */
 
 static char *
-process_state_json (const oci_spec *s, const char *id, pid_t pid, const char *bundle)
+process_state_json (const oci_spec *s, const char *id, pid_t pid, const char *bundle, const char *status,
+                    pid_t init_pid)
 {
-  cleanup_free char *state_text = berth_state_document (id, "creating", pid, bundle, s, NULL, NULL, NULL);
+  cleanup_free char *state_text = berth_state_document (id, status, init_pid, bundle, s, NULL, NULL, NULL);
   char *perr = NULL;
   oci_json *state = oci_json_parse (state_text, strlen (state_text), &perr);
   free (perr);
@@ -441,10 +442,10 @@ process_state_json (const oci_spec *s, const char *id, pid_t pid, const char *bu
 
 int
 berth_seccomp_send_to_listener (const oci_spec *s, int listener_fd, const char *id, pid_t pid, const char *bundle,
-                                berth_error **err)
+                                const char *status, pid_t init_pid, berth_error **err)
 {
   const char *path = s->linux->seccomp->listener_path;
-  cleanup_free char *doc = process_state_json (s, id, pid, bundle);
+  cleanup_free char *doc = process_state_json (s, id, pid, bundle, status, init_pid);
   if (doc == NULL)
     return berth_fail (err, 0, "linux.seccomp: cannot write the container process state");
   cleanup_close int sock = unix_stream_connect (path);

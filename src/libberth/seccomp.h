@@ -75,6 +75,6 @@ int berth_seccomp_load_at (const berth_seccomp_filter *f, berth_seccomp_when whe
 /* In the runtime: send the listener fd and the container process state to
    linux.seccomp.listenerPath, as the runtime-spec says. */
 int berth_seccomp_send_to_listener (const oci_spec *s, int listener_fd, const char *id, pid_t pid,
-                                    const char *bundle, berth_error **err);
+                                    const char *bundle, const char *status, pid_t init_pid, berth_error **err);
 
 #endif

@@ -54,6 +54,12 @@ berth_sync_recv_or_eof (int fd, berth_sync_msg *m, berth_error **err)
 }
 
 int
+berth_sync_recv_fd_or_eof (int fd, berth_sync_msg *m, int *passed_fd, berth_error **err)
+{
+  return recv_msg (fd, m, passed_fd, err);
+}
+
+int
 berth_sync_recv_fd (int fd, berth_sync_msg *m, int *passed_fd, berth_error **err)
 {
   int r = recv_msg (fd, m, passed_fd, err);

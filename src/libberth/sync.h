@@ -36,6 +36,8 @@ int berth_sync_recv_fd (int fd, berth_sync_msg *m, int *passed_fd, berth_error *
 /* As above, but returns 1 for a message and 0 when every writer has closed
    its end (exec: the close-on-exec end closing means execve succeeded). */
 int berth_sync_recv_or_eof (int fd, berth_sync_msg *m, berth_error **err);
+/* Both: the fd that came with the message in *passed_fd (-1 if none). */
+int berth_sync_recv_fd_or_eof (int fd, berth_sync_msg *m, int *passed_fd, berth_error **err);
 /* Receive and insist on a type; an ERROR message becomes *err. */
 int berth_sync_expect (int fd, int type, berth_sync_msg *m, berth_error **err);
 /* Forward an error to the peer. */

@@ -452,6 +452,33 @@ def test_notify_after_the_agent_closes_the_listener_gives_enosys(bundle, berth_r
     assert results["getppid:77"] == -ENOSYS and status == 0
 
 
+def test_notify_hands_an_exec_processes_listener_to_the_agent(bundle, berth_root, container_id, probe_binary,
+                                                              agent_path):
+    seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": str(agent_path),
+               "listenerMetadata": "from-exec",
+               "syscalls": [getppid_rule("SCMP_ACT_NOTIFY", (0, "SCMP_CMP_EQ", 77, None))]}
+    with_filter(bundle, probe_binary, seccomp, "sleep", "100")
+    # The init's own listener first, at create; its agent leaves at once.
+    first = Agent(agent_path, None)
+    first.start()
+    berth_root.run("run", "--detach", "--bundle", bundle, container_id, check=True)
+    first.join(30)
+    assert first.error is None
+    init = first.state["pid"]
+    agent_path.unlink()
+    # Then the exec'd process's: answered by a second agent.
+    second = Agent(agent_path, 4343)
+    second.start()
+    r = berth_root.run("exec", container_id, "probe", "getppid:77", check=True)
+    second.join(30)
+    assert second.error is None, second.error
+    assert probe_results(r.stdout)["getppid:77"] == 4343
+    st = second.state
+    assert st["metadata"] == "from-exec" and st["fds"] == ["seccompFd"]
+    assert st["pid"] != init and st["state"]["pid"] == init
+    assert st["state"]["status"] == "running" and st["state"]["id"] == container_id
+
+
 def test_notify_with_no_agent_listening_fails_create_and_leaves_nothing(bundle, berth_root, container_id,
                                                                         agent_path):
     bundle.config["linux"]["seccomp"] = {
