@@ -177,6 +177,33 @@ def test_device_rules_deny_opening_a_device_that_mknod_may_create(bundle, berth_
     assert r.stdout.split() == ["made", "denied", "null-ok"]
 
 
+def _a_disk():
+    """(major, minor) of a whole disk of this host (not a loop or ram device), or None."""
+    for dev in sorted(Path("/sys/block").iterdir()):
+        if not dev.name.startswith(("loop", "ram", "zram")) and (dev / "dev").exists():
+            major, minor = (dev / "dev").read_text().split(":")
+            return int(major), int(minor)
+    return None
+
+
+def test_block_io_throttles_are_written_per_device(bundle, berth_root, container_id):
+    disk = _a_disk()
+    if disk is None:
+        pytest.skip("no whole disk on this host to throttle")
+    major, minor = disk
+    dev = lambda rate: [{"major": major, "minor": minor, "rate": rate}]  # noqa: E731
+    set_resources(bundle, blockIO={"throttleReadBpsDevice": dev(1 << 20), "throttleWriteBpsDevice": dev(2 << 20),
+                                   "throttleReadIOPSDevice": dev(100), "throttleWriteIOPSDevice": dev(200)})
+    dirs = cgroup_dirs(created(berth_root, bundle, container_id))
+    d = dirs.get("blkio") or dirs["io"]
+    if is_v2(d):
+        line = next(l for l in Path(d, "io.max").read_text().splitlines() if l.startswith(f"{major}:{minor} "))
+        assert line.split()[1:] == [f"rbps={1 << 20}", f"wbps={2 << 20}", "riops=100", "wiops=200"]
+    else:
+        for name, rate in (("read_bps", 1 << 20), ("write_bps", 2 << 20), ("read_iops", 100), ("write_iops", 200)):
+            assert Path(d, f"blkio.throttle.{name}_device").read_text().split() == [f"{major}:{minor}", str(rate)]
+
+
 def test_hugepage_limits_go_to_the_hierarchy_owning_hugetlb(bundle, berth_root, container_id):
     sizes = sorted(p.name[len("hugepages-"):-2] for p in Path("/sys/kernel/mm/hugepages").glob("hugepages-*kB"))
     if not sizes:

@@ -2,23 +2,12 @@
 #define _GNU_SOURCE
 #endif
 #include "ocispec-helpers.h"
+#include "tap.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A TAP comment (tap.h's diag is for the test files: it comes with their counters). */
-static void __attribute__ ((format (printf, 1, 2)))
-note (const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  printf ("# ");
-  vprintf (fmt, ap);
-  printf ("\n");
-  va_end (ap);
-}
 
 oci_json *
 jv (const char *text)
@@ -64,8 +53,8 @@ expect_error (const char *got, const char *want)
 {
   if (got != NULL && strcmp (got, want) == 0)
     return true;
-  note ("expected error: %s", want);
-  note ("got:            %s", got ? got : "(parsed successfully)");
+  diag ("expected error: %s", want);
+  diag ("got:            %s", got ? got : "(parsed successfully)");
   return false;
 }
 

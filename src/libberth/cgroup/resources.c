@@ -259,6 +259,23 @@ write_dev (const char *dir, const char *file, int64_t major, int64_t minor, cons
   return berth_cgroup_write (dir, file, buf, err);
 }
 
+/* The four throttle lists of blockIO (read bps, write bps, read iops,
+   write iops), each into files[k] as "MAJ:MIN <keys[k]>RATE". */
+static int
+write_throttles (const char *dir, const oci_block_io *b, const char *const files[4], const char *const keys[4],
+                 berth_error **err)
+{
+  oci_blkio_throttle **lists[] = { b->throttle_read_bps_device, b->throttle_write_bps_device,
+                                   b->throttle_read_iops_device, b->throttle_write_iops_device };
+  size_t lens[] = { b->throttle_read_bps_device_len, b->throttle_write_bps_device_len,
+                    b->throttle_read_iops_device_len, b->throttle_write_iops_device_len };
+  for (size_t k = 0; k < 4; k++)
+    for (size_t i = 0; i < lens[k]; i++)
+      if (write_dev (dir, files[k], lists[k][i]->major, lists[k][i]->minor, keys[k], lists[k][i]->rate, err) < 0)
+        return -1;
+  return 0;
+}
+
 static const char *
 weight_file (const char *dir, const char *plain, const char *bfq)
 {
@@ -288,22 +305,11 @@ blkio_v1 (const char *dir, const oci_block_io *b, berth_error **err)
           && write_dev (dir, "blkio.leaf_weight_device", d->major, d->minor, "", d->leaf_weight, err) < 0)
         return -1;
     }
-  struct
-  {
-    oci_blkio_throttle **list;
-    size_t len;
-    const char *file;
-  } t[] = {
-    { b->throttle_read_bps_device, b->throttle_read_bps_device_len, "blkio.throttle.read_bps_device" },
-    { b->throttle_write_bps_device, b->throttle_write_bps_device_len, "blkio.throttle.write_bps_device" },
-    { b->throttle_read_iops_device, b->throttle_read_iops_device_len, "blkio.throttle.read_iops_device" },
-    { b->throttle_write_iops_device, b->throttle_write_iops_device_len, "blkio.throttle.write_iops_device" },
-  };
-  for (size_t k = 0; k < ARRAY_SIZE (t); k++)
-    for (size_t i = 0; i < t[k].len; i++)
-      if (write_dev (dir, t[k].file, t[k].list[i]->major, t[k].list[i]->minor, "", t[k].list[i]->rate, err)
-          < 0)
-        return -1;
+  static const char *const files[] = { "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+                                       "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device" };
+  static const char *const none[] = { "", "", "", "" };
+  if (write_throttles (dir, b, files, none, err) < 0)
+    return -1;
   return 0;
 }
 
@@ -328,21 +334,10 @@ blkio_v2 (const char *dir, const oci_block_io *b, berth_error **err)
                         bfq ? d->weight : berth_blkio_weight_to_io_weight (d->weight), err) < 0)
         return -1;
     }
-  struct
-  {
-    oci_blkio_throttle **list;
-    size_t len;
-    const char *key;
-  } t[] = {
-    { b->throttle_read_bps_device, b->throttle_read_bps_device_len, "rbps=" },
-    { b->throttle_write_bps_device, b->throttle_write_bps_device_len, "wbps=" },
-    { b->throttle_read_iops_device, b->throttle_read_iops_device_len, "riops=" },
-    { b->throttle_write_iops_device, b->throttle_write_iops_device_len, "wiops=" },
-  };
-  for (size_t k = 0; k < ARRAY_SIZE (t); k++)
-    for (size_t i = 0; i < t[k].len; i++)
-      if (write_dev (dir, "io.max", t[k].list[i]->major, t[k].list[i]->minor, t[k].key, t[k].list[i]->rate, err) < 0)
-        return -1;
+  static const char *const io_max[] = { "io.max", "io.max", "io.max", "io.max" };
+  static const char *const keys[] = { "rbps=", "wbps=", "riops=", "wiops=" };
+  if (write_throttles (dir, b, io_max, keys, err) < 0)
+    return -1;
   return 0;
 }
 
