@@ -2,6 +2,7 @@
 
 #include "container.h"
 #include "foreground.h"
+#include "linux/idmap.h"
 #include "hooks.h"
 #include "init.h"
 #include "linux/lsm.h"
@@ -68,23 +69,6 @@ berth_signal_from_name (const char *name)
 }
 
 /* ------------------------------------------------------------ helpers */
-
-static int
-write_pid_file (const char *path, pid_t pid, berth_error **err)
-{
-  /* Write a temporary beside it and rename: a reader never sees it half-written. */
-  cleanup_free char *tmp = xasprintf ("%s.tmp.%d", path, (int) getpid ());
-  cleanup_close int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  char buf[32];
-  int n = snprintf (buf, sizeof buf, "%d", (int) pid);
-  if (fd < 0 || write_all (fd, buf, (size_t) n) < 0 || rename (tmp, path) < 0)
-    {
-      int e = errno;
-      unlink (tmp);
-      return berth_fail (err, e, "write pid file `%s`", path);
-    }
-  return 0;
-}
 
 static void
 kill_and_reap (pid_t pid)
@@ -381,13 +365,7 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
         {
           oci_id_mapping **maps = k == 0 ? l->uid_mappings : l->gid_mappings;
           size_t n = k == 0 ? l->uid_mappings_len : l->gid_mappings_len;
-          cleanup_free char *text = xstrdup ("");
-          for (size_t i = 0; i < n; i++)
-            {
-              char *more = xasprintf ("%s%u %u %u\n", text, maps[i]->container_id, maps[i]->host_id, maps[i]->size);
-              free (text);
-              text = more;
-            }
+          cleanup_free char *text = berth_id_map_text (maps, n);
           char path[64];
           snprintf (path, sizeof path, "%d/%s", (int) cs->pid, k == 0 ? "uid_map" : "gid_map");
           cleanup_close int fd = openat (cs->procfd, path, O_WRONLY | O_CLOEXEC);
@@ -434,7 +412,7 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   if (record_state (cs, id, "state.json", err) < 0)
     return -1;
   unlinkat (cs->dirfd, BERTH_CREATING_FILE, 0);
-  if (o->pid_file && write_pid_file (o->pid_file, cs->pid, err) < 0)
+  if (o->pid_file && berth_write_pid_file (o->pid_file, cs->pid, err) < 0)
     return -1;
   return 0;
 

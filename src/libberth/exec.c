@@ -561,23 +561,6 @@ spawn (exec_ctx *x, berth_error **err)
   return -1;
 }
 
-static int
-write_pid_file (const char *path, pid_t pid, berth_error **err)
-{
-  cleanup_free char *dir = xstrdup (path);
-  char *slash = strrchr (dir, '/');
-  const char *name = slash ? slash + 1 : path;
-  if (slash)
-    slash[slash == dir] = '\0'; /* "/x" keeps "/" */
-  cleanup_close int dirfd = open (slash ? dir : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  char buf[24];
-  int n = snprintf (buf, sizeof buf, "%d", (int) pid);
-  if (dirfd < 0)
-    return berth_fail_errno (err, "--pid-file `%s`", path);
-  if (write_file_atomic_at (dirfd, name, buf, (size_t) n, 0644, err) < 0)
-    return berth_error_wrap (err, "--pid-file `%s`", path);
-  return 0;
-}
 
 /* Wait for the process, passing on signals and proxying the pty if
    berth holds it (foreground.c). */
@@ -610,7 +593,7 @@ berth_exec (const char *id, const berth_exec_opts *o, int *status, berth_error *
     r = spawn (&x, err);
   close (steal_fd (&x.dirfd));
   if (r == 0 && o->pid_file)
-    r = write_pid_file (o->pid_file, x.pid, err);
+    r = berth_write_pid_file (o->pid_file, x.pid, err);
   if (r == 0 && !o->detach)
     r = foreground (&x, status, err);
   if (r < 0 && x.pid > 0)

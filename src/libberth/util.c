@@ -246,3 +246,23 @@ close_fds_except (const int *keep, size_t n)
   syscall (SYS_close_range, from, ~0U, 0);
   free (sorted);
 }
+
+/* The pid file of --pid-file, written beside itself and renamed: a reader
+   sees the old content or the whole new one. */
+int
+berth_write_pid_file (const char *path, pid_t pid, berth_error **err)
+{
+  cleanup_free char *dir = xstrdup (path);
+  char *slash = strrchr (dir, '/');
+  const char *name = slash ? slash + 1 : path;
+  if (slash)
+    slash[slash == dir] = '\0'; /* "/x" keeps "/" */
+  cleanup_close int dirfd = open (slash ? dir : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  char buf[24];
+  int n = snprintf (buf, sizeof buf, "%d", (int) pid);
+  if (dirfd < 0)
+    return berth_fail_errno (err, "--pid-file `%s`", path);
+  if (write_file_atomic_at (dirfd, name, buf, (size_t) n, 0644, err) < 0)
+    return berth_error_wrap (err, "--pid-file `%s`", path);
+  return 0;
+}

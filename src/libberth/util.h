@@ -57,6 +57,9 @@ ssize_t recv_with_fd (int sock, void *buf, size_t len, int *fd);
 /* A connected AF_UNIX SOCK_STREAM socket (O_CLOEXEC), or -1 with errno. */
 int unix_stream_connect (const char *path);
 
+/* --pid-file: the pid written to path atomically. */
+int berth_write_pid_file (const char *path, pid_t pid, berth_error **err);
+
 /* The current UTC time as RFC 3339 with nanoseconds ("...T12:00:00.123456789Z"). */
 void rfc3339_now (char *buf, size_t size);
 
