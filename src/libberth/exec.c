@@ -162,8 +162,10 @@ amend_process (oci_process *p, const berth_exec_opts *o)
   p->terminal_present = true;
 }
 
+/* The process to run: the --process file, or the container's own process
+   from its stored configuration, amended by the options. */
 static oci_process *
-load_process (const berth_exec_opts *o, const char *id, berth_error **err)
+load_process (const berth_exec_opts *o, const oci_spec *spec, berth_error **err)
 {
   char *perr = NULL;
   if (o->process_file)
@@ -175,38 +177,28 @@ load_process (const berth_exec_opts *o, const char *id, berth_error **err)
         p->terminal = p->terminal_present = true;
       return p;
     }
-  /* The configuration as `create` stored it in the state directory. */
-  cleanup_free char *path = xasprintf ("%s/%s/config.json", o->root, id);
-  oci_spec *spec = oci_spec_parse_file (path, "config.json", &perr);
-  if (spec == NULL)
-    {
-      berth_fail_take (err, 0, perr);
-      return NULL;
-    }
-  oci_process *p = steal_pointer (&spec->process);
-  oci_spec_free (spec);
-  if (p == NULL)
+  if (spec->process == NULL)
     {
       berth_fail (err, 0, "config.json: no process to start from");
       return NULL;
     }
+  oci_process *p = oci_clone (&oci_process_desc, spec->process);
   amend_process (p, o);
   return p;
 }
 
-/* The container's filter, compiled from the configuration `create` stored
-   (whatever --process says: exec never leaves the container's seccomp). */
+/* The configuration as `create` stored it in the state directory: the
+   process to start from, and the container's seccomp filter (whatever
+   --process says: exec never leaves it), with what its agent is told. */
 static int
-load_seccomp (exec_ctx *x, berth_error **err)
+load_stored_config (exec_ctx *x, berth_error **err)
 {
   cleanup_free char *path = xasprintf ("%s/%s/config.json", x->o->root, x->id);
   char *perr = NULL;
-  oci_spec *spec = oci_spec_parse_file (path, "config.json", &perr);
-  if (spec == NULL)
+  x->spec = oci_spec_parse_file (path, "config.json", &perr);
+  if (x->spec == NULL)
     return berth_fail_take (err, 0, perr);
-  int r = berth_seccomp_compile (spec, &x->seccomp, err);
-  x->spec = spec;
-  return r;
+  return 0;
 }
 
 static int
@@ -316,13 +308,13 @@ prepare (exec_ctx *x, berth_error **err)
       goto out;
     }
 
-  if ((x->p = load_process (o, x->id, err)) == NULL)
+  if (load_stored_config (x, err) < 0 || (x->p = load_process (o, x->spec, err)) == NULL)
     goto out;
   if (check_process (x->p, o->process_file ? "--process: " : "process.", err) < 0)
     goto out;
   if (check_labels (x->p, o, err) < 0)
     goto out;
-  if (load_seccomp (x, err) < 0)
+  if (berth_seccomp_compile (x->spec, &x->seccomp, err) < 0)
     goto out;
   if (foreign_namespaces ((pid_t) st->pid, &x->ns_flags, err) < 0)
     goto out;
