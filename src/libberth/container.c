@@ -240,8 +240,11 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   cleanup_free char *rootpath = cs->spec->root->path[0] == '/'
                                     ? xstrdup (cs->spec->root->path)
                                     : xasprintf ("%s/%s", cs->bundle, cs->spec->root->path);
-  cs->rootfs = realpath (rootpath, NULL);
   struct stat rst;
+  /* As runc: the root is named by the directory itself, never a link. */
+  if (lstat (rootpath, &rst) == 0 && S_ISLNK (rst.st_mode))
+    return berth_fail (err, 0, "root.path `%s` is a symlink: name the directory itself", cs->spec->root->path);
+  cs->rootfs = realpath (rootpath, NULL);
   if (cs->rootfs == NULL || stat (cs->rootfs, &rst) < 0)
     return berth_fail_errno (err, "root.path `%s`", cs->spec->root->path);
   if (!S_ISDIR (rst.st_mode))

@@ -142,6 +142,10 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
   /* The parent moves us into the cgroup and writes the id maps first. */
   if (berth_sync_expect (c->sync_fd, SYNC_MAPS_DONE, &m, err) < 0)
     return -1;
+  /* oomScoreAdj and the sysctls are written through the runtime's procfs,
+     which nothing in the config can mount over: it must be a whole one. */
+  if (!berth_proc_is_root (c->procfd))
+    return berth_fail (err, 0, "the runtime's /proc is not the root of a procfs: refusing to write through it");
   /* While we still are the host's root: our /proc files belong to it as
      long as we are not dumpable, and a mapped root could not write them. */
   if (berth_apply_oom_score_adj (c->procfd, p, err) < 0)
@@ -206,7 +210,7 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
       berth_error_wrap (err, "process.cwd");
       goto fail;
     }
-  c->container_procfd = berth_proc_open_in_root (r.rootfd);
+  c->container_procfd = berth_proc_open_in_root (r.rootfd, r.proc_mnt_id);
   closep (&r.rootfd);
 
   if (berth_apply_hostname (s, err) < 0 || berth_apply_sysctl (c->procfd, s, err) < 0
@@ -364,6 +368,10 @@ intermediate_main (berth_init_ctx *c, int parent_fd)
 {
   berth_error *err = NULL;
   harden_self (c, true);
+  /* Before any user namespace is joined: see mounts.h. */
+  if (c->no_pivot && (c->clone_flags & CLONE_NEWNS)
+      && berth_no_pivot_cover_host_pseudofs (c->procfd, c->rootfs, &err) < 0)
+    goto fail;
   /* The user namespace first: the others are then joined with the
      capabilities it gives. */
   for (int pass = 0; pass < 2; pass++)
@@ -408,7 +416,7 @@ fail:
 pid_t
 berth_spawn_init (berth_init_ctx *c, int parent_fd, berth_error **err)
 {
-  if (c->njoin == 0 && !c->new_timens)
+  if (c->njoin == 0 && !c->new_timens && !c->no_pivot)
     {
       pid_t pid = clone_init (c->clone_flags);
       if (pid < 0)
