@@ -73,10 +73,18 @@ berth_init_plan (berth_init_ctx *c, berth_error **err)
       else
         c->clone_flags |= (unsigned long) k->clone_flag;
     }
-  if (!has_mount)
-    return berth_fail (err, 0, "linux.namespaces: a mount namespace is required");
+  /* Without a mount namespace the container only gets chroot'ed into its
+     rootfs (runc and crun run such configs): anything to mount would be
+     mounted in the host's namespace. */
+  const oci_spec *s = c->spec;
+  if (!has_mount
+      && (s->mounts_len || (l && (l->masked_paths_len || l->readonly_paths_len || l->devices_len || l->rootfs_propagation))
+          || (s->root->readonly_present && s->root->readonly)))
+    return berth_fail (err, 0,
+                       "mounts, linux.devices, maskedPaths, readonlyPaths, root.readonly and rootfsPropagation need "
+                       "a mount namespace: without one they would change the host's");
   c->new_userns = (c->clone_flags & CLONE_NEWUSER) != 0;
-  return berth_idmap_prepare (c->spec, c->bundle, &c->mount_fds, err);
+  return berth_idmap_prepare (c->spec, c->bundle, c->new_userns, &c->mount_fds, err);
 }
 
 void
@@ -153,8 +161,11 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
   /* After the move: joining a cpuset resets the affinity. */
   if (berth_apply_cpu_affinity (p, false, err) < 0)
     return -1;
-  /* Become the namespace's root (if the maps give us one). */
-  if (c->new_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+  /* Become the namespace's root (if the maps give us one).  Under the
+     default map (idmap.h) our ids are already the mapped ones. */
+  const oci_linux *l = s->linux;
+  bool default_map = !l->uid_mappings_len && !l->gid_mappings_len;
+  if (c->new_userns && !default_map && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     return berth_fail_errno (err, "become root in the user namespace (is uid/gid 0 mapped?)");
   /* Only now: the namespace's root is the cgroup we were just moved to. */
   if (c->new_cgroupns && unshare (CLONE_NEWCGROUP) < 0)
@@ -170,9 +181,15 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
     return berth_fail_errno (err, "create a session keyring");
 
   berth_rootfs r = { .spec = s, .rootfs = c->rootfs, .rootfd = -1, .userns = c->new_userns, .no_pivot = c->no_pivot,
-                    .cgroupns = c->new_cgroupns, .mount_fds = c->mount_fds };
+                    .cgroupns = c->new_cgroupns, .mount_fds = c->mount_fds,
+                    .chroot_only = !(c->clone_flags & CLONE_NEWNS) };
   for (int i = 0; i < c->njoin; i++)
-    r.cgroupns |= c->join_types[i] == CLONE_NEWCGROUP;
+    {
+      r.cgroupns |= c->join_types[i] == CLONE_NEWCGROUP;
+      r.chroot_only &= c->join_types[i] != CLONE_NEWNS;
+    }
+  if ((c->clone_flags & CLONE_NEWNET) && berth_netns_loopback_up (err) < 0)
+    return -1;
   if (berth_rootfs_prepare (&r, err) < 0)
     goto fail;
   if (p->cwd[0] != '/')

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "lsm.h"
+#include "../log.h"
 #include "procfs.h"
 #include "../util.h"
 
@@ -213,7 +214,10 @@ berth_lsm_check_spec (const oci_spec *s, berth_error **err)
       && (berth_lsm_check_apparmor (p->apparmor_profile, "process.apparmorProfile", err) < 0
           || berth_lsm_check_selinux (p->selinux_label, "process.selinuxLabel", err) < 0))
     return -1;
-  if (s->linux && berth_lsm_check_selinux (s->linux->mount_label, "linux.mountLabel", err) < 0)
+  /* A label for mounts means nothing without SELinux: runc and crun go on. */
+  if (s->linux && s->linux->mount_label && *s->linux->mount_label && !berth_selinux_enabled ())
+    berth_debug ("linux.mountLabel `%s` ignored: SELinux is not enabled on this host", s->linux->mount_label);
+  else if (s->linux && berth_lsm_check_selinux (s->linux->mount_label, "linux.mountLabel", err) < 0)
     return -1;
   return 0;
 }
@@ -275,7 +279,8 @@ has_context_option (const char *data)
 bool
 berth_lsm_mount_takes_label (const char *fstype, const char *data, const char *mount_label)
 {
-  if (mount_label == NULL || *mount_label == '\0' || fstype == NULL || has_context_option (data))
+  if (mount_label == NULL || *mount_label == '\0' || fstype == NULL || has_context_option (data)
+      || !berth_selinux_enabled ())
     return false;
   return strcmp (fstype, "tmpfs") == 0 || strcmp (fstype, "devpts") == 0 || strcmp (fstype, "mqueue") == 0;
 }

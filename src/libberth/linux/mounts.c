@@ -823,6 +823,11 @@ berth_rootfs_prepare (berth_rootfs *r, berth_error **err)
         prop = MS_SLAVE | MS_REC;
       prop |= MS_REC;
     }
+  if (r->chroot_only)
+    {
+      r->rootfd = open (r->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      return r->rootfd < 0 ? berth_fail_errno (err, "open the rootfs `%s`", r->rootfs) : 0;
+    }
   /* Mount targets are named /proc/self/fd/N below: that must be the magic
      link of a real procfs, not whatever a joined mount namespace put there. */
   struct statfs sfs;
@@ -960,7 +965,12 @@ berth_rootfs_enter (berth_rootfs *r, berth_error **err)
   if (newroot < 0 || fchdir (newroot) < 0)
     return berth_fail_errno (err, "enter the rootfs `%s`", r->rootfs);
 
-  if (r->no_pivot)
+  if (r->chroot_only)
+    {
+      if (chroot (".") < 0)
+        return berth_fail_errno (err, "chroot");
+    }
+  else if (r->no_pivot)
     {
       if (detach_host_pseudofs (r->rootfs, err) < 0)
         return -1;
@@ -1039,6 +1049,8 @@ int
 berth_rootfs_finish (berth_rootfs *r, berth_error **err)
 {
   const oci_spec *s = r->spec;
+  if (r->chroot_only)
+    return 0;
   for (size_t i = 0; s->linux && i < s->linux->masked_paths_len; i++)
     if (mask_path (r, s->linux->masked_paths[i], err) < 0)
       return -1;

@@ -16,6 +16,7 @@ typedef struct
   bool userns;         /* in a new user namespace: bind devices, cannot mknod */
   bool cgroupns;       /* in a cgroup namespace of its own: new cgroup mounts show only the container's */
   bool no_pivot;
+  bool chroot_only;               /* no mount namespace of its own: nothing is mounted, the root is chroot'ed */
   bool dev_bound;                 /* a bind on /dev: its content is the config's (no default devices) */
   bool dev_readonly;              /* /dev asked read-only: made so in berth_rootfs_finish */
   unsigned long long proc_mnt_id; /* the procfs mounted on /proc here, or 0 */
