@@ -808,6 +808,17 @@ propagation_of (const char *name, unsigned long *flags, berth_error **err)
   return berth_fail (err, 0, "linux.rootfsPropagation: unknown value `%s`", name);
 }
 
+/* The runtime fills /dev with devices and links: a /dev that is a link
+   would have them made wherever it points (runc fails on it too). */
+static int
+refuse_dev_symlink (const berth_rootfs *r, berth_error **err)
+{
+  struct stat st;
+  if (fstatat (r->rootfd, "dev", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
+    return berth_fail (err, 0, "`/dev` in the rootfs is a symlink: refusing to make devices through it");
+  return 0;
+}
+
 int
 berth_rootfs_prepare (berth_rootfs *r, berth_error **err)
 {
@@ -843,6 +854,8 @@ berth_rootfs_prepare (berth_rootfs *r, berth_error **err)
   if (r->rootfd < 0)
     return berth_fail_errno (err, "open the rootfs `%s`", r->rootfs);
 
+  if (refuse_dev_symlink (r, err) < 0)
+    return -1;
   for (size_t i = 0; i < s->mounts_len; i++)
     if (do_mount (r, i, err) < 0)
       return berth_error_wrap (err, "mounts[%zu]", i);
