@@ -84,7 +84,10 @@ berth_init_plan (berth_init_ctx *c, berth_error **err)
                        "mounts, linux.devices, maskedPaths, readonlyPaths, root.readonly and rootfsPropagation need "
                        "a mount namespace: without one they would change the host's");
   c->new_userns = (c->clone_flags & CLONE_NEWUSER) != 0;
-  return berth_idmap_prepare (c->spec, c->bundle, c->new_userns, &c->mount_fds, err);
+  bool in_userns = c->new_userns;
+  for (int i = 0; i < c->njoin; i++)
+    in_userns |= c->join_types[i] == CLONE_NEWUSER;
+  return berth_idmap_prepare (c->spec, c->bundle, in_userns, &c->mount_fds, err);
 }
 
 void
@@ -164,7 +167,7 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
   /* Become the namespace's root (if the maps give us one).  Under the
      default map (idmap.h) our ids are already the mapped ones. */
   const oci_linux *l = s->linux;
-  bool default_map = !l->uid_mappings_len && !l->gid_mappings_len;
+  bool default_map = l && !l->uid_mappings_len && !l->gid_mappings_len;
   if (c->new_userns && !default_map && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     return berth_fail_errno (err, "become root in the user namespace (is uid/gid 0 mapped?)");
   /* Only now: the namespace's root is the cgroup we were just moved to. */

@@ -281,8 +281,7 @@ has_context_option (const char *data)
 bool
 berth_lsm_mount_takes_label (const char *fstype, const char *data, const char *mount_label)
 {
-  if (mount_label == NULL || *mount_label == '\0' || fstype == NULL || has_context_option (data)
-      || !berth_selinux_enabled ())
+  if (mount_label == NULL || *mount_label == '\0' || fstype == NULL || has_context_option (data))
     return false;
   return strcmp (fstype, "tmpfs") == 0 || strcmp (fstype, "devpts") == 0 || strcmp (fstype, "mqueue") == 0;
 }

@@ -449,7 +449,8 @@ static const char *
 mount_label (const berth_rootfs *r)
 {
   const oci_linux *l = r->spec->linux;
-  return l && l->mount_label && *l->mount_label ? l->mount_label : NULL;
+  /* Without SELinux the label is ignored (berth_lsm_check_spec). */
+  return l && l->mount_label && *l->mount_label && berth_selinux_enabled () ? l->mount_label : NULL;
 }
 
 /* sysfs belongs to the network namespace: in a user namespace that shares
