@@ -312,7 +312,8 @@ def test_host_dev_null_bound_in_keeps_its_owner_and_mode(bundle, berth_root, con
     another owner and mode on /dev/null, and a non-root process.user (stdio
     are the host's /dev/null too): nothing may chown or chmod the host's node."""
     before = host_dev_null()
-    assert before[:2] == (0, 0) and stat.S_IMODE(before[2]) == 0o666
+    assert before[:2] == (0, 0) and stat.S_IMODE(before[2]) == 0o666, \
+        f"the host's /dev/null was already changed before this test ran: {before}"
     if userns:
         use_userns(bundle)
     else:
