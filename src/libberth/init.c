@@ -77,9 +77,10 @@ berth_init_plan (berth_init_ctx *c, berth_error **err)
      rootfs (runc and crun run such configs): anything to mount would be
      mounted in the host's namespace. */
   const oci_spec *s = c->spec;
-  if (!has_mount
-      && (s->mounts_len || (l && (l->masked_paths_len || l->readonly_paths_len || l->devices_len || l->rootfs_propagation))
-          || (s->root->readonly_present && s->root->readonly)))
+  bool needs_mounts = s->mounts_len || (s->root->readonly_present && s->root->readonly)
+                      || (l && (l->masked_paths_len || l->readonly_paths_len || l->devices_len
+                                || l->rootfs_propagation));
+  if (!has_mount && needs_mounts)
     return berth_fail (err, 0,
                        "mounts, linux.devices, maskedPaths, readonlyPaths, root.readonly and rootfsPropagation need "
                        "a mount namespace: without one they would change the host's");
