@@ -240,8 +240,11 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   cleanup_free char *rootpath = cs->spec->root->path[0] == '/'
                                     ? xstrdup (cs->spec->root->path)
                                     : xasprintf ("%s/%s", cs->bundle, cs->spec->root->path);
-  cs->rootfs = realpath (rootpath, NULL);
   struct stat rst;
+  /* As runc: the root is named by the directory itself, never a link. */
+  if (lstat (rootpath, &rst) == 0 && S_ISLNK (rst.st_mode))
+    return berth_fail (err, 0, "root.path `%s` is a symlink: name the directory itself", cs->spec->root->path);
+  cs->rootfs = realpath (rootpath, NULL);
   if (cs->rootfs == NULL || stat (cs->rootfs, &rst) < 0)
     return berth_fail_errno (err, "root.path `%s`", cs->spec->root->path);
   if (!S_ISDIR (rst.st_mode))
@@ -365,13 +368,10 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
         {
           oci_id_mapping **maps = k == 0 ? l->uid_mappings : l->gid_mappings;
           size_t n = k == 0 ? l->uid_mappings_len : l->gid_mappings_len;
-          cleanup_free char *text = berth_id_map_text (maps, n);
+          cleanup_free char *text = n ? berth_id_map_text (maps, n) : berth_default_id_map (cs->spec, k == 0);
           char path[64];
           snprintf (path, sizeof path, "%d/%s", (int) cs->pid, k == 0 ? "uid_map" : "gid_map");
           cleanup_close int fd = openat (cs->procfd, path, O_WRONLY | O_CLOEXEC);
-          if (n == 0)
-            return berth_fail (err, 0, "linux.%s: required with a new user namespace",
-                               k == 0 ? "uidMappings" : "gidMappings");
           if (fd < 0 || write_all (fd, text, strlen (text)) < 0)
             return berth_fail_errno (err, "write %s", k == 0 ? "uidMappings" : "gidMappings");
         }

@@ -73,10 +73,22 @@ berth_init_plan (berth_init_ctx *c, berth_error **err)
       else
         c->clone_flags |= (unsigned long) k->clone_flag;
     }
-  if (!has_mount)
-    return berth_fail (err, 0, "linux.namespaces: a mount namespace is required");
+  /* Without a mount namespace the container only gets chroot'ed into its
+     rootfs (runc and crun run such configs): anything to mount would be
+     mounted in the host's namespace. */
+  const oci_spec *s = c->spec;
+  bool needs_mounts = s->mounts_len || (s->root->readonly_present && s->root->readonly)
+                      || (l && (l->masked_paths_len || l->readonly_paths_len || l->devices_len
+                                || l->rootfs_propagation));
+  if (!has_mount && needs_mounts)
+    return berth_fail (err, 0,
+                       "mounts, linux.devices, maskedPaths, readonlyPaths, root.readonly and rootfsPropagation need "
+                       "a mount namespace: without one they would change the host's");
   c->new_userns = (c->clone_flags & CLONE_NEWUSER) != 0;
-  return berth_idmap_prepare (c->spec, c->bundle, &c->mount_fds, err);
+  bool in_userns = c->new_userns;
+  for (int i = 0; i < c->njoin; i++)
+    in_userns |= c->join_types[i] == CLONE_NEWUSER;
+  return berth_idmap_prepare (c->spec, c->bundle, in_userns, &c->mount_fds, err);
 }
 
 void
@@ -142,6 +154,10 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
   /* The parent moves us into the cgroup and writes the id maps first. */
   if (berth_sync_expect (c->sync_fd, SYNC_MAPS_DONE, &m, err) < 0)
     return -1;
+  /* oomScoreAdj and the sysctls are written through the runtime's procfs,
+     which nothing in the config can mount over: it must be a whole one. */
+  if (!berth_proc_is_root (c->procfd))
+    return berth_fail (err, 0, "the runtime's /proc is not the root of a procfs: refusing to write through it");
   /* While we still are the host's root: our /proc files belong to it as
      long as we are not dumpable, and a mapped root could not write them. */
   if (berth_apply_oom_score_adj (c->procfd, p, err) < 0)
@@ -149,8 +165,11 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
   /* After the move: joining a cpuset resets the affinity. */
   if (berth_apply_cpu_affinity (p, false, err) < 0)
     return -1;
-  /* Become the namespace's root (if the maps give us one). */
-  if (c->new_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+  /* Become the namespace's root (if the maps give us one).  Under the
+     default map (idmap.h) our ids are already the mapped ones. */
+  const oci_linux *l = s->linux;
+  bool default_map = l && !l->uid_mappings_len && !l->gid_mappings_len;
+  if (c->new_userns && !default_map && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     return berth_fail_errno (err, "become root in the user namespace (is uid/gid 0 mapped?)");
   /* Only now: the namespace's root is the cgroup we were just moved to. */
   if (c->new_cgroupns && unshare (CLONE_NEWCGROUP) < 0)
@@ -166,9 +185,15 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
     return berth_fail_errno (err, "create a session keyring");
 
   berth_rootfs r = { .spec = s, .rootfs = c->rootfs, .rootfd = -1, .userns = c->new_userns, .no_pivot = c->no_pivot,
-                    .cgroupns = c->new_cgroupns, .mount_fds = c->mount_fds };
+                    .cgroupns = c->new_cgroupns, .mount_fds = c->mount_fds,
+                    .chroot_only = !(c->clone_flags & CLONE_NEWNS) };
   for (int i = 0; i < c->njoin; i++)
-    r.cgroupns |= c->join_types[i] == CLONE_NEWCGROUP;
+    {
+      r.cgroupns |= c->join_types[i] == CLONE_NEWCGROUP;
+      r.chroot_only &= c->join_types[i] != CLONE_NEWNS;
+    }
+  if ((c->clone_flags & CLONE_NEWNET) && berth_netns_loopback_up (err) < 0)
+    return -1;
   if (berth_rootfs_prepare (&r, err) < 0)
     goto fail;
   if (p->cwd[0] != '/')
@@ -206,7 +231,7 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
       berth_error_wrap (err, "process.cwd");
       goto fail;
     }
-  c->container_procfd = berth_proc_open_in_root (r.rootfd);
+  c->container_procfd = berth_proc_open_in_root (r.rootfd, r.proc_mnt_id);
   closep (&r.rootfd);
 
   if (berth_apply_hostname (s, err) < 0 || berth_apply_sysctl (c->procfd, s, err) < 0
@@ -364,6 +389,10 @@ intermediate_main (berth_init_ctx *c, int parent_fd)
 {
   berth_error *err = NULL;
   harden_self (c, true);
+  /* Before any user namespace is joined: see mounts.h. */
+  if (c->no_pivot && (c->clone_flags & CLONE_NEWNS)
+      && berth_no_pivot_cover_host_pseudofs (c->procfd, c->rootfs, &err) < 0)
+    goto fail;
   /* The user namespace first: the others are then joined with the
      capabilities it gives. */
   for (int pass = 0; pass < 2; pass++)
@@ -408,7 +437,7 @@ fail:
 pid_t
 berth_spawn_init (berth_init_ctx *c, int parent_fd, berth_error **err)
 {
-  if (c->njoin == 0 && !c->new_timens)
+  if (c->njoin == 0 && !c->new_timens && !c->no_pivot)
     {
       pid_t pid = clone_init (c->clone_flags);
       if (pid < 0)

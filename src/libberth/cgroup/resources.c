@@ -454,11 +454,13 @@ rule_new (bool allow, char type, int64_t major, int64_t minor, const char *acces
   return d;
 }
 
-/* The config's rules, then the defaults, then linux.devices. */
+/* The config's rules, then the defaults: exactly what runc allows.  An
+   entry of linux.devices only makes a node; whether it may be opened is
+   for linux.resources.devices to say. */
 static oci_device_cgroup **
-device_rules (const oci_resources *r, const oci_linux *l, size_t *n)
+device_rules (const oci_resources *r, size_t *n)
 {
-  size_t cap = r->devices_len + ARRAY_SIZE (default_devices) + (l ? l->devices_len : 0) + 1;
+  size_t cap = r->devices_len + ARRAY_SIZE (default_devices) + 1;
   oci_device_cgroup **v = xcalloc (cap, sizeof *v);
   *n = 0;
   for (size_t i = 0; i < r->devices_len; i++)
@@ -466,13 +468,6 @@ device_rules (const oci_resources *r, const oci_linux *l, size_t *n)
   for (size_t i = 0; i < ARRAY_SIZE (default_devices); i++)
     v[(*n)++] = rule_new (true, default_devices[i].type, default_devices[i].major, default_devices[i].minor,
                           default_devices[i].access);
-  for (size_t i = 0; l && i < l->devices_len; i++)
-    {
-      const oci_device *d = l->devices[i];
-      char type = d->type[0] == 'u' ? 'c' : d->type[0];
-      if (type == 'c' || type == 'b')
-        v[(*n)++] = rule_new (true, type, d->major, d->minor, "rwm");
-    }
   return v;
 }
 
@@ -536,7 +531,7 @@ devices_v1 (const char *dir, oci_device_cgroup **rules, size_t n, berth_error **
 }
 
 static int
-devices (const berth_cgroup *cg, const oci_resources *r, const oci_linux *l, berth_error **err)
+devices (const berth_cgroup *cg, const oci_resources *r, berth_error **err)
 {
   if (r->devices_len == 0)
     return 0;
@@ -549,7 +544,7 @@ devices (const berth_cgroup *cg, const oci_resources *r, const oci_linux *l, ber
         return berth_fail (err, ENOTSUP, "linux.resources.devices: no devices controller is available");
     }
   size_t n;
-  oci_device_cgroup **rules = device_rules (r, l, &n);
+  oci_device_cgroup **rules = device_rules (r, &n);
   int rc = v2 ? berth_cgroup_devices_v2 (dir, rules, n, err) : devices_v1 (dir, rules, n, err);
   device_rules_free (rules, n);
   return rc;
@@ -563,7 +558,7 @@ berth_cgroup_apply (const berth_cgroup *cg, const oci_resources *r, const oci_li
     return 0;
   bool v2;
   const char *dir;
-  if (devices (cg, r, l, err) < 0)
+  if (devices (cg, r, err) < 0)
     return -1;
   if (r->memory)
     {
