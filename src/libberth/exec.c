@@ -26,6 +26,7 @@
 #include "terminal.h"
 #include "foreground.h"
 #include "util.h"
+#include "validate.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -201,16 +202,6 @@ load_stored_config (exec_ctx *x, berth_error **err)
   return 0;
 }
 
-static int
-check_process (const oci_process *p, const char *what, berth_error **err)
-{
-  if (p->args == NULL || p->args_len == 0 || p->args[0][0] == '\0')
-    return berth_fail (err, 0, "%sargs: must name the program to run", what);
-  if (p->cwd == NULL || p->cwd[0] != '/')
-    return berth_fail (err, 0, "%scwd: `%s` is not an absolute path", what, p->cwd ? p->cwd : "");
-  return 0;
-}
-
 /* Named as the user gave them: an option, the --process file, or the
    container's configuration. */
 static int
@@ -310,7 +301,7 @@ prepare (exec_ctx *x, berth_error **err)
 
   if (load_stored_config (x, err) < 0 || (x->p = load_process (o, x->spec, err)) == NULL)
     goto out;
-  if (check_process (x->p, o->process_file ? "--process: " : "process.", err) < 0)
+  if (berth_validate_process (x->p, o->process_file ? "--process: " : "process.", err) < 0)
     goto out;
   if (check_labels (x->p, o, err) < 0)
     goto out;
