@@ -518,7 +518,14 @@ device_line_v1 (const char *dir, const oci_device_cgroup *d, const char *type, b
       strcat (line, ":");
       append_id (line, sizeof line, d->minor_present, d->minor);
       strcat (line, " ");
-      strncat (line, d->access ? d->access : "rwm", 4);
+      /* Only r, w and m, in that order: other letters ("rwa", as runc 1.1
+         takes them) are ignored as devices_bpf.c ignores them. */
+      const char *access = d->access ? d->access : "rwm";
+      size_t k = strlen (line);
+      for (const char *c = "rwm"; *c; c++)
+        if (strchr (access, *c))
+          line[k++] = *c;
+      line[k] = '\0';
     }
   return berth_cgroup_write (dir, d->allow ? "devices.allow" : "devices.deny", line, err);
 }

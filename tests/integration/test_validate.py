@@ -1,0 +1,358 @@
+"""The validation pass (src/libberth/validate.c) seen from the command line:
+a config that would change the host, or that the kernel would refuse, is
+refused with one clear line before anything exists (no state dir, no
+cgroup); the same settings with the namespaces they need are applied
+inside the container.
+
+Every berth here runs inside `unshare -u -n -i`: if a regression let a
+hostname or a sysctl through, it would land in namespaces this test made,
+not in the host's, and the probe around berth would report the change."""
+import json
+import os
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import BERTH, describe, exec_command, sanitizer_report
+
+# Prints the state a refused config must not change (in berth's namespaces).
+PROBE = ("hostname; cat /proc/sys/kernel/domainname /proc/sys/net/ipv4/ping_group_range "
+         "/proc/sys/fs/mqueue/queues_max /proc/sys/kernel/shmmax")
+
+
+def run_private(berth_root, *args, timeout=30):
+    """berth --root ROOT ARGS inside new UTS, network and IPC namespaces,
+    with PROBE before and after; CHANGED on stderr if the probe differs."""
+    script = (f'before=$({PROBE}); "$@"; rc=$?; after=$({PROBE}); '
+              '[ "$before" = "$after" ] || echo "CHANGED: $before -> $after" >&2; exit $rc')
+    cmd = ["unshare", "-u", "-n", "-i", "sh", "-c", script, "sh", BERTH, "--root", str(berth_root.path)]
+    result, timed_out = exec_command(cmd + [str(a) for a in args], timeout=timeout)
+    assert not timed_out, f"berth did not finish within {timeout}s\n{describe(result)}"
+    marker = sanitizer_report(result.stderr)
+    assert marker is None, f"sanitizer report ({marker!r})\n{describe(result)}"
+    return result
+
+
+def without_namespace(config, kind):
+    config["linux"]["namespaces"] = [n for n in config["linux"]["namespaces"] if n["type"] != kind]
+
+
+def cgroups_named(container_id):
+    return [d for d, _, _ in os.walk("/sys/fs/cgroup") if d.endswith("/" + container_id)]
+
+
+def assert_refused_and_nothing_left(r, berth_root, container_id, message):
+    assert r.returncode == 1, describe(r)
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("berth: ") and message in lines[0], describe(r)
+    assert not (berth_root.path / container_id).exists()
+    assert berth_root.container_ids() == []
+    assert cgroups_named(container_id) == []
+
+
+# ------------------------------------------------------------ refused configs
+
+
+def hostname_without_uts(c):
+    without_namespace(c, "uts")
+    c["hostname"] = "changed-by-berth"
+
+
+def domainname_without_uts(c):
+    without_namespace(c, "uts")
+    c.pop("hostname", None)
+    c["domainname"] = "changed.example"
+
+
+def net_sysctl_without_netns(c):
+    without_namespace(c, "network")
+    c["linux"]["sysctl"] = {"net.ipv4.ping_group_range": "0 1"}
+
+
+def mqueue_sysctl_without_ipc(c):
+    without_namespace(c, "ipc")
+    c["linux"]["sysctl"] = {"fs.mqueue.queues_max": "77"}
+
+
+def shm_sysctl_without_ipc(c):
+    without_namespace(c, "ipc")
+    c["linux"]["sysctl"] = {"kernel.shmmax": "4096"}
+
+
+def domainname_sysctl_without_uts(c):
+    without_namespace(c, "uts")
+    c.pop("hostname", None)
+    c["linux"]["sysctl"] = {"kernel.domainname": "changed.example"}
+
+
+def panic_sysctl(c):
+    c["linux"]["sysctl"] = {"kernel.panic": "5"}
+
+
+def vm_sysctl(c):
+    c["linux"]["sysctl"] = {"vm.swappiness": "10"}
+
+
+def uid_minus_one(c):
+    c["process"]["user"] = {"uid": 4294967295, "gid": 0}
+
+
+def gid_minus_one(c):
+    c["process"]["user"] = {"uid": 0, "gid": 4294967295}
+
+
+def additional_gid_too_big(c):
+    c["process"]["user"] = {"uid": 0, "gid": 0, "additionalGids": [2147483648]}
+
+
+def cpu_period_100(c):
+    c["linux"]["resources"]["cpu"] = {"period": 100}
+
+
+def cpu_quota_50(c):
+    c["linux"]["resources"]["cpu"] = {"quota": 50, "period": 100000}
+
+
+def cpu_shares_1(c):
+    c["linux"]["resources"]["cpu"] = {"shares": 1}
+
+
+def tmpfs_root_tmpcopyup(c):
+    c["mounts"].append({"destination": "/", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup"]})
+
+
+def mempolicy_node_5(c):
+    c["linux"]["memoryPolicy"] = {"mode": "MPOL_BIND", "nodes": "5"}
+
+
+def mempolicy_unknown_mode(c):
+    c["linux"]["memoryPolicy"] = {"mode": "MPOL_FASTEST", "nodes": "0"}
+
+
+def mempolicy_bind_without_nodes(c):
+    c["linux"]["memoryPolicy"] = {"mode": "MPOL_BIND"}
+
+
+def mempolicy_unknown_flag(c):
+    c["linux"]["memoryPolicy"] = {"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_BOGUS"]}
+
+
+def intel_rdt(c):
+    c["linux"]["intelRdt"] = {"closID": "berth-test", "l3CacheSchema": "L3:0=f"}
+
+
+def net_devices(c):
+    c["linux"]["netDevices"] = {"dummy0": {"name": "eth1"}}
+
+
+REFUSED = [
+    (hostname_without_uts, "hostname: setting it needs a private UTS namespace"),
+    (domainname_without_uts, "domainname: setting it needs a private UTS namespace"),
+    (net_sysctl_without_netns, "linux.sysctl: `net.ipv4.ping_group_range` needs a private network namespace"),
+    (mqueue_sysctl_without_ipc, "linux.sysctl: `fs.mqueue.queues_max` needs a private IPC namespace"),
+    (shm_sysctl_without_ipc, "linux.sysctl: `kernel.shmmax` needs a private IPC namespace"),
+    (domainname_sysctl_without_uts, "linux.sysctl: `kernel.domainname` needs a private UTS namespace"),
+    (panic_sysctl, "linux.sysctl: `kernel.panic` is not namespaced"),
+    (vm_sysctl, "linux.sysctl: `vm.swappiness` is not namespaced"),
+    (uid_minus_one, "process.user.uid: 4294967295: uids and gids must be in range 0-2147483647"),
+    (gid_minus_one, "process.user.gid: 4294967295: uids and gids must be in range 0-2147483647"),
+    (additional_gid_too_big, "process.user.additionalGids[0]: 2147483648: uids and gids must be in range"),
+    (cpu_period_100, "linux.resources.cpu.period: 100 is outside 1000..1000000"),
+    (cpu_quota_50, "linux.resources.cpu.quota: 50 is below the kernel's minimum of 1000"),
+    (cpu_shares_1, "linux.resources.cpu.shares: 1 is outside 2..262144"),
+    (tmpfs_root_tmpcopyup, "tmpcopyup on a tmpfs at `/` is refused"),
+    (mempolicy_node_5, "linux.memoryPolicy.nodes: node 5 is not online on this host"),
+    (mempolicy_unknown_mode, "linux.memoryPolicy.mode: unknown mode `MPOL_FASTEST`"),
+    (mempolicy_bind_without_nodes, "linux.memoryPolicy.nodes: MPOL_BIND needs at least one node"),
+    (mempolicy_unknown_flag, "linux.memoryPolicy.flags[0]: unknown flag `MPOL_F_BOGUS`"),
+    (intel_rdt, "linux.intelRdt: not supported by berth"),
+    (net_devices, "linux.netDevices: not supported by berth (`dummy0`"),
+]
+
+
+@pytest.mark.parametrize("breakage, message", REFUSED, ids=[b.__name__ for b, _ in REFUSED])
+def test_refused_config_exits_with_one_line_and_leaves_nothing(bundle, berth_root, container_id, breakage, message):
+    breakage(bundle.config)
+    bundle.write_config()
+    r = run_private(berth_root, "run", "--bundle", bundle, container_id)
+    assert "CHANGED" not in r.stderr, describe(r)
+    assert_refused_and_nothing_left(r, berth_root, container_id, message)
+
+
+def test_cpu_period_100_is_a_clear_error_not_a_crash(bundle, berth_root, container_id):
+    # It used to die with SIGSEGV (exit 139); now the pass refuses it.
+    cpu_period_100(bundle.config)
+    bundle.write_config()
+    r = run_private(berth_root, "create", "--bundle", bundle, container_id)
+    assert r.returncode == 1 and r.returncode != 139, describe(r)
+    assert_refused_and_nothing_left(r, berth_root, container_id, "cpu.period: 100 is outside 1000..1000000")
+
+
+def test_update_refuses_an_invalid_cpu_period(bundle, berth_root, container_id):
+    bundle.set_args("sleep", "100")
+    run_private(berth_root, "run", "--detach", "--bundle", bundle, container_id)
+    assert berth_root.container_ids() == [container_id]
+    r = run_private(berth_root, "update", "--cpu-period", "100", container_id)
+    assert r.returncode == 1 and "linux.resources.cpu.period: 100 is outside 1000..1000000" in r.stderr, describe(r)
+
+
+# ------------------------------------------------------------ config.json itself
+
+
+def test_config_symlink_to_dev_zero_is_refused_at_once(bundle, berth_root, container_id):
+    bundle.config_path.unlink()
+    bundle.config_path.symlink_to("/dev/zero")
+    r = run_private(berth_root, "create", "--bundle", bundle, container_id, timeout=10)
+    assert_refused_and_nothing_left(r, berth_root, container_id, "config.json: not a regular file")
+
+
+def test_config_fifo_is_refused_without_blocking(bundle, berth_root, container_id):
+    bundle.config_path.unlink()
+    os.mkfifo(bundle.config_path)
+    r = run_private(berth_root, "create", "--bundle", bundle, container_id, timeout=10)
+    assert_refused_and_nothing_left(r, berth_root, container_id, "config.json: not a regular file")
+
+
+def test_config_over_the_size_cap_is_refused_naming_the_cap(bundle, berth_root, container_id):
+    with open(bundle.config_path, "r+b") as f:
+        f.truncate(65 << 20)  # sparse: no real 65 MiB written
+    r = run_private(berth_root, "create", "--bundle", bundle, container_id, timeout=10)
+    assert_refused_and_nothing_left(r, berth_root, container_id, "is larger than the 64 MiB cap")
+
+
+def test_many_annotations_still_create_and_state(bundle, berth_root, container_id):
+    bundle.config["annotations"] = {f"org.example.k{i}": str(i) for i in range(100000)}
+    bundle.set_args("sleep", "100")
+    run_private(berth_root, "create", "--bundle", bundle, container_id, timeout=60)
+    r = run_private(berth_root, "state", container_id, timeout=60)
+    assert r.returncode == 0, describe(r)
+    annotations = json.loads(r.stdout)["annotations"]
+    assert len(annotations) == 100000 and annotations["org.example.k99999"] == "99999"
+
+
+# ------------------------------------------------------------ applied inside
+
+
+def run_output(berth_root, bundle, container_id, script):
+    bundle.set_args("sh", "-c", script)
+    r = run_private(berth_root, "run", "--bundle", bundle, container_id)
+    assert r.returncode == 0 and "CHANGED" not in r.stderr, describe(r)
+    return r.stdout.split()
+
+
+def test_namespaced_sysctls_and_names_are_applied_inside(bundle, berth_root, container_id):
+    bundle.config["hostname"] = "inside"
+    bundle.config["linux"]["sysctl"] = {
+        "net.ipv4.ping_group_range": "0 7",
+        "net/ipv4/ip_unprivileged_port_start": "99",
+        "fs.mqueue.queues_max": "77",
+        "kernel.shmmni": "1234",
+        "kernel.domainname": "inside.example",
+    }
+    out = run_output(berth_root, bundle, container_id,
+                     "hostname; cat /proc/sys/net/ipv4/ping_group_range /proc/sys/net/ipv4/ip_unprivileged_port_start "
+                     "/proc/sys/fs/mqueue/queues_max /proc/sys/kernel/shmmni /proc/sys/kernel/domainname")
+    assert out == ["inside", "0", "7", "99", "77", "1234", "inside.example"]
+
+
+def test_a_network_namespace_joined_by_path_counts_for_net_sysctls(bundle, berth_root, container_id):
+    holder = subprocess.Popen(["unshare", "-n", "sleep", "60"])
+    try:
+        path = f"/proc/{holder.pid}/ns/net"
+        for _ in range(100):
+            if os.stat(path).st_ino != os.stat("/proc/self/ns/net").st_ino:
+                break
+        for ns in bundle.config["linux"]["namespaces"]:
+            if ns["type"] == "network":
+                ns["path"] = path
+        bundle.config["linux"]["sysctl"] = {"net.ipv4.ip_unprivileged_port_start": "123"}
+        out = run_output(berth_root, bundle, container_id, "cat /proc/sys/net/ipv4/ip_unprivileged_port_start")
+        assert out == ["123"]
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_memory_policy_bind_to_node_0_is_the_process_policy(bundle, berth_root, container_id):
+    bundle.config["linux"]["memoryPolicy"] = {"mode": "MPOL_BIND", "nodes": "0"}
+    out = run_output(berth_root, bundle, container_id, "grep -c ' bind:0 ' /proc/self/numa_maps")
+    assert int(out[0]) > 0
+
+
+def test_memory_policy_interleave_with_static_nodes(bundle, berth_root, container_id):
+    bundle.config["linux"]["memoryPolicy"] = {"mode": "MPOL_INTERLEAVE", "nodes": "0", "flags": ["MPOL_F_STATIC_NODES"]}
+    out = run_output(berth_root, bundle, container_id, "grep -c ' interleave=static:0 ' /proc/self/numa_maps")
+    assert int(out[0]) > 0
+
+
+def test_without_memory_policy_the_process_has_the_default(bundle, berth_root, container_id):
+    out = run_output(berth_root, bundle, container_id, "grep -c ' bind:\\| interleave' /proc/self/numa_maps || true")
+    assert out == ["0"]
+
+
+def test_device_access_rwa_is_accepted_as_rw(bundle, berth_root, container_id):
+    bundle.config["linux"]["resources"]["devices"] = [
+        {"allow": False, "access": "rwm"},
+        {"allow": True, "type": "c", "major": 1, "minor": 3, "access": "rwa"},
+    ]
+    out = run_output(berth_root, bundle, container_id, "echo x > /dev/null && echo wrote")
+    assert out == ["wrote"]
+
+
+def test_tmpcopyup_on_a_tmpfs_elsewhere_still_works(bundle, berth_root, container_id):
+    bundle.add_mount("/etc", type="tmpfs", source="tmpfs", options=["tmpcopyup"])
+    out = run_output(berth_root, bundle, container_id, "test -s /etc/passwd && echo copied")
+    assert out == ["copied"]
+
+
+# ------------------------------------------------------------ exec
+
+
+@pytest.fixture
+def running(bundle, berth_root, container_id):
+    bundle.set_args("sleep", "100")
+    r = run_private(berth_root, "run", "--detach", "--bundle", bundle, container_id)
+    assert r.returncode == 0, describe(r)
+    return container_id
+
+
+def test_exec_user_4294967295_is_refused(berth_root, running):
+    r = run_private(berth_root, "exec", "--user", "4294967295:4294967295", running, "id")
+    assert r.returncode == 1, describe(r)
+    assert "uids and gids must be in range 0-2147483647" in r.stderr and "uid=" not in r.stdout, describe(r)
+
+
+def test_exec_process_file_with_uid_4294967295_is_refused(berth_root, running, tmp_path):
+    process = tmp_path / "process.json"
+    process.write_text(json.dumps({"args": ["id"], "cwd": "/", "user": {"uid": 4294967295, "gid": 0}}))
+    r = run_private(berth_root, "exec", "-p", process, running)
+    assert r.returncode == 1, describe(r)
+    assert "--process: user.uid: 4294967295: uids and gids must be in range 0-2147483647" in r.stderr, describe(r)
+    assert "uid=" not in r.stdout
+
+
+def test_exec_process_file_that_is_a_fifo_is_refused_without_blocking(berth_root, running, tmp_path):
+    fifo = tmp_path / "process.json"
+    os.mkfifo(fifo)
+    r = run_private(berth_root, "exec", "-p", fifo, running, timeout=10)
+    assert r.returncode == 1 and "not a regular file" in r.stderr, describe(r)
+
+
+def test_exec_user_2147483647_passes_validation(berth_root, running):
+    r = run_private(berth_root, "exec", "--user", "2147483647:2147483647", running, "id", "-u")
+    assert r.returncode == 0 and r.stdout.split() == ["2147483647"], describe(r)
+
+
+# ------------------------------------------------------------ features
+
+
+def test_features_tell_the_truth_about_memory_policy_rdt_and_net_devices(berth):
+    f = json.loads(berth("features", check=True).stdout)["linux"]
+    mp = f["memoryPolicy"]
+    assert set(mp["modes"]) == {"MPOL_DEFAULT", "MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_WEIGHTED_INTERLEAVE",
+                                "MPOL_PREFERRED", "MPOL_PREFERRED_MANY", "MPOL_LOCAL"}
+    assert set(mp["flags"]) == {"MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES"}
+    assert f["intelRdt"]["enabled"] is False
+    assert f["netDevices"]["enabled"] is False
