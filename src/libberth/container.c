@@ -6,6 +6,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "linux/lsm.h"
+#include "linux/netdev.h"
 #include "linux/sched.h"
 #include "log.h"
 #include "seccomp.h"
@@ -364,6 +365,9 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
             return berth_fail_errno (err, "write %s", k == 0 ? "uidMappings" : "gidMappings");
         }
     }
+  /* Before the init goes on: its namespace has the devices from the start. */
+  if (berth_net_devices_move (cs->spec, cs->procfd, cs->pid, err) < 0)
+    return -1;
   berth_sync_send (sync, SYNC_MAPS_DONE, 0, NULL);
 
   for (;;)

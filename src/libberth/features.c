@@ -95,7 +95,7 @@ berth_features (void)
 
   l->apparmor = enabled (berth_apparmor_enabled ());
   l->selinux = enabled (berth_selinux_enabled ());
-  /* intelRdt and netDevices are refused by validate.c, so not enabled;
+  /* intelRdt is refused by validate.c, so not enabled;
      memoryPolicy lists what linux/mempolicy.c accepts and applies. */
   l->intel_rdt = oci_features_intel_rdt_new ();
   l->intel_rdt->enabled = false, l->intel_rdt->enabled_present = true;
@@ -108,7 +108,7 @@ berth_features (void)
     append (&l->memory_policy->flags, &l->memory_policy->flags_len, berth_mpol_flags[i].name);
   l->mount_extensions = oci_features_mount_extensions_new ();
   l->mount_extensions->idmap = enabled (true);
-  l->net_devices = enabled (false);
+  l->net_devices = enabled (true); /* linux/netdev.c */
 
   /* Annotations that change how berth runs a container go here as they land. */
   f->potentially_unsafe_config_annotations = xcalloc (1, sizeof (char *));

@@ -11,6 +11,7 @@
 #include "linux/lsm.h"
 #include "linux/mempolicy.h"
 #include "linux/namespaces.h"
+#include "linux/netdev.h"
 #include "linux/process.h"
 #include "linux/sched.h"
 #include "util.h"
@@ -309,7 +310,8 @@ config_memory_policy (const vctx *v, berth_error **err)
   return v->spec->linux ? berth_mempolicy_check (v->spec->linux->memory_policy, err) : 0;
 }
 
-/* Parsed, so never silently dropped: refused until berth applies them. */
+/* Parsed, so never silently dropped: refused until berth applies it (no
+   host here has resctrl to test it on). */
 static int
 config_intel_rdt (const vctx *v, berth_error **err)
 {
@@ -322,10 +324,7 @@ config_intel_rdt (const vctx *v, berth_error **err)
 static int
 config_net_devices (const vctx *v, berth_error **err)
 {
-  if (v->spec->linux && v->spec->linux->net_devices.len)
-    return berth_fail (err, 0, "linux.netDevices: not supported by berth (`%s` would stay in the host's network "
-                       "namespace)", v->spec->linux->net_devices.keys[0]);
-  return 0;
+  return berth_net_devices_check (v->spec, v->own.net, err);
 }
 
 static int
@@ -352,7 +351,8 @@ static const rule config_rules[] = {
   { "mounts: no tmpcopyup of a tmpfs on /", config_mounts },
   { "linux.memoryPolicy: mode, flags, nodes set_mempolicy accepts", config_memory_policy },
   { "linux.intelRdt: refused (not supported)", config_intel_rdt },
-  { "linux.netDevices: refused (not supported)", config_net_devices },
+  { "linux.netDevices: interface names, distinct, existing, with a private network namespace",
+    config_net_devices },
   { "process attributes: rlimits, oomScoreAdj, scheduler, ioPriority, CPU affinity, personality",
     config_process_attrs },
   { "LSM labels: AppArmor profile and SELinux labels", config_lsm },

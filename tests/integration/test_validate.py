@@ -22,11 +22,14 @@ PROBE = ("hostname; cat /proc/sys/kernel/domainname /proc/sys/net/ipv4/ping_grou
          "/proc/sys/fs/mqueue/queues_max /proc/sys/kernel/shmmax")
 
 
-def run_private(berth_root, *args, timeout=30):
+def run_private(berth_root, *args, timeout=30, setup="true", after="true"):
     """berth --root ROOT ARGS inside new UTS, network and IPC namespaces,
-    with PROBE before and after; CHANGED on stderr if the probe differs."""
-    script = (f'before=$({PROBE}); "$@"; rc=$?; after=$({PROBE}); '
-              '[ "$before" = "$after" ] || echo "CHANGED: $before -> $after" >&2; exit $rc')
+    with PROBE before and after; CHANGED on stderr if the probe differs.
+    setup and after are shell commands run in those namespaces before
+    and after berth (after's output goes to stdout too)."""
+    script = (f'{setup} || exit 99; before=$({PROBE}); "$@"; rc=$?; now=$({PROBE}); '
+              '[ "$before" = "$now" ] || echo "CHANGED: $before -> $now" >&2; '
+              f'{after}; exit $rc')
     cmd = ["unshare", "-u", "-n", "-i", "sh", "-c", script, "sh", BERTH, "--root", str(berth_root.path)]
     result, timed_out = exec_command(cmd + [str(a) for a in args], timeout=timeout)
     assert not timed_out, f"berth did not finish within {timeout}s\n{describe(result)}"
@@ -143,8 +146,13 @@ def intel_rdt(c):
     c["linux"]["intelRdt"] = {"closID": "berth-test", "l3CacheSchema": "L3:0=f"}
 
 
-def net_devices(c):
-    c["linux"]["netDevices"] = {"dummy0": {"name": "eth1"}}
+def net_device_missing(c):
+    c["linux"]["netDevices"] = {"berthnosuch0": {"name": "eth1"}}
+
+
+def net_device_without_netns(c):
+    without_namespace(c, "network")
+    c["linux"]["netDevices"] = {"lo": {"name": "eth1"}}
 
 
 REFUSED = [
@@ -168,7 +176,8 @@ REFUSED = [
     (mempolicy_bind_without_nodes, "linux.memoryPolicy.nodes: MPOL_BIND needs at least one node"),
     (mempolicy_unknown_flag, "linux.memoryPolicy.flags[0]: unknown flag `MPOL_F_BOGUS`"),
     (intel_rdt, "linux.intelRdt: not supported by berth"),
-    (net_devices, "linux.netDevices: not supported by berth (`dummy0`"),
+    (net_device_missing, "linux.netDevices[\"berthnosuch0\"]: no such interface in berth's network namespace"),
+    (net_device_without_netns, "linux.netDevices: needs a private network namespace"),
 ]
 
 
@@ -307,6 +316,42 @@ def test_tmpcopyup_on_a_tmpfs_elsewhere_still_works(bundle, berth_root, containe
     assert out == ["copied"]
 
 
+# ------------------------------------------------------------ netDevices
+
+# A veth pair in the namespaces the test made (busybox names the peer veth0).
+VETH = ("/bin/busybox ip link add v0 type veth peer name veth0 && /bin/busybox ip addr add 10.1.2.3/24 dev v0 "
+        "&& /bin/busybox ip addr add fd00::5/64 dev v0")
+
+
+def test_net_device_is_moved_renamed_with_its_addresses_and_up(bundle, berth_root, container_id):
+    bundle.config["linux"]["netDevices"] = {"v0": {"name": "eth7"}}
+    bundle.set_args("sh", "-c", "ip -o addr show eth7; ip -o link show eth7")
+    r = run_private(berth_root, "run", "--bundle", bundle, container_id, setup=VETH,
+                    after="/bin/busybox ip -o link show v0 2>&1 | grep -c 'v0:' || true")
+    assert r.returncode == 0, describe(r)
+    lines = r.stdout.splitlines()
+    assert any("inet 10.1.2.3/24" in line for line in lines), r.stdout
+    assert any("inet6 fd00::5/64" in line for line in lines), r.stdout
+    link = [line for line in lines if line.startswith(tuple("0123456789")) and "eth7" in line and "link/" in line]
+    assert link and ",UP" in link[0], r.stdout
+    # gone from the namespace berth ran in
+    assert lines[-1] == "0", r.stdout
+
+
+def test_net_device_name_template_gets_a_free_name(bundle, berth_root, container_id):
+    bundle.config["linux"]["netDevices"] = {"v0": {"name": "net%d"}}
+    bundle.set_args("sh", "-c", "ip -o link show net0 >/dev/null && echo net0-present")
+    r = run_private(berth_root, "run", "--bundle", bundle, container_id, setup=VETH)
+    assert r.returncode == 0 and r.stdout.split() == ["net0-present"], describe(r)
+
+
+def test_net_device_name_taken_in_the_container_is_an_error(bundle, berth_root, container_id):
+    bundle.config["linux"]["netDevices"] = {"v0": {"name": "lo"}}
+    bundle.write_config()
+    r = run_private(berth_root, "run", "--bundle", bundle, container_id, setup=VETH)
+    assert_refused_and_nothing_left(r, berth_root, container_id, "linux.netDevices[\"v0\"]")
+
+
 # ------------------------------------------------------------ exec
 
 
@@ -355,4 +400,4 @@ def test_features_tell_the_truth_about_memory_policy_rdt_and_net_devices(berth):
                                 "MPOL_PREFERRED", "MPOL_PREFERRED_MANY", "MPOL_LOCAL"}
     assert set(mp["flags"]) == {"MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES"}
     assert f["intelRdt"]["enabled"] is False
-    assert f["netDevices"]["enabled"] is False
+    assert f["netDevices"]["enabled"] is True

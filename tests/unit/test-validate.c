@@ -348,8 +348,30 @@ test_unsupported (void)
 {
   expect_refused ("linux.intelRdt", BASE ("", "", MOUNT_NS, ", \"intelRdt\": {\"closID\": \"x\"}"),
                   "linux.intelRdt: not supported by berth");
-  expect_refused ("linux.netDevices", BASE ("", "", ALL_NS, ", \"netDevices\": {\"eth1\": {\"name\": \"eth0\"}}"),
-                  "linux.netDevices: not supported by berth (`eth1`");
+}
+
+#define NETDEV(NS, JSON) BASE ("", "", NS, ", \"netDevices\": " JSON)
+
+static void
+test_net_devices (void)
+{
+  expect_refused ("netDevices without a network namespace", NETDEV (MOUNT_NS, "{\"eth1\": {}}"),
+                  "linux.netDevices: needs a private network namespace (`eth1` would stay in the host's)");
+  expect_refused ("netDevices in the runtime's own network namespace (by path)",
+                  NETDEV (MOUNT_NS ", {\"type\": \"network\", \"path\": \"/proc/self/ns/net\"}", "{\"eth1\": {}}"),
+                  "needs a private network namespace");
+  expect_refused ("netDevices of lo", NETDEV (ALL_NS, "{\"lo\": {\"name\": \"lo2\"}}"),
+                  "the loopback interface cannot change namespace");
+  expect_refused ("netDevices of a missing interface", NETDEV (ALL_NS, "{\"berthnosuch0\": {}}"),
+                  "linux.netDevices[\"berthnosuch0\"]: no such interface");
+  expect_refused ("netDevices host name with a slash", NETDEV (ALL_NS, "{\"a/b\": {}}"), "not an interface name");
+  expect_refused ("netDevices container name of 16 characters", NETDEV (ALL_NS, "{\"eth1\": {\"name\": \"abcdefghijklmnop\"}}"),
+                  ".name: `abcdefghijklmnop` is not an interface name");
+  expect_refused ("netDevices container name with two %d", NETDEV (ALL_NS, "{\"eth1\": {\"name\": \"n%d%d\"}}"),
+                  "is not an interface name");
+  expect_refused ("netDevices with one container name twice",
+                  NETDEV (ALL_NS, "{\"eth1\": {\"name\": \"x\"}, \"eth2\": {\"name\": \"x\"}}"),
+                  "linux.netDevices[\"eth2\"].name: `x` is also the name of `eth1`");
 }
 
 static void
@@ -376,6 +398,7 @@ main (void)
   test_mounts ();
   test_memory_policy ();
   test_unsupported ();
+  test_net_devices ();
   test_process_attributes_and_labels ();
   return tap_done ();
 }
