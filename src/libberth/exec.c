@@ -16,6 +16,7 @@
 #include "seccomp.h"
 #include "exec_cgroup.h"
 #include "linux/lsm.h"
+#include "linux/mempolicy.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
 #include "linux/procfs.h"
@@ -360,6 +361,9 @@ process_setup (exec_ctx *x, char **exe, berth_error **err)
   if (x->console >= 0 && berth_terminal_setup (p, steal_fd (&x->console), false, err) < 0)
     return -1;
   if (berth_apply_rlimits (p, err) < 0)
+    return -1;
+  /* The container's NUMA policy, as its init has it (before any filter). */
+  if (x->spec->linux && berth_apply_mempolicy (x->spec->linux->memory_policy, err) < 0)
     return -1;
   /* setns put us at the container's root: the cwd is resolved in it, and
      a magic link (/proc/self/fd/N, to an fd of ours) is refused. */

@@ -290,6 +290,15 @@ def test_memory_policy_bind_to_node_0_is_the_process_policy(bundle, berth_root, 
     assert int(out[0]) > 0
 
 
+def test_memory_policy_also_holds_for_an_exec_process(bundle, berth_root, container_id):
+    bundle.config["linux"]["memoryPolicy"] = {"mode": "MPOL_BIND", "nodes": "0"}
+    bundle.set_args("sleep", "100")
+    r = run_private(berth_root, "run", "--detach", "--bundle", bundle, container_id)
+    assert r.returncode == 0, describe(r)
+    r = run_private(berth_root, "exec", container_id, "grep", "-c", " bind:0 ", "/proc/self/numa_maps")
+    assert r.returncode == 0 and int(r.stdout) > 0, describe(r)
+
+
 def test_memory_policy_interleave_with_static_nodes(bundle, berth_root, container_id):
     bundle.config["linux"]["memoryPolicy"] = {"mode": "MPOL_INTERLEAVE", "nodes": "0", "flags": ["MPOL_F_STATIC_NODES"]}
     out = run_output(berth_root, bundle, container_id, "grep -c ' interleave=static:0 ' /proc/self/numa_maps")
