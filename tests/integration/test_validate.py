@@ -347,6 +347,17 @@ def test_net_device_is_moved_renamed_with_its_addresses_and_up(bundle, berth_roo
     assert lines[-1] == "0", r.stdout
 
 
+def test_sysctl_of_an_interface_with_a_dot_in_its_name(bundle, berth_root, container_id):
+    # sysctl(8)'s dotted form writes the dot of "v0.5" as a slash.
+    bundle.config["linux"]["netDevices"] = {"v0.5": {}}
+    bundle.config["linux"]["sysctl"] = {"net.ipv4.conf.v0/5.forwarding": "1",
+                                        "net/ipv4/conf/v0.5/accept_local": "1"}
+    bundle.set_args("cat", "/proc/sys/net/ipv4/conf/v0.5/forwarding", "/proc/sys/net/ipv4/conf/v0.5/accept_local")
+    r = run_private(berth_root, "run", "--bundle", bundle, container_id,
+                    setup="/bin/busybox ip link add v0.5 type veth peer name veth0")
+    assert r.returncode == 0 and r.stdout.split() == ["1", "1"], describe(r)
+
+
 def test_net_device_name_template_gets_a_free_name(bundle, berth_root, container_id):
     bundle.config["linux"]["netDevices"] = {"v0": {"name": "net%d"}}
     bundle.set_args("sh", "-c", "ip -o link show net0 >/dev/null && echo net0-present")
@@ -376,6 +387,12 @@ def test_exec_user_4294967295_is_refused(berth_root, running):
     r = run_private(berth_root, "exec", "--user", "4294967295:4294967295", running, "id")
     assert r.returncode == 1, describe(r)
     assert "uids and gids must be in range 0-2147483647" in r.stderr and "uid=" not in r.stdout, describe(r)
+
+
+def test_exec_additional_gid_4294967295_is_refused(berth_root, running):
+    r = run_private(berth_root, "exec", "--additional-gids", "4294967295", running, "id")
+    assert r.returncode == 1 and "user.additionalGids[0]: 4294967295: uids and gids must be in range" in r.stderr, \
+        describe(r)
 
 
 def test_exec_process_file_with_uid_4294967295_is_refused(berth_root, running, tmp_path):

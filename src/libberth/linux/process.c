@@ -118,13 +118,15 @@ berth_apply_sysctl (int procfd, const oci_spec *s, berth_error **err)
   for (size_t i = 0; i < s->linux->sysctl.len; i++)
     {
       const char *key = s->linux->sysctl.keys[i], *value = s->linux->sysctl.values[i];
-      /* The name and the namespace it needs were checked by validate.c. */
-      /* Through the runtime's procfs, never the container's /proc: a sysctl
-         belongs to the namespaces of the writer, not to the procfs instance. */
+      /* The name and the namespace it needs were checked by validate.c.
+         Through the runtime's procfs, never the container's /proc: a sysctl
+         belongs to the namespaces of the writer, not to the procfs instance.
+         As sysctl(8): in the dotted form a slash stands for a dot
+         ("net.ipv4.conf.eth0/100.rp_filter"); the slash form is a path. */
       cleanup_free char *path = xasprintf ("sys/%s", key);
-      for (char *c = path + 4; *c; c++)
-        if (*c == '.')
-          *c = '/';
+      bool dotted = key[strcspn (key, "./")] == '.';
+      for (char *c = path + 4; dotted && *c; c++)
+        *c = *c == '.' ? '/' : *c == '/' ? '.' : *c;
       cleanup_close int fd = berth_proc_open (procfd, path, O_WRONLY);
       if (fd < 0 || write_all (fd, value, strlen (value)) < 0)
         return berth_fail_errno (err, "linux.sysctl: set %s=%s", key, value);
