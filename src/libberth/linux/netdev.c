@@ -174,7 +174,7 @@ nl_send (nl_sock *nl, struct nlmsghdr *h)
 static int
 nl_recv (nl_sock *nl, int (*each) (const struct nlmsghdr *, void *), void *data)
 {
-  static char buf[32768] __attribute__ ((aligned (NLMSG_ALIGNTO)));
+  char buf[16384] __attribute__ ((aligned (4))); /* rtnetlink dumps come in messages of a page or two */
   for (;;)
     {
       ssize_t n;
