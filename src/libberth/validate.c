@@ -458,6 +458,41 @@ cpu_bounds (const oci_cpu *c, berth_error **err)
     return -1;
   if (c->idle_present && c->idle != 0 && c->idle != 1)
     return berth_fail (err, EINVAL, "linux.resources.cpu.idle: %" PRId64 " is not 0 or 1", c->idle);
+  if (c->realtime_runtime_present && c->realtime_period_present && c->realtime_period
+      && c->realtime_runtime > 0 && (uint64_t) c->realtime_runtime > c->realtime_period)
+    return berth_fail (err, EINVAL, "linux.resources.cpu.realtimeRuntime: %" PRId64 " is above realtimePeriod %"
+                       PRIu64, c->realtime_runtime, c->realtime_period);
+  return 0;
+}
+
+/* "2MB", "1GB", "64KB": the names of the hugetlb files (a pageSize is
+   part of a file name, so nothing else may pass). */
+static int
+hugepage_sizes (const oci_resources *r, berth_error **err)
+{
+  for (size_t i = 0; i < r->hugepage_limits_len; i++)
+    {
+      const char *p = r->hugepage_limits[i]->page_size;
+      size_t digits = strspn (p, "0123456789");
+      if (digits == 0 || p[0] == '0' || !(p[digits] == 'K' || p[digits] == 'M' || p[digits] == 'G')
+          || strcmp (p + digits + 1, "B") != 0)
+        return berth_fail (err, EINVAL, "linux.resources.hugepageLimits[%zu].pageSize: `%s` is not a page size "
+                           "like 2MB or 1GB", i, p);
+    }
+  return 0;
+}
+
+/* An rdma.max line is "DEVICE hca_handle=N hca_object=N": a device name
+   with a blank or a newline would add settings of its own. */
+static int
+rdma_devices (const oci_resources *r, berth_error **err)
+{
+  for (size_t i = 0; i < r->rdma.len; i++)
+    {
+      const char *d = r->rdma.keys[i];
+      if (*d == '\0' || d[strcspn (d, " \t\n\r\v\f/=")] != '\0')
+        return berth_fail (err, EINVAL, "linux.resources.rdma[\"%s\"]: not a device name", d);
+    }
   return 0;
 }
 
@@ -482,7 +517,8 @@ berth_validate_resources (const oci_resources *r, berth_error **err)
   if (r == NULL)
     return 0;
   if (memory_bounds (r->memory, err) < 0 || cpu_bounds (r->cpu, err) < 0 || block_io_bounds (r->block_io, err) < 0
-      || (r->pids && check_limit ("pids.limit", true, r->pids->limit, err) < 0)
+      || (r->pids && check_limit ("pids.limit", true, r->pids->limit, err) < 0) || hugepage_sizes (r, err) < 0
+      || rdma_devices (r, err) < 0
       || berth_devices_rules_check (r->devices, r->devices_len, err) < 0)
     return rejected (err);
   return 0;

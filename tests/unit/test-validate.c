@@ -281,6 +281,18 @@ test_resources (void)
   expect_refused ("memory.swappiness 200", RES ("{\"memory\": {\"swappiness\": 200}}"), "swappiness: 200 is outside 0..100");
   expect_refused ("pids.limit -2", RES ("{\"pids\": {\"limit\": -2}}"), "pids.limit: -2 is not a limit");
   expect_refused ("blockIO.weight 5", RES ("{\"blockIO\": {\"weight\": 5}}"), "blockIO.weight: 5 is outside 10..1000");
+  expect_refused ("realtimeRuntime above realtimePeriod", RES ("{\"cpu\": {\"realtimeRuntime\": 2000, \"realtimePeriod\": 1000}}"),
+                  "cpu.realtimeRuntime: 2000 is above realtimePeriod 1000");
+  expect_ok ("realtimeRuntime within realtimePeriod", RES ("{\"cpu\": {\"realtimeRuntime\": 500, \"realtimePeriod\": 1000}}"));
+  expect_refused ("hugepage size with a slash", RES ("{\"hugepageLimits\": [{\"pageSize\": \"2MB/../x\", \"limit\": 1}]}"),
+                  "hugepageLimits[0].pageSize: `2MB/../x` is not a page size");
+  expect_refused ("hugepage size without a unit", RES ("{\"hugepageLimits\": [{\"pageSize\": \"2048\", \"limit\": 1}]}"),
+                  "is not a page size");
+  expect_ok ("hugepage sizes 2MB and 1GB",
+             RES ("{\"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 1}, {\"pageSize\": \"1GB\", \"limit\": 1}]}"));
+  expect_refused ("rdma device with a newline", RES ("{\"rdma\": {\"mlx5_0\\nmlx5_1\": {\"hcaHandles\": 1}}}"),
+                  "linux.resources.rdma[");
+  expect_ok ("rdma device mlx5_0", RES ("{\"rdma\": {\"mlx5_0\": {\"hcaHandles\": 1}}}"));
   expect_refused ("device rule of type x", RES ("{\"devices\": [{\"allow\": true, \"type\": \"x\"}]}"),
                   "linux.resources.devices[0].type");
   expect_ok ("device access rwa (as runc 1.1)",
