@@ -9,9 +9,8 @@ hostname or a sysctl through, it would land in namespaces this test made,
 not in the host's, and the probe around berth would report the change."""
 import json
 import os
-import shlex
 import subprocess
-from pathlib import Path
+import time
 
 import pytest
 
@@ -270,9 +269,12 @@ def test_a_network_namespace_joined_by_path_counts_for_net_sysctls(bundle, berth
     holder = subprocess.Popen(["unshare", "-n", "sleep", "60"])
     try:
         path = f"/proc/{holder.pid}/ns/net"
-        for _ in range(100):
+        # until `unshare` has made its namespace (the pid is sleep's from then on)
+        for _ in range(200):
             if os.stat(path).st_ino != os.stat("/proc/self/ns/net").st_ino:
                 break
+            time.sleep(0.01)
+        assert os.stat(path).st_ino != os.stat("/proc/self/ns/net").st_ino
         for ns in bundle.config["linux"]["namespaces"]:
             if ns["type"] == "network":
                 ns["path"] = path
