@@ -391,6 +391,8 @@ test_process_attributes_and_labels (void)
 {
   expect_refused ("oomScoreAdj 5000", BASE ("", ", \"oomScoreAdj\": 5000", MOUNT_NS, ""),
                   "process.oomScoreAdj: 5000 is out of range");
+  expect_refused ("an SELinux label that is not a context", BASE ("", ", \"selinuxLabel\": \"nocolons\"", MOUNT_NS, ""),
+                  "process.selinuxLabel");
   expect_refused ("an unknown rlimit", BASE ("", ", \"rlimits\": [{\"type\": \"RLIMIT_X\", \"hard\": 1, \"soft\": 1}]", MOUNT_NS, ""),
                   "unknown rlimit `RLIMIT_X`");
 }
