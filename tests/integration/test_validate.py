@@ -9,12 +9,13 @@ hostname or a sysctl through, it would land in namespaces this test made,
 not in the host's, and the probe around berth would report the change."""
 import json
 import os
+import shutil
 import subprocess
 import time
 
 import pytest
 
-from conftest import BERTH, describe, exec_command, sanitizer_report
+from conftest import BERTH, SRCDIR, describe, exec_command, sanitizer_report
 
 # Prints the state a refused config must not change (in berth's namespaces).
 PROBE = ("hostname; cat /proc/sys/kernel/domainname /proc/sys/net/ipv4/ping_group_range "
@@ -429,3 +430,81 @@ def test_features_tell_the_truth_about_memory_policy_rdt_and_net_devices(berth):
     assert set(mp["flags"]) == {"MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES"}
     assert f["intelRdt"]["enabled"] is False
     assert f["netDevices"]["enabled"] is True
+
+
+# ------------------------------------------------------------ every sample config
+
+# The configs the suites carry, and those runc, crun and berth write: each
+# goes through create under the sanitizer build, which must end in success
+# or one clear line, never a crash.  What could reach the host is dropped
+# first (hooks run host programs, binds and devices touch host files,
+# namespace paths could be the host's), and the program is /bin/true.
+SAMPLE_DIRS = ["tests/fuzz/corpus", "tests/unit/data"]
+HOST_REACHING = ("hooks",)
+LINUX_HOST_REACHING = ("devices", "rootfsPropagation", "cgroupsPath", "netDevices")
+
+
+def sample_configs():
+    found = []
+    for d in SAMPLE_DIRS:
+        for path in sorted((SRCDIR / d).glob("*.json")):
+            try:
+                doc = json.loads(path.read_text())
+            except ValueError:
+                continue  # the corpus holds broken JSON on purpose; the fuzzer covers it
+            if isinstance(doc, dict) and "ociVersion" in doc and "id" not in doc and "ociVersionMin" not in doc:
+                found.append(pytest.param(path, id=f"{d.split('/')[-1]}/{path.name}"))
+    for runtime in ("runc", "crun"):
+        for rootless in (False, True):
+            found.append(pytest.param(f"{runtime} spec{' --rootless' if rootless else ''}",
+                                      id=f"{runtime}-spec{'-rootless' if rootless else ''}"))
+    return found
+
+
+def load_sample(sample, tmp_path):
+    if not isinstance(sample, str):
+        return json.loads(sample.read_text())
+    argv = sample.split()
+    if shutil.which(argv[0]) is None:
+        pytest.skip(f"{argv[0]} is not installed")
+    out = tmp_path / argv[0]
+    out.mkdir()
+    subprocess.run(argv, cwd=out, check=True, capture_output=True, timeout=30)
+    return json.loads((out / "config.json").read_text())
+
+
+def made_safe(config, default):
+    for key in HOST_REACHING:
+        config.pop(key, None)
+    config["root"] = {"path": "rootfs"}
+    config["mounts"] = default["mounts"]
+    process = config.get("process")
+    if isinstance(process, dict):
+        process.update({"args": ["/bin/true"], "terminal": False, "cwd": "/"})
+    linux = config.get("linux")
+    if isinstance(linux, dict):
+        for key in LINUX_HOST_REACHING:
+            linux.pop(key, None)
+        namespaces = linux.get("namespaces")
+        if isinstance(namespaces, list):
+            for ns in namespaces:
+                if isinstance(ns, dict):
+                    ns.pop("path", None)
+    return config
+
+
+@pytest.mark.parametrize("sample", sample_configs())
+def test_every_sample_config_creates_or_fails_cleanly_under_the_sanitizers(bundle, berth_root, container_id, tmp_path,
+                                                                          sample):
+    config = made_safe(load_sample(sample, tmp_path), bundle.config)
+    bundle.write_config(config)
+    r = run_private(berth_root, "create", "--bundle", bundle, container_id)
+    assert r.returncode in (0, 1), f"not a clean exit\n{describe(r)}"
+    assert "CHANGED" not in r.stderr, describe(r)
+    if r.returncode == 1:
+        lines = r.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("berth: create: "), describe(r)
+        assert not (berth_root.path / container_id).exists()
+    else:
+        d = run_private(berth_root, "delete", "--force", container_id)
+        assert d.returncode == 0, describe(d)
