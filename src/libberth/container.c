@@ -6,12 +6,15 @@
 #include "hooks.h"
 #include "init.h"
 #include "linux/lsm.h"
+#include "linux/netdev.h"
 #include "linux/sched.h"
 #include "log.h"
 #include "seccomp.h"
+#include "spec.h"
 #include "sync.h"
 #include "terminal.h"
 #include "util.h"
+#include "validate.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -142,20 +145,6 @@ create_state_release (create_state *cs, const char *id, bool failed)
   free (cs->unit);
 }
 
-static int
-validate_config (const oci_spec *s, berth_error **err)
-{
-  if (s->process == NULL)
-    return berth_fail (err, 0, "config.json: process: required to create a container");
-  if (s->root == NULL)
-    return berth_fail (err, 0, "config.json: root: required on Linux");
-  if (s->process->args == NULL || s->process->args_len == 0)
-    return berth_fail (err, 0, "config.json: process.args: must name the program to run");
-  if (berth_check_process_attrs (s, err) < 0)
-    return -1;
-  return berth_lsm_check_spec (s, err);
-}
-
 /* systemd socket activation: fds 3.. handed to us (LISTEN_PID is our pid)
    go on to the container first, as runc does, with the environment saying
    so.  LISTEN_PID=1 assumes the process is its pid namespace's init. */
@@ -225,13 +214,13 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   cleanup_close int bfd = open (cs->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (bfd < 0)
     return berth_fail_errno (err, "bundle `%s`", bundle);
-  if (read_file_at (bfd, "config.json", &cs->config_text, &cs->config_len, err) < 0)
+  if (berth_config_read_at (bfd, "config.json", &cs->config_text, &cs->config_len, err) < 0)
     return berth_error_wrap (err, "bundle `%s`", bundle);
   char *perr = NULL;
   cs->spec = oci_spec_parse_data (cs->config_text, cs->config_len, "config.json", &perr);
   if (cs->spec == NULL)
     return berth_fail_take (err, 0, perr);
-  if (validate_config (cs->spec, err) < 0)
+  if (berth_validate_config (cs->spec, err) < 0)
     return -1;
   /* Compiled before anything exists, so that a bad profile leaves nothing. */
   if (berth_seccomp_compile (cs->spec, &cs->seccomp, err) < 0)
@@ -376,6 +365,9 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
             return berth_fail_errno (err, "write %s", k == 0 ? "uidMappings" : "gidMappings");
         }
     }
+  /* Before the init goes on: its namespace has the devices from the start. */
+  if (berth_net_devices_move (cs->spec, cs->procfd, cs->pid, err) < 0)
+    return -1;
   berth_sync_send (sync, SYNC_MAPS_DONE, 0, NULL);
 
   for (;;)

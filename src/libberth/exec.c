@@ -16,6 +16,7 @@
 #include "seccomp.h"
 #include "exec_cgroup.h"
 #include "linux/lsm.h"
+#include "linux/mempolicy.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
 #include "linux/procfs.h"
@@ -26,6 +27,7 @@
 #include "terminal.h"
 #include "foreground.h"
 #include "util.h"
+#include "validate.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -201,16 +203,6 @@ load_stored_config (exec_ctx *x, berth_error **err)
   return 0;
 }
 
-static int
-check_process (const oci_process *p, const char *what, berth_error **err)
-{
-  if (p->args == NULL || p->args_len == 0 || p->args[0][0] == '\0')
-    return berth_fail (err, 0, "%sargs: must name the program to run", what);
-  if (p->cwd == NULL || p->cwd[0] != '/')
-    return berth_fail (err, 0, "%scwd: `%s` is not an absolute path", what, p->cwd ? p->cwd : "");
-  return 0;
-}
-
 /* Named as the user gave them: an option, the --process file, or the
    container's configuration. */
 static int
@@ -310,7 +302,7 @@ prepare (exec_ctx *x, berth_error **err)
 
   if (load_stored_config (x, err) < 0 || (x->p = load_process (o, x->spec, err)) == NULL)
     goto out;
-  if (check_process (x->p, o->process_file ? "--process: " : "process.", err) < 0)
+  if (berth_validate_process (x->p, o->process_file ? "--process: " : "process.", err) < 0)
     goto out;
   if (check_labels (x->p, o, err) < 0)
     goto out;
@@ -369,6 +361,9 @@ process_setup (exec_ctx *x, char **exe, berth_error **err)
   if (x->console >= 0 && berth_terminal_setup (p, steal_fd (&x->console), false, err) < 0)
     return -1;
   if (berth_apply_rlimits (p, err) < 0)
+    return -1;
+  /* The container's NUMA policy, as its init has it (before any filter). */
+  if (x->spec->linux && berth_apply_mempolicy (x->spec->linux->memory_policy, err) < 0)
     return -1;
   /* setns put us at the container's root: the cwd is resolved in it, and
      a magic link (/proc/self/fd/N, to an fd of ours) is refused. */

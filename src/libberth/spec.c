@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Kept as JSON text: it is the most readable form of a configuration, and
@@ -173,6 +174,33 @@ berth_spec_write (const char *bundle, bool rootless, berth_error **err)
       int e = errno;
       unlinkat (dirfd, "config.json", 0);
       return berth_fail (err, e, "write %s/config.json", bundle);
+    }
+  return 0;
+}
+
+int
+berth_config_read_at (int dirfd, const char *name, char **text, size_t *len, berth_error **err)
+{
+  /* O_NONBLOCK: opening a fifo must not wait for a writer. */
+  cleanup_close int fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0)
+    return berth_fail_errno (err, "open `%s`", name);
+  struct stat st;
+  if (fstat (fd, &st) < 0)
+    return berth_fail_errno (err, "stat `%s`", name);
+  if (!S_ISREG (st.st_mode))
+    return berth_fail (err, 0, "%s: not a regular file", name);
+  if (st.st_size > OCI_MAX_FILE_SIZE)
+    return berth_fail (err, 0, "%s: %lld bytes is larger than the " OCI_MAX_FILE_SIZE_TEXT " cap", name,
+                       (long long) st.st_size);
+  if (read_all_fd (fd, text, len, err) < 0)
+    return berth_error_wrap (err, "%s", name);
+  /* A file that grew after fstat is held to the cap as well. */
+  if (*len > OCI_MAX_FILE_SIZE)
+    {
+      free (*text);
+      *text = NULL;
+      return berth_fail (err, 0, "%s: larger than the " OCI_MAX_FILE_SIZE_TEXT " cap", name);
     }
   return 0;
 }
