@@ -233,8 +233,10 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
     return berth_fail_take (err, 0, perr);
   if (validate_config (cs->spec, err) < 0)
     return -1;
-  /* Compiled before anything exists, so that a bad profile leaves nothing. */
-  if (berth_seccomp_compile (cs->spec, &cs->seccomp, err) < 0)
+  /* Compiled before anything exists, so that a bad profile leaves nothing
+     (but the state root, where the compiled-filter cache is). */
+  if ((cs->rootfd = berth_root_open (o->root, true, err)) < 0
+      || berth_seccomp_prepare (cs->spec, cs->rootfd, &cs->seccomp, err) < 0)
     return -1;
 
   cleanup_free char *rootpath = cs->spec->root->path[0] == '/'
@@ -288,12 +290,11 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
       return -1;
     }
 
-  if ((cs->rootfd = berth_root_open (o->root, true, err)) < 0)
-    goto fail_plan;
   if ((cs->dirfd = berth_state_dir_create (cs->rootfd, id, err)) < 0)
     goto fail_plan;
   cs->dir_created = true;
-  if (write_file_atomic_at (cs->dirfd, "config.json", cs->config_text, cs->config_len, 0600, err) < 0)
+  if (write_file_atomic_at (cs->dirfd, "config.json", cs->config_text, cs->config_len, 0600, err) < 0
+      || berth_seccomp_keep (cs->seccomp, cs->rootfd, cs->dirfd, err) < 0)
     goto fail_plan;
   /* Writable by anyone: the init may hold a mapped or non-root uid when it
      reopens the fifo; the state dir (0700) keeps everyone else away. */

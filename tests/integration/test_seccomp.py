@@ -490,3 +490,42 @@ def test_notify_with_no_agent_listening_fails_create_and_leaves_nothing(bundle, 
     one_line_error(r, f"linux.seccomp.listenerPath: connect to `{agent_path}`")
     assert not (berth_root.path / container_id).exists()
     assert read_mounts() == before
+
+
+# ------------------------------------------------------------------ syscalls newer than the profile
+
+NR_ACCT = 163  # x86_64: below the largest number the profiles name, and in none of them
+
+
+@pytest.mark.parametrize("archs", [None, ["SCMP_ARCH_X86_64"], ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]],
+                         ids=["native", "x86_64", "x86_64-x86-x32"])
+@pytest.mark.parametrize("default", ["SCMP_ACT_ERRNO", "SCMP_ACT_KILL_PROCESS"])
+def test_a_syscall_newer_than_the_profile_gets_enosys(bundle, berth_root, container_id, probe_binary, archs,
+                                                     default):
+    profile = load_default_profile()
+    profile["defaultAction"] = default
+    profile.pop("defaultErrnoRet", None)
+    if archs is None:
+        profile.pop("architectures", None)
+    else:
+        profile["architectures"] = archs
+    with_filter(bundle, probe_binary, profile, "true")
+    # 1000 and 1u<<29 are above every syscall x86_64 has; runc gives ENOSYS
+    # there so that programs fall back as on an older kernel.
+    ops = ["syscall:1000", f"syscall:{1 << 29}", "getppid"]
+    if default == "SCMP_ACT_ERRNO":
+        ops.append(f"syscall:{NR_ACCT}")
+    results, status, _ = run_probe(berth_root, bundle, container_id, *ops)
+    assert status == 0
+    assert results["syscall:1000"] == results[f"syscall:{1 << 29}"] == -ENOSYS
+    assert results["getppid"] > 0
+    if default == "SCMP_ACT_ERRNO":
+        # A number the profile knows of but does not allow keeps the default.
+        assert results[f"syscall:{NR_ACCT}"] == -EPERM
+
+
+def test_a_permissive_default_leaves_newer_syscalls_to_the_kernel(bundle, berth_root, container_id, probe_binary):
+    seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [getppid_rule("SCMP_ACT_ERRNO", errnoRet=99)]}
+    with_filter(bundle, probe_binary, seccomp, "true")
+    results, status, _ = run_probe(berth_root, bundle, container_id, "syscall:1000", "getppid")
+    assert results == {"syscall:1000": -ENOSYS, "getppid": -99, "status": 0}

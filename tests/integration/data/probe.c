@@ -7,6 +7,7 @@
  *
  *   getppid[:a0,a1,...]  getppid with these raw arguments (the kernel
  *                        ignores them; seccomp rules can look at them)
+ *   syscall:NR           the raw syscall number NR, no arguments
  *   unshare-uts          unshare(CLONE_NEWUTS)
  *   keyctl               keyctl(KEYCTL_GET_KEYRING_ID, session keyring)
  *   ptrace-init          PTRACE_ATTACH to pid 1 (detached again on success)
@@ -71,6 +72,8 @@ main (int argc, char **argv)
       const char *op = argv[i];
       if (strncmp (op, "getppid", 7) == 0)
         report (op, raw_getppid (op[7] == ':' ? op + 8 : NULL));
+      else if (strncmp (op, "syscall:", 8) == 0)
+        report (op, syscall (strtol (op + 8, NULL, 0), 0, 0, 0, 0, 0, 0));
       else if (strcmp (op, "unshare-uts") == 0)
         report (op, unshare (CLONE_NEWUTS));
       else if (strcmp (op, "keyctl") == 0)
