@@ -249,7 +249,7 @@ resolve_flags (const oci_seccomp *sec, bool notify, unsigned int *flags, berth_e
       if (f == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV && !notify)
         {
           /* It qualifies the listener; the kernel refuses it without one. */
-          berth_debug ("linux.seccomp.flags[%zu]: %s ignored: no rule uses SCMP_ACT_NOTIFY", i, sec->flags[i]);
+          berth_debug ("linux.seccomp.flags[%zu]: %s ignored: there is no listener (no listenerPath)", i, sec->flags[i]);
           continue;
         }
       if (!berth_seccomp_flag_supported (f))
@@ -479,8 +479,13 @@ build (const oci_spec *s, scmp_filter_ctx ctx, berth_seccomp_filter *f, uint32_t
   for (size_t i = 0; i < sec->syscalls_len; i++)
     if (add_syscall_entry (ctx, sec->syscalls[i], i, default_action, &notify, err) < 0)
       return -1;
-  if (notify && (sec->listener_path == NULL || *sec->listener_path == '\0'))
+  bool has_listener = sec->listener_path && *sec->listener_path;
+  if (notify && !has_listener)
     return berth_fail (err, 0, "linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY");
+  /* An agent at listenerPath waits for its connection whatever the rules
+     say: it always gets a listener (one that never fires without a
+     NOTIFY rule), never silence. */
+  notify |= has_listener;
   if (resolve_flags (sec, notify, &f->flags, err) < 0)
     return -1;
   f->notify = notify;

@@ -529,3 +529,56 @@ def test_a_permissive_default_leaves_newer_syscalls_to_the_kernel(bundle, berth_
     with_filter(bundle, probe_binary, seccomp, "true")
     results, status, _ = run_probe(berth_root, bundle, container_id, "syscall:1000", "getppid")
     assert results == {"syscall:1000": -ENOSYS, "getppid": -99, "status": 0}
+
+
+@pytest.mark.parametrize("nnp", [True, False], ids=["nnp", "no-nnp"])
+def test_start_container_hooks_run_under_the_containers_filter(bundle, berth_root, container_id, probe_binary, nnp):
+    # runc's init loads the filter before it waits for `start`, so the
+    # startContainer hooks (run by the init, in the container) are filtered.
+    seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [getppid_rule("SCMP_ACT_ERRNO", errnoRet=99)]}
+    with_filter(bundle, probe_binary, seccomp, "true")
+    bundle.process["noNewPrivileges"] = nnp
+    (bundle.rootfs / "out").mkdir()
+    bundle.config["mounts"].append({"destination": "/out", "type": "bind", "source": str(bundle.rootfs / "out"),
+                                    "options": ["rbind", "rw"]})
+    bundle.config["hooks"] = {"startContainer": [
+        {"path": "/bin/sh", "args": ["sh", "-c", "cat > /dev/null; probe getppid > /out/hook"]}]}
+    bundle.write_config()
+    berth_root.run("run", "--bundle", bundle, container_id, check=True)
+    assert probe_results((bundle.rootfs / "out" / "hook").read_text()) == {"getppid": -99}
+
+
+def test_a_listener_path_without_notify_rules_still_gets_a_listener(bundle, berth_root, container_id,
+                                                                    probe_binary, agent_path):
+    # An agent at listenerPath waits for its connection: it gets one, with
+    # a listener that never fires, rather than waiting for ever.
+    seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": str(agent_path),
+               "syscalls": [getppid_rule("SCMP_ACT_ERRNO", errnoRet=99)]}
+    with_filter(bundle, probe_binary, seccomp, "true")
+    agent = Agent(agent_path, 1)
+    agent.start()
+    results, status, _ = run_probe(berth_root, bundle, container_id, "getppid")
+    agent.join(30)
+    assert not agent.is_alive() and agent.error is None, agent.error
+    assert agent.nfds == 1 and agent.state["state"]["id"] == container_id
+    assert results["getppid"] == -99 and agent.syscalls == []
+
+
+def test_a_create_failing_after_the_listener_went_out_leaves_the_agent_a_closed_connection(
+        bundle, berth_root, container_id, probe_binary, agent_path, tmp_path):
+    seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": str(agent_path),
+               "syscalls": [getppid_rule("SCMP_ACT_NOTIFY", (0, "SCMP_CMP_EQ", 77, None))]}
+    with_filter(bundle, probe_binary, seccomp, "sleep", "100")
+    agent = Agent(agent_path, 1)
+    agent.start()
+    # The pid file is written once the init is ready: long after the
+    # listener reached the agent.
+    r = berth_root.run("create", "--pid-file", str(tmp_path / "no" / "such" / "dir" / "pid"), "--bundle", bundle,
+                       container_id)
+    assert r.returncode != 0 and "--pid-file" in r.stderr
+    agent.join(30)
+    # The agent had the whole document and the fd, then end of file; the
+    # listener reports the container gone.
+    assert not agent.is_alive() and agent.error is None, agent.error
+    assert agent.nfds == 1 and agent.state["state"]["status"] == "creating"
+    assert not (berth_root.path / container_id).exists()
