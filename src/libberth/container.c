@@ -264,7 +264,8 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
       /* With systemd the place is systemd's to choose: resolve the default
          one only to check the resources against the host's controllers. */
       cs->cg = berth_cgroup_resolve (lin && !cs->unit ? lin->cgroups_path : NULL, id, err);
-      if (cs->cg == NULL || berth_cgroup_check (cs->cg, res, err) < 0)
+      if (cs->cg == NULL || berth_cgroup_check (cs->cg, res, err) < 0
+          || (!cs->unit && berth_cgroup_refuse_frozen (cs->cg, err) < 0))
         return -1;
     }
   int nlisten = listen_fds_count ();

@@ -338,6 +338,20 @@ cpuset_fill_from_parent (const char *dir, berth_error **err)
   return 0;
 }
 
+/* A v1 cpuset cgroup below the hierarchy's root: it and its parent have
+   the files (the root's parent, outside the hierarchy, has none). */
+static bool
+is_cpuset_child (const char *dir)
+{
+  cleanup_free char *parent = xstrdup (dir);
+  char *slash = strrchr (parent, '/');
+  if (slash == NULL)
+    return false;
+  *slash = '\0';
+  cleanup_free char *mine = xasprintf ("%s/cpuset.cpus", dir), *theirs = xasprintf ("%s/cpuset.cpus", parent);
+  return access (mine, F_OK) == 0 && access (theirs, F_OK) == 0;
+}
+
 /* Turn on every controller the parent offers, so that the child gets its
    files.  One at a time: a controller that cannot be enabled (a parent
    with processes of its own, say) must not keep the others off. */
@@ -391,6 +405,10 @@ make_dirs (const char *dir, bool unified, bool cpuset, bool *made, berth_error *
           if (saved == '\0')
             *made = true;
         }
+      else if (cpuset && is_cpuset_child (path) && cpuset_fill_from_parent (path, err) < 0)
+        /* An existing cgroup on the way (made by someone else, or left
+           empty) holds no task until it has cpus and mems either. */
+        return -1;
       path[i] = saved;
     }
   if (unified && !*made)
@@ -404,6 +422,47 @@ make_dirs (const char *dir, bool unified, bool cpuset, bool *made, berth_error *
           v2_enable_controllers (parent);
         }
     }
+  return 0;
+}
+
+/* Whether dir, or the nearest existing cgroup above it, is frozen or
+   freezing: a process moved in would stop at once, and `create` wait for
+   it for ever. */
+static bool
+frozen_here_or_above (const char *dir, bool v2)
+{
+  cleanup_free char *path = xstrdup (dir);
+  for (;;)
+    {
+      if (access (path, F_OK) == 0)
+        {
+          cleanup_free char *text = NULL, *events = NULL;
+          cleanup_error berth_error *ignored = NULL;
+          if (berth_cgroup_read (path, v2 ? "cgroup.freeze" : "freezer.state", &text, &ignored) < 0)
+            return false; /* the hierarchy's root: it cannot be frozen */
+          if (v2)
+            return strcmp (text, "1") == 0
+                   || (berth_cgroup_read (path, "cgroup.events", &events, &ignored) == 0
+                       && strstr (events, "frozen 1") != NULL);
+          return strcmp (text, "THAWED") != 0;
+        }
+      char *slash = strrchr (path, '/');
+      if (slash == NULL || slash == path)
+        return false;
+      *slash = '\0';
+    }
+}
+
+int
+berth_cgroup_refuse_frozen (const berth_cgroup *cg, berth_error **err)
+{
+  bool v2;
+  const char *dir = berth_cgroup_dir_for (cg, "freezer", &v2);
+  if (dir == NULL)
+    dir = berth_cgroup_dir_for (cg, BERTH_CGROUP_UNIFIED, &v2);
+  if (dir && frozen_here_or_above (dir, v2))
+    return berth_fail (err, EBUSY, "cgroup `%s` is frozen: a container cannot be started in it (thaw it first)",
+                       dir);
   return 0;
 }
 

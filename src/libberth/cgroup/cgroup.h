@@ -38,6 +38,8 @@ berth_cgroup *berth_cgroup_of_pid (pid_t pid, berth_error **err);
 /* Check resources against what the host offers (values, controllers,
    v1/v2 differences) before anything is created. */
 int berth_cgroup_check (const berth_cgroup *cg, const oci_resources *r, berth_error **err);
+/* Refuse a cgroup that exists and is frozen (or lies below a frozen one). */
+int berth_cgroup_refuse_frozen (const berth_cgroup *cg, berth_error **err);
 /* Create the directories (enabling v2 controllers and filling v1 cpusets
    on the way down), apply resources, and move pid in. */
 int berth_cgroup_create (const berth_cgroup *cg, const oci_resources *r, const oci_linux *l, pid_t pid,
