@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import BERTH
+
 pytestmark = pytest.mark.cgroups
 
 
@@ -472,6 +474,67 @@ def test_spec_adds_a_cgroup_namespace_only_on_a_unified_v2_host(berth, tmp_path,
                        check=True)
         theirs = json.loads((tmp_path / "runc" / "config.json").read_text())["linux"]["namespaces"]
         assert ("cgroup" in spaces) == any(n["type"] == "cgroup" for n in theirs)
+
+
+# ------------------------------------------------------------------ the cgroup driver
+
+
+def host_layout():
+    """"v1", "v2" or "hybrid", from the hierarchies this process is in."""
+    lines = Path("/proc/self/cgroup").read_text().splitlines()
+    unified = any(line.startswith("0::") for line in lines) and any(f == "cgroup2" for f, _, _ in _cgroup_mounts())
+    v1 = any(not line.startswith("0::") for line in lines)
+    return "hybrid" if unified and v1 else "v2" if unified else "v1"
+
+
+def recorded_driver(root, cid):
+    return json.loads((root.path / cid / "state.json").read_text())["cgroupDriver"]
+
+
+def test_the_cgroup_driver_is_chosen_at_create_and_recorded(bundle, berth_root, container_id):
+    bundle.set_args("sleep", "100")
+    created(berth_root, bundle, container_id)
+    assert recorded_driver(berth_root, container_id) == f"cgroupfs-{host_layout()}"
+    # Later commands go through the recorded driver.
+    berth_root.run("start", container_id, check=True)
+    berth_root.run("pause", container_id, check=True)
+    assert state_of(berth_root, container_id)["status"] == "paused"
+    berth_root.run("resume", container_id, check=True)
+    berth_root.run("update", "--pids-limit", "50", container_id, check=True)
+    assert read_cg(cgroup_dirs(state_of(berth_root, container_id)["pid"]), "pids", "pids.max", "pids.max") == "50"
+
+
+def test_a_state_without_a_recorded_driver_gets_the_one_its_hierarchies_say(bundle, berth_root, container_id):
+    # Containers created before the driver was recorded keep working.
+    bundle.set_args("sleep", "100")
+    created(berth_root, bundle, container_id)
+    path = berth_root.path / container_id / "state.json"
+    st = json.loads(path.read_text())
+    del st["cgroupDriver"]
+    path.write_text(json.dumps(st))
+    berth_root.run("start", container_id, check=True)
+    berth_root.run("pause", container_id, check=True)
+    assert state_of(berth_root, container_id)["status"] == "paused"
+    berth_root.run("resume", container_id, check=True)
+    berth_root.run("delete", "--force", container_id, check=True)
+    assert berth_root.container_ids() == []
+
+
+@pytest.mark.skipif(host_layout() != "hybrid", reason="shows the v1 driver on a hybrid host only")
+def test_a_v1_only_view_of_the_host_gets_the_v1_driver(bundle, berth_root, container_id):
+    # A private mount namespace where the unified hierarchy is not mounted
+    # (as crun needs here): berth sees a v1 host, and says so in the state.
+    script = (f'umount -l /sys/fs/cgroup/unified && "$0" --root {berth_root.path} create --bundle {bundle.path} '
+              f'{container_id} && cat {berth_root.path}/{container_id}/state.json && '
+              f'"$0" --root {berth_root.path} kill {container_id} KILL && '
+              f'"$0" --root {berth_root.path} delete --force {container_id}')
+    bundle.set_args("sleep", "100")
+    r = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script, BERTH],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    st = json.loads(r.stdout)
+    assert st["cgroupDriver"] == "cgroupfs-v1" and "unified" not in st["cgroupPaths"]
+    assert berth_root.container_ids() == []
 
 
 # ------------------------------------------------------------------ systemd driver
