@@ -57,9 +57,15 @@ berth_seccomp_cache_key (const oci_seccomp *sec, uint8_t key[BERTH_SHA256_LEN])
                     PACKAGE_VERSION, GIT_COMMIT, v->major, v->minor, v->micro, u.release, u.machine);
   berth_sha256_update (&c, head, (size_t) n);
   /* The profile re-encoded from what was parsed: one canonical form,
-     whatever the spacing and key order of config.json. */
+     whatever the spacing and key order of config.json.  Where the
+     listener goes and its metadata do not change the program, only
+     whether there is one: a socket per pod must not mean a cache entry
+     per pod. */
+  oci_seccomp same = *sec;
+  same.listener_path = sec->listener_path && *sec->listener_path ? (char *) "listener" : NULL;
+  same.listener_metadata = NULL;
   size_t len = 0;
-  cleanup_free char *canon = oci_seccomp_generate (sec, 0, &len);
+  cleanup_free char *canon = oci_seccomp_generate (&same, 0, &len);
   if (canon)
     berth_sha256_update (&c, canon, len);
   berth_sha256_final (&c, key);

@@ -204,3 +204,25 @@ def test_a_notify_profile_from_a_warm_cache_still_hands_over_the_listener(bundle
             [entry] = entries(berth_root)
             first = entry.stat()
     assert entries(berth_root) == [entry] and entry.stat().st_mtime_ns == first.st_mtime_ns
+
+
+def test_profiles_differing_only_in_the_agents_socket_share_an_entry(bundle, berth_root, container_id,
+                                                                      probe_binary, tmp_path):
+    # Engines give each pod its own agent socket: the program is the same.
+    for i in range(2):
+        path = tmp_path / f"agent{i}.sock"
+        seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": str(path), "listenerMetadata": f"pod-{i}",
+                   "syscalls": [getppid_rule("SCMP_ACT_NOTIFY", (0, "SCMP_CMP_EQ", 77, None))]}
+        filtered_bundle(bundle, probe_binary, seccomp)
+        agent = Agent(path, 4000 + i)
+        agent.start()
+        results, _, _ = run_probe(berth_root, bundle, f"{container_id}-{i}", "getppid:77")
+        agent.join(30)
+        assert agent.error is None and results["getppid:77"] == 4000 + i
+        assert agent.state["metadata"] == f"pod-{i}"
+    assert len(entries(berth_root)) == 1
+    # Without a listener the program differs (no NEW_LISTENER): its own entry.
+    filtered_bundle(bundle, probe_binary, {"defaultAction": "SCMP_ACT_ALLOW",
+                                           "syscalls": [getppid_rule("SCMP_ACT_ERRNO", errnoRet=5)]})
+    berth_root.run("run", "--bundle", bundle, container_id + "-3", check=True)
+    assert len(entries(berth_root)) == 2
