@@ -1,7 +1,10 @@
 /* The systemd cgroup driver (--systemd-cgroup): systemd owns the cgroup
    tree on a systemd host, so the container's cgroup is a transient scope
    asked for over D-Bus (sd-bus), delegated to us (Delegate=yes) so that
-   the cgroupfs code can then write the rest of linux.resources into it. */
+   the cgroupfs code can then write the rest of linux.resources into it.
+   The resources systemd has properties for are set as unit properties, at
+   start and on `update` (SetUnitProperties), so that systemd's view of the
+   unit never differs from its cgroup files (systemd_props.c maps them). */
 #include "config.h"
 
 #include "cgroup.h"
