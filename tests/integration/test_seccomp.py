@@ -494,7 +494,9 @@ def test_notify_with_no_agent_listening_fails_create_and_leaves_nothing(bundle, 
 
 # ------------------------------------------------------------------ syscalls newer than the profile
 
-NR_ACCT = 163  # x86_64: below the largest number the profiles name, and in none of them
+NR_ACCT = 163  # x86_64 (and x32): below the largest number the profiles name, and in none of them
+NR_ACCT_I386 = 51
+X32_BIT = 0x40000000
 
 
 @pytest.mark.parametrize("archs", [None, ["SCMP_ARCH_X86_64"], ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]],
@@ -513,8 +515,14 @@ def test_a_syscall_newer_than_the_profile_gets_enosys(bundle, berth_root, contai
     # 1000 and 1u<<29 are above every syscall x86_64 has; runc gives ENOSYS
     # there so that programs fall back as on an older kernel.
     ops = ["syscall:1000", f"syscall:{1 << 29}", "getppid"]
+    multi = archs and len(archs) == 3 and default == "SCMP_ACT_ERRNO"
     if default == "SCMP_ACT_ERRNO":
         ops.append(f"syscall:{NR_ACCT}")
+    if multi:
+        # The other ABIs get their own check: i386 through int $0x80, x32
+        # by the number's bit, each against its own largest number.
+        ops += ["syscall32:1000", f"syscall32:{NR_ACCT_I386}", f"syscall:{X32_BIT | 1000}",
+                f"syscall:{X32_BIT | NR_ACCT}"]
     results, status, _ = run_probe(berth_root, bundle, container_id, *ops)
     assert status == 0
     assert results["syscall:1000"] == results[f"syscall:{1 << 29}"] == -ENOSYS
@@ -522,6 +530,9 @@ def test_a_syscall_newer_than_the_profile_gets_enosys(bundle, berth_root, contai
     if default == "SCMP_ACT_ERRNO":
         # A number the profile knows of but does not allow keeps the default.
         assert results[f"syscall:{NR_ACCT}"] == -EPERM
+    if multi:
+        assert results["syscall32:1000"] == results[f"syscall:{X32_BIT | 1000}"] == -ENOSYS
+        assert results[f"syscall32:{NR_ACCT_I386}"] == results[f"syscall:{X32_BIT | NR_ACCT}"] == -EPERM
 
 
 def test_a_permissive_default_leaves_newer_syscalls_to_the_kernel(bundle, berth_root, container_id, probe_binary):
