@@ -376,7 +376,10 @@ def foreign_cgroup():
         for f, value in (("freezer.state", "THAWED"), ("cgroup.freeze", "0")):
             if (p / f).exists():
                 (p / f).write_text(value)
-        _remove_cgroup_tree(p)
+    # A container below it made `top` in every hierarchy, and its delete
+    # removes only its own leaf.
+    for _, _, mnt in _cgroup_mounts():
+        _remove_cgroup_tree(Path(mnt, top))
 
 
 def freeze(cg):
