@@ -123,9 +123,7 @@ create_state_release (create_state *cs, const char *id, bool failed)
       kill_and_reap (cs->pid);
       if (cs->cg_created)
         {
-          cleanup_error berth_error *cerr = NULL, *serr = NULL;
-          if (cs->unit && berth_systemd_stop (cs->unit, &serr) < 0)
-            berth_warn ("%s", serr->msg);
+          cleanup_error berth_error *cerr = NULL;
           if (berth_cgroup_destroy (cs->cg, &cerr) < 0)
             berth_warn ("%s", cerr->msg);
         }
@@ -192,6 +190,7 @@ record_state (const create_state *cs, const char *id, const char *file, berth_er
   st.systemd_cgroup = cs->unit != NULL, st.systemd_cgroup_present = cs->unit != NULL;
   if (cs->cg)
     {
+      st.cgroup_driver = (char *) cs->cg->driver->name;
       st.cgroup_paths.len = cs->cg->len;
       st.cgroup_paths.keys = cs->cg->keys;
       st.cgroup_paths.values = cs->cg->dirs;
@@ -222,8 +221,10 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
     return berth_fail_take (err, 0, perr);
   if (berth_validate_config (cs->spec, err) < 0)
     return -1;
-  /* Compiled before anything exists, so that a bad profile leaves nothing. */
-  if (berth_seccomp_compile (cs->spec, &cs->seccomp, err) < 0)
+  /* Compiled before anything exists, so that a bad profile leaves nothing
+     (but the state root, where the compiled-filter cache is). */
+  if ((cs->rootfd = berth_root_open (o->root, true, err)) < 0
+      || berth_seccomp_prepare (cs->spec, cs->rootfd, &cs->seccomp, err) < 0)
     return -1;
 
   cleanup_free char *rootpath = cs->spec->root->path[0] == '/'
@@ -249,13 +250,17 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   if (o->systemd_cgroup
       && berth_systemd_plan (lin ? lin->cgroups_path : NULL, id, &cs->slice, &cs->unit, err) < 0)
     return -1;
-  if (geteuid () == 0 || res || (lin && lin->cgroups_path))
+  if (geteuid () == 0 || res || (lin && lin->cgroups_path) || cs->unit)
     {
       /* With systemd the place is systemd's to choose: resolve the default
-         one only to check the resources against the host's controllers. */
+         one only to check the resources against the host's controllers.
+         The driver is chosen here, once, and recorded in the state. */
       cs->cg = berth_cgroup_resolve (lin && !cs->unit ? lin->cgroups_path : NULL, id, err);
-      if (cs->cg == NULL || berth_cgroup_check (cs->cg, res, err) < 0)
+      if (cs->cg == NULL || berth_cgroup_check (cs->cg, res, err) < 0
+          || (!cs->unit && berth_cgroup_refuse_frozen (cs->cg, err) < 0))
         return -1;
+      if (cs->unit)
+        berth_cgroup_use_systemd (cs->cg, cs->slice, cs->unit);
     }
   int nlisten = listen_fds_count ();
   if (check_passed_fds (nlisten + o->preserve_fds, err) < 0)
@@ -280,12 +285,11 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
       return -1;
     }
 
-  if ((cs->rootfd = berth_root_open (o->root, true, err)) < 0)
-    goto fail_plan;
   if ((cs->dirfd = berth_state_dir_create (cs->rootfd, id, err)) < 0)
     goto fail_plan;
   cs->dir_created = true;
-  if (write_file_atomic_at (cs->dirfd, "config.json", cs->config_text, cs->config_len, 0600, err) < 0)
+  if (write_file_atomic_at (cs->dirfd, "config.json", cs->config_text, cs->config_len, 0600, err) < 0
+      || berth_seccomp_keep (cs->seccomp, cs->rootfd, cs->dirfd, err) < 0)
     goto fail_plan;
   /* Writable by anyone: the init may hold a mapped or non-root uid when it
      reopens the fifo; the state dir (0700) keeps everyone else away. */
@@ -336,18 +340,11 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   if (record_state (cs, id, BERTH_CREATING_FILE, err) < 0)
     return -1;
 
-  if (cs->unit)
-    {
-      berth_cgroup_free (steal_pointer (&cs->cg));
-      cs->cg_created = true;
-      if ((cs->cg = berth_systemd_start (cs->slice, cs->unit, cs->pid, res, err)) == NULL
-          || record_state (cs, id, BERTH_CREATING_FILE, err) < 0 || berth_cgroup_apply (cs->cg, res, lin, false, err) < 0)
-        return -1;
-    }
-  else if (cs->cg)
+  if (cs->cg)
     {
       cs->cg_created = true;
-      if (berth_cgroup_create (cs->cg, res, lin, cs->pid, err) < 0)
+      if (berth_cgroup_create (cs->cg, res, lin, cs->pid, err) < 0
+          || (cs->unit && record_state (cs, id, BERTH_CREATING_FILE, err) < 0))
         return -1;
     }
   if (ic.new_userns)
@@ -586,8 +583,6 @@ undo_half_create (const berth_state *half, berth_error **err)
       wait_gone (half);
     }
   cleanup_cgroup berth_cgroup *cg = berth_state_cgroup (half);
-  if (half->systemd_unit && berth_systemd_stop (half->systemd_unit, err) < 0)
-    return -1;
   return berth_cgroup_destroy (cg, err);
 }
 
@@ -642,8 +637,6 @@ berth_container_delete (const char *root, const char *id, bool force, berth_erro
     }
   /* Whatever is left in the cgroup (the init's children when it ran in
      the host's pid namespace) dies with it. */
-  if (st->systemd_unit && berth_systemd_stop (st->systemd_unit, err) < 0)
-    goto out;
   if (berth_cgroup_destroy (cg, err) < 0)
     goto out;
 

@@ -165,7 +165,7 @@ berth_container_update (const char *root, const char *id, const oci_resources *r
   if (r == 0)
     r = berth_validate_resources (res, err) < 0 ? -1 : berth_cgroup_check (o.cg, res, err);
   if (r == 0)
-    r = berth_cgroup_apply (o.cg, res, NULL, true, err);
+    r = berth_cgroup_update (o.cg, res, err);
   if (r == 0)
     r = record_resources (o.dirfd, res, err);
   opened_release (&o);

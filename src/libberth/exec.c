@@ -65,6 +65,7 @@ typedef struct
   int console;    /* where the process sends its pty master, or -1 */
   int proxy;      /* berth's end of console when berth proxies the pty, or -1 */
   int dirfd;      /* the locked state directory */
+  int rootfd;     /* the state root (the compiled-seccomp cache) */
   berth_seccomp_filter *seccomp; /* the container's filter, or NULL */
   oci_spec *spec;                /* the stored configuration, for a seccomp agent */
   char *bundle;
@@ -306,7 +307,7 @@ prepare (exec_ctx *x, berth_error **err)
     goto out;
   if (check_labels (x->p, o, err) < 0)
     goto out;
-  if (berth_seccomp_compile (x->spec, &x->seccomp, err) < 0)
+  if (berth_seccomp_for_exec (x->spec, x->rootfd, x->dirfd, &x->seccomp, err) < 0)
     goto out;
   if (foreign_namespaces ((pid_t) st->pid, &x->ns_flags, err) < 0)
     goto out;
@@ -568,7 +569,7 @@ berth_exec (const char *id, const berth_exec_opts *o, int *status, berth_error *
   cleanup_close int rootfd = berth_root_open (o->root, false, err);
   if (rootfd < 0)
     return -1;
-  exec_ctx x = { .o = o, .id = id, .pidfd = -1, .sync = { -1, -1 }, .console = -1, .proxy = -1 };
+  exec_ctx x = { .o = o, .id = id, .pidfd = -1, .sync = { -1, -1 }, .console = -1, .proxy = -1, .rootfd = rootfd };
   /* Shared: `delete` waits until the process is started, `kill` and other
      execs do not. */
   x.dirfd = berth_state_dir_open (rootfd, id, LOCK_SH, err);

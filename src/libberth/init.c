@@ -310,15 +310,17 @@ init_main (berth_init_ctx *c)
 
   if (wait_exec_fifo (c, procfd, &err) < 0)
     goto fail;
+  /* startContainer hooks run under the container's filter, as in runc
+     (whose init loads it before waiting on the fifo). */
+  if (berth_apply_cpu_affinity (p, true, &err) < 0
+      || berth_seccomp_load_at (c->seccomp, BERTH_SECCOMP_BEFORE_EXEC, -1, &err) < 0)
+    goto fail;
   if (c->spec->hooks && berth_hooks_run_in_init (c, c->spec->hooks->start_container,
                                                  c->spec->hooks->start_container_len, "startContainer", &err)
                             < 0)
     goto fail;
   closep (&c->procfd);
   closep (&c->container_procfd);
-  if (berth_apply_cpu_affinity (p, true, &err) < 0
-      || berth_seccomp_load_at (c->seccomp, BERTH_SECCOMP_BEFORE_EXEC, -1, &err) < 0)
-    goto fail;
 
   environ = p->env ? p->env : (char *[]){ NULL };
   execve (exe, p->args, environ);

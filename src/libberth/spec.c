@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 /* Kept as JSON text: it is the most readable form of a configuration, and
    parsing it goes through the same checks as any user's config.json. */
@@ -48,7 +50,7 @@ static const char default_config[] =
   "\"linux\": {"
   "  \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]},"
   "  \"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"network\"}, {\"type\": \"ipc\"},"
-  "                 {\"type\": \"uts\"}, {\"type\": \"mount\"}, {\"type\": \"cgroup\"}],"
+  "                 {\"type\": \"uts\"}, {\"type\": \"mount\"}],"
   "  \"maskedPaths\": [\"/proc/acpi\", \"/proc/asound\", \"/proc/kcore\", \"/proc/keys\","
   "                  \"/proc/latency_stats\", \"/proc/timer_list\", \"/proc/timer_stats\","
   "                  \"/proc/sched_debug\", \"/proc/scsi\", \"/sys/firmware\","
@@ -141,6 +143,19 @@ berth_spec_default (bool rootless, berth_error **err)
     {
       berth_fail_take (err, 0, perr);
       return NULL;
+    }
+  /* As runc's spec: a cgroup namespace only where /sys/fs/cgroup is the
+     unified hierarchy.  On a v1 or hybrid host the container's view of its
+     v1 cgroups through one is not what runc users get, nor what their
+     tools expect. */
+  struct statfs sf;
+  if (statfs ("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
+    {
+      oci_linux *l = s->linux;
+      oci_namespace *cg = oci_namespace_new ();
+      cg->type = xstrdup ("cgroup");
+      l->namespaces = xrealloc (l->namespaces, (l->namespaces_len + 1) * sizeof *l->namespaces);
+      l->namespaces[l->namespaces_len++] = cg;
     }
   if (rootless)
     make_rootless (s);
