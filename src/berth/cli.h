@@ -32,6 +32,7 @@ typedef struct
   int min_args, max_args; /* max_args -1: unbounded */
   cli_fn run;          /* NULL: not implemented yet */
   bool sealed_exe;     /* runs container code: re-executes from a sealed copy first (sealed_exe.h) */
+  int fail_status;     /* exit status of a failure; 0: 1 (runc's exec fails with 255) */
 } cli_cmd;
 
 /* Global options, parsed before the command. */

@@ -132,7 +132,7 @@ const cli_cmd cli_commands[] = {
   { "create", "ID", "create a container (the process waits for `start`)", create_opts, 1, 1, cmd_create, true },
   { "delete", "ID", "delete a container and everything it holds", delete_opts, 1, 1, cmd_delete },
   { "events", "ID", "print container statistics and OOM events (JSON lines)", events_opts, 1, 1, cmd_events },
-  { "exec", "ID [COMMAND [ARG...]]", "run a new process inside a container", exec_opts, 1, -1, cmd_exec, true },
+  { "exec", "ID [COMMAND [ARG...]]", "run a new process inside a container", exec_opts, 1, -1, cmd_exec, true, 255 },
   { "features", "", "print the features this runtime supports (runtime-spec features.md)", no_opts, 0, 0,
     cmd_features },
   { "kill", "ID [SIGNAL]", "send a signal (default SIGTERM) to the container's init", kill_opts, 1, 2, cmd_kill },

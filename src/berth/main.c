@@ -296,7 +296,7 @@ main (int argc, char **argv)
     {
       r = cmd->run (&ctx, &err);
       if (r < 0)
-        status = report (err, EXIT_ERROR);
+        status = report (err, cmd->fail_status ? cmd->fail_status : EXIT_ERROR);
       else
         status = r; /* a command may pass on a status (run: the workload's) */
     }

@@ -156,6 +156,17 @@ validate_config (const oci_spec *s, berth_error **err)
   return berth_lsm_check_spec (s, err);
 }
 
+/* Decode and check the configuration read from the bundle. */
+static int
+load_config (create_state *cs, berth_error **err)
+{
+  char *perr = NULL;
+  cs->spec = oci_spec_parse_data (cs->config_text, cs->config_len, "config.json", &perr);
+  if (cs->spec == NULL)
+    return berth_fail_take (err, 0, perr);
+  return validate_config (cs->spec, err);
+}
+
 /* systemd socket activation: fds 3.. handed to us (LISTEN_PID is our pid)
    go on to the container first, as runc does, with the environment saying
    so.  LISTEN_PID=1 assumes the process is its pid namespace's init. */
@@ -227,12 +238,10 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
     return berth_fail_errno (err, "bundle `%s`", bundle);
   if (read_file_at (bfd, "config.json", &cs->config_text, &cs->config_len, err) < 0)
     return berth_error_wrap (err, "bundle `%s`", bundle);
-  char *perr = NULL;
-  cs->spec = oci_spec_parse_data (cs->config_text, cs->config_len, "config.json", &perr);
-  if (cs->spec == NULL)
-    return berth_fail_take (err, 0, perr);
-  if (validate_config (cs->spec, err) < 0)
-    return -1;
+  /* Whatever check refuses the configuration (the decoder's or the
+     validation pass's), clients see runc's "invalid configuration". */
+  if (load_config (cs, err) < 0)
+    return berth_error_tag (err, BERTH_ERR_INVALID_CONFIG);
   /* Compiled before anything exists, so that a bad profile leaves nothing. */
   if (berth_seccomp_compile (cs->spec, &cs->seccomp, err) < 0)
     return -1;
@@ -480,7 +489,13 @@ do_start (int dirfd, const char *id, berth_error **err)
   berth_status status = berth_state_status (dirfd, st);
   if (status != BERTH_STATUS_CREATED)
     {
-      berth_fail (err, 0, "cannot start container `%s`: it is %s", id, berth_status_name (status));
+      {
+      /* runc's words: start of a running container is "already running". */
+      if (status == BERTH_STATUS_STOPPED)
+        berth_fail_kind (err, BERTH_ERR_NOT_RUNNING, 0, "cannot start `%s`: it has stopped", id);
+      else
+        berth_fail (err, 0, "cannot start container `%s`: it is %s", id, berth_status_name (status));
+    }
       goto out;
     }
   if (release_init (dirfd, st, err) < 0)
@@ -527,7 +542,7 @@ signal_init (const berth_state *st, int signo, berth_error **err)
      process that reused the pid. */
   cleanup_close int pidfd = (int) syscall (SYS_pidfd_open, (pid_t) st->pid, 0);
   if (pidfd < 0 || !berth_state_init_alive (st))
-    return berth_fail (err, ESRCH, "container `%s` is not running", st->id);
+    return berth_fail_kind (err, BERTH_ERR_NOT_RUNNING, ESRCH, "`%s`", st->id);
   if (syscall (SYS_pidfd_send_signal, pidfd, signo, NULL, 0) < 0)
     return berth_fail_errno (err, "signal container `%s`", st->id);
   return 0;
@@ -561,7 +576,7 @@ berth_container_kill (const char *root, const char *id, int signo, bool all, ber
       free (pids);
     }
   else if (status == BERTH_STATUS_STOPPED)
-    r = all ? 0 : berth_fail (err, 0, "container `%s` is not running", id);
+    r = all ? 0 : berth_fail_kind (err, BERTH_ERR_NOT_RUNNING, 0, "`%s`", id);
   else
     r = signal_init (st, signo, err);
   berth_state_free (st);
@@ -636,7 +651,7 @@ berth_container_delete (const char *root, const char *id, bool force, berth_erro
   berth_status status = berth_state_status (dirfd, st);
   if ((status == BERTH_STATUS_RUNNING || status == BERTH_STATUS_PAUSED) && !force)
     {
-      berth_fail (err, 0, "cannot delete container `%s`: it is %s (use --force)", id, berth_status_name (status));
+      berth_fail_kind (err, BERTH_ERR_STILL_RUNNING, 0, "cannot delete `%s`: it is %s (use --force)", id, berth_status_name (status));
       goto out;
     }
   cg = berth_state_cgroup (st);

@@ -45,6 +45,16 @@ open_container (const char *root, const char *id, int lock, opened *o, berth_err
   return 0;
 }
 
+/* runc's answers: pause of what is not running is "not running", resume of
+   what is not paused "not paused". */
+static berth_error_kind
+pause_refusal (berth_status status, bool pause)
+{
+  if (pause)
+    return status == BERTH_STATUS_PAUSED ? BERTH_ERR_PAUSED : BERTH_ERR_NOT_RUNNING;
+  return status == BERTH_STATUS_STOPPED ? BERTH_ERR_NOT_RUNNING : BERTH_ERR_NOT_PAUSED;
+}
+
 static int
 pause_or_resume (const char *root, const char *id, bool pause, berth_error **err)
 {
@@ -52,8 +62,7 @@ pause_or_resume (const char *root, const char *id, bool pause, berth_error **err
   int r = open_container (root, id, LOCK_EX, &o, err);
   berth_status want = pause ? BERTH_STATUS_RUNNING : BERTH_STATUS_PAUSED;
   if (r == 0 && o.status != want && !(pause && o.status == BERTH_STATUS_CREATED))
-    r = berth_fail (err, 0, "container `%s` is %s, not %s", id, berth_status_name (o.status),
-                    berth_status_name (want));
+    r = berth_fail_kind (err, pause_refusal (o.status, pause), 0, "`%s` is %s", id, berth_status_name (o.status));
   if (r == 0)
     r = berth_cgroup_freeze (o.cg, pause, err);
   opened_release (&o);
@@ -160,7 +169,7 @@ berth_container_update (const char *root, const char *id, const oci_resources *r
   opened o;
   int r = open_container (root, id, LOCK_EX, &o, err);
   if (r == 0 && o.status == BERTH_STATUS_STOPPED)
-    r = berth_fail (err, 0, "container `%s` is stopped", id);
+    r = berth_fail_kind (err, BERTH_ERR_NOT_RUNNING, 0, "`%s`", id);
   if (r == 0)
     r = berth_cgroup_check (o.cg, res, err);
   if (r == 0)
@@ -178,7 +187,7 @@ berth_container_cgroup (const char *root, const char *id, berth_error **err)
   berth_cgroup *cg = NULL;
   int r = open_container (root, id, LOCK_SH, &o, err);
   if (r == 0 && o.status == BERTH_STATUS_STOPPED)
-    r = berth_fail (err, 0, "container `%s` is not running", id);
+    r = berth_fail_kind (err, BERTH_ERR_NOT_RUNNING, 0, "`%s`", id);
   if (r == 0)
     cg = steal_pointer (&o.cg);
   opened_release (&o);

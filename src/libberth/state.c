@@ -29,13 +29,13 @@ berth_validate_id (const char *id, berth_error **err)
 {
   size_t n = strlen (id);
   if (n == 0 || n > 1024)
-    return berth_fail (err, 0, "invalid container id `%s`: must be 1 to 1024 characters", id);
+    return berth_fail_kind (err, BERTH_ERR_INVALID_ID, 0, "`%s` (must be 1 to 1024 characters)", id);
   if (strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
-    return berth_fail (err, 0, "invalid container id `%s`", id);
+    return berth_fail_kind (err, BERTH_ERR_INVALID_ID, 0, "`%s`", id);
   for (const char *p = id; *p; p++)
     if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '+'
           || *p == '-' || *p == '.'))
-      return berth_fail (err, 0, "invalid container id `%s`: only letters, digits and _+-. are allowed", id);
+      return berth_fail_kind (err, BERTH_ERR_INVALID_ID, 0, "`%s` (only letters, digits and _+-. are allowed)", id);
   return 0;
 }
 
@@ -76,7 +76,7 @@ berth_state_dir_create (int rootfd, const char *id, berth_error **err)
   if (mkdirat (rootfd, id, 0700) < 0)
     {
       if (errno == EEXIST)
-        return berth_fail (err, 0, "container `%s` already exists", id);
+        return berth_fail_kind (err, BERTH_ERR_EXISTS, 0, "`%s`", id);
       return berth_fail_errno (err, "create state directory for `%s`", id);
     }
   int fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -98,7 +98,7 @@ berth_state_dir_open (int rootfd, const char *id, int lock, berth_error **err)
   if (fd < 0)
     {
       if (errno == ENOENT)
-        return berth_fail (err, 0, "container `%s` does not exist", id);
+        return berth_fail_kind (err, BERTH_ERR_NOT_FOUND, 0, "`%s`", id);
       return berth_fail_errno (err, "open state of `%s`", id);
     }
   if (lock && flock (fd, lock) < 0)
@@ -112,7 +112,7 @@ berth_state_dir_open (int rootfd, const char *id, int lock, berth_error **err)
   if (lock && fstat (fd, &st) == 0 && st.st_nlink == 0)
     {
       close (fd);
-      return berth_fail (err, 0, "container `%s` does not exist", id);
+      return berth_fail_kind (err, BERTH_ERR_NOT_FOUND, 0, "`%s`", id);
     }
   return fd;
 }
