@@ -52,7 +52,7 @@ berth_signal_from_name (const char *name)
 {
   unsigned long long n;
   if (parse_uint64 (name, &n) == 0)
-    return n >= 1 && n <= (unsigned long long) SIGRTMAX ? (int) n : -1;
+    return n <= (unsigned long long) SIGRTMAX ? (int) n : -1; /* 0: does it exist? (kill(2)) */
   if (strncasecmp (name, "SIG", 3) == 0)
     name += 3;
   for (size_t i = 0; i < ARRAY_SIZE (signals); i++)
@@ -571,7 +571,9 @@ berth_container_kill (const char *root, const char *id, int signo, bool all, ber
       cleanup_error berth_error *ignored = NULL;
       pid_t *pids = NULL;
       size_t n = 0;
-      if (berth_cgroup_pids (cg, &pids, &n, &ignored) == 0 && n > 0)
+      /* Signal 0 only asks whether there is anything: no freeze and thaw
+         round (which would also thaw a paused container). */
+      if (berth_cgroup_pids (cg, &pids, &n, &ignored) == 0 && n > 0 && signo != 0)
         r = berth_cgroup_kill_all (cg, signo, err);
       free (pids);
     }
