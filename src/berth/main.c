@@ -281,6 +281,7 @@ main (int argc, char **argv)
     return report (err, EXIT_ERROR);
   if (berth_log_init (g.log, g.log_format, g.debug, &err) < 0)
     return report (err, EXIT_USAGE);
+  berth_debug ("berth %s %s: command %s, root %s", PACKAGE_VERSION, GIT_COMMIT, cmd->name, g.root);
 
   cli_ctx ctx = { .global = &g, .cmd = cmd };
   cleanup_free char *what = xasprintf ("%s: ", cmd->name);

@@ -242,6 +242,7 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
      validation pass's), clients see runc's "invalid configuration". */
   if (load_config (cs, err) < 0)
     return berth_error_tag (err, BERTH_ERR_INVALID_CONFIG);
+  berth_debug ("create %s: configuration of bundle %s read and checked (%zu bytes)", id, cs->bundle, cs->config_len);
   /* Compiled before anything exists, so that a bad profile leaves nothing. */
   if (berth_seccomp_compile (cs->spec, &cs->seccomp, err) < 0)
     return -1;
@@ -302,6 +303,7 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   if ((cs->dirfd = berth_state_dir_create (cs->rootfd, id, err)) < 0)
     goto fail_plan;
   cs->dir_created = true;
+  berth_debug ("create %s: state directory made under %s", id, o->root);
   if (write_file_atomic_at (cs->dirfd, "config.json", cs->config_text, cs->config_len, 0600, err) < 0)
     goto fail_plan;
   /* Writable by anyone: the init may hold a mapped or non-root uid when it
@@ -348,6 +350,7 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   sync = sp[0];
   if (cs->pid < 0)
     return -1;
+  berth_debug ("create %s: init spawned, pid %d", id, (int) cs->pid);
   /* From here a `delete` after berth is killed can find the init and the
      cgroup (written again once systemd has said where the cgroup is). */
   if (record_state (cs, id, BERTH_CREATING_FILE, err) < 0)
@@ -367,6 +370,8 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
       if (berth_cgroup_create (cs->cg, res, lin, cs->pid, err) < 0)
         return -1;
     }
+  if (cs->cg)
+    berth_debug ("create %s: cgroup ready (%zu hierarchies)", id, cs->cg->len);
   if (ic.new_userns)
     {
       const oci_linux *l = cs->spec->linux;
@@ -385,6 +390,8 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
             return berth_fail_errno (err, "write %s", k == 0 ? "uidMappings" : "gidMappings");
         }
     }
+  if (ic.new_userns)
+    berth_debug ("create %s: uid and gid maps written", id);
   berth_sync_send (sync, SYNC_MAPS_DONE, 0, NULL);
 
   for (;;)
@@ -411,6 +418,8 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
       if (m.type == SYNC_HOOKS_PLS)
         {
           cleanup_free char *doc = berth_state_document (id, "creating", cs->pid, cs->bundle, cs->spec, NULL, NULL, NULL);
+          berth_debug ("create %s: running %zu prestart and %zu createRuntime hooks", id, h->prestart_len,
+                       h->create_runtime_len);
           if (berth_hooks_run (h->prestart, h->prestart_len, "prestart", doc, err) < 0
               || berth_hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime", doc, err) < 0)
             return -1;
@@ -418,9 +427,11 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
         }
     }
 
+  berth_debug ("create %s: init ready, waiting on the exec fifo", id);
   if (record_state (cs, id, "state.json", err) < 0)
     return -1;
   unlinkat (cs->dirfd, BERTH_CREATING_FILE, 0);
+  berth_debug ("create %s: state recorded; container created", id);
   if (o->pid_file && berth_write_pid_file (o->pid_file, cs->pid, err) < 0)
     return -1;
   return 0;
@@ -498,8 +509,10 @@ do_start (int dirfd, const char *id, berth_error **err)
     }
       goto out;
     }
+  berth_debug ("start %s: releasing init %lld through the exec fifo", id, (long long) st->pid);
   if (release_init (dirfd, st, err) < 0)
     goto out;
+  berth_debug ("start %s: the init has gone on to exec the process", id);
   r = 0;
   /* poststart failures are warnings: the container is already running. */
   oci_spec *spec = load_config_at (dirfd, "config.json", NULL);

@@ -582,7 +582,12 @@ berth_exec (const char *id, const berth_exec_opts *o, int *status, berth_error *
 
   int r = prepare (&x, err);
   if (r == 0)
+    berth_debug ("exec %s: process prepared (%s), joining init %d", id, o->process_file ? "from --process" : "from config.json",
+                 (int) x.init);
+  if (r == 0)
     r = spawn (&x, err);
+  if (r == 0)
+    berth_debug ("exec %s: process %d started", id, (int) x.pid);
   close (steal_fd (&x.dirfd));
   if (r == 0 && o->pid_file)
     r = berth_write_pid_file (o->pid_file, x.pid, err);
