@@ -80,7 +80,25 @@ kill_and_reap (pid_t pid)
     ;
 }
 
-static oci_spec *
+/* What start, state and delete need of the configuration: a view of the
+   summary in state.json (nothing to free), or, for a container that an
+   older berth made, config.json decoded (*decoded, to free). */
+static const oci_spec *load_config_at (int dirfd, const char *docname, berth_error **err);
+static const oci_spec *
+config_summary (int dirfd, const berth_state *st, oci_spec *view, oci_spec **decoded)
+{
+  *decoded = NULL;
+  if (!st->has_config_summary)
+    return *decoded = (oci_spec *) load_config_at (dirfd, "config.json", NULL);
+  memset (view, 0, sizeof *view);
+  view->annotations.keys = st->annotations.keys;
+  view->annotations.values = st->annotations.values;
+  view->annotations.len = st->annotations.len;
+  view->hooks = st->hooks;
+  return view;
+}
+
+static const oci_spec *
 load_config_at (int dirfd, const char *docname, berth_error **err)
 {
   cleanup_free char *text = NULL;
@@ -195,11 +213,27 @@ check_passed_fds (int count, berth_error **err)
   return 0;
 }
 
-/* Write what create knows of the container to file in its directory. */
+/* Write what create knows of the container to file in its directory; the
+   final state.json also gets the summary of the configuration. */
 static int
 record_state (const create_state *cs, const char *id, const char *file, berth_error **err)
 {
   berth_state st = { 0 };
+  oci_hooks later = { 0 };
+  if (strcmp (file, "state.json") == 0)
+    {
+      st.annotations.keys = cs->spec->annotations.keys;
+      st.annotations.values = cs->spec->annotations.values;
+      st.annotations.len = cs->spec->annotations.len;
+      const oci_hooks *h = cs->spec->hooks;
+      if (h && (h->poststart_len || h->poststop_len))
+        {
+          later.poststart = h->poststart, later.poststart_len = h->poststart_len;
+          later.poststop = h->poststop, later.poststop_len = h->poststop_len;
+          st.hooks = &later;
+        }
+      st.has_config_summary = st.has_config_summary_present = true;
+    }
   st.id = (char *) id;
   st.pid = cs->pid, st.pid_present = true;
   st.pid_start = berth_pid_start_time (cs->pid), st.pid_start_present = true;
@@ -515,7 +549,8 @@ do_start (int dirfd, const char *id, berth_error **err)
   berth_debug ("start %s: the init has gone on to exec the process", id);
   r = 0;
   /* poststart failures are warnings: the container is already running. */
-  oci_spec *spec = load_config_at (dirfd, "config.json", NULL);
+  oci_spec view, *decoded;
+  const oci_spec *spec = config_summary (dirfd, st, &view, &decoded);
   if (spec && spec->hooks && spec->hooks->poststart_len)
     {
       berth_error *herr = NULL;
@@ -526,7 +561,7 @@ do_start (int dirfd, const char *id, berth_error **err)
           berth_error_free (herr);
         }
     }
-  oci_spec_free (spec);
+  oci_spec_free (decoded);
 out:
   berth_state_free (st);
   return r;
@@ -685,10 +720,11 @@ berth_container_delete (const char *root, const char *id, bool force, berth_erro
   if (berth_cgroup_destroy (cg, err) < 0)
     goto out;
 
-  oci_spec *spec = load_config_at (dirfd, "config.json", NULL);
+  oci_spec view, *decoded;
+  const oci_spec *spec = config_summary (dirfd, st, &view, &decoded);
   if (berth_state_dir_remove (rootfd, id, err) < 0)
     {
-      oci_spec_free (spec);
+      oci_spec_free (decoded);
       goto out;
     }
   r = 0;
@@ -702,13 +738,48 @@ berth_container_delete (const char *root, const char *id, bool force, berth_erro
           berth_error_free (herr);
         }
     }
-  oci_spec_free (spec);
+  oci_spec_free (decoded);
 out:
   berth_state_free (st);
   return r;
 }
 
 /* ------------------------------------------------------------ state, list */
+
+/* A create holds its directory's lock from mkdir to its end, hooks
+   included, and a hook may take long or never return: `list` and `state`
+   must not wait for it.  They need no lock to read: state.json is replaced
+   by rename, so it is whole whenever it is there.  A directory whose lock is
+   held and that has no state.json yet is a create in progress: "creating",
+   with what creating.json says (or just the id).  NULL: nothing to show (a
+   create that died half-way, or a directory that went away). */
+static berth_state *
+read_state_unlocked (int dirfd, const char *id, bool lock_held, berth_status *status)
+{
+  berth_state *st = berth_state_read (dirfd, id, NULL);
+  if (st)
+    {
+      *status = berth_state_status (dirfd, st);
+      return st;
+    }
+  if (!lock_held)
+    return NULL;
+  st = berth_state_read_as (dirfd, BERTH_CREATING_FILE, id, NULL);
+  if (st == NULL)
+    {
+      st = berth_state_new ();
+      st->id = xstrdup (id);
+      st->bundle = xstrdup ("");
+    }
+  if (!berth_state_init_alive (st))
+    st->pid = 0;
+  *status = BERTH_STATUS_CREATING;
+  return st;
+}
+
+/* How long `state` waits for a command that changes the container (start,
+   pause, delete ...) before it reads the state without the lock. */
+#define STATE_LOCK_WAIT_MS 1000
 
 char *
 berth_container_state (const char *root, const char *id, berth_error **err)
@@ -718,25 +789,126 @@ berth_container_state (const char *root, const char *id, berth_error **err)
   cleanup_close int rootfd = berth_root_open (root, false, err);
   if (rootfd < 0)
     return NULL;
-  cleanup_close int dirfd = berth_state_dir_open (rootfd, id, LOCK_SH, err);
+  cleanup_close int dirfd = berth_state_dir_open (rootfd, id, 0, err);
   if (dirfd < 0)
     return NULL;
-  berth_state *st = berth_state_read (dirfd, id, err);
+  /* A create in progress is answered at once; another holder is waited
+     for, a bounded time. */
+  int locked;
+  for (int waited = 0;; waited += 10)
+    {
+      locked = berth_state_dir_trylock (dirfd, LOCK_SH);
+      if (locked < 0)
+        {
+          berth_fail_errno (err, "lock state of `%s`", id);
+          return NULL;
+        }
+      struct stat sb;
+      if (locked || waited >= STATE_LOCK_WAIT_MS || fstatat (dirfd, "state.json", &sb, 0) < 0)
+        break;
+      poll (NULL, 0, 10);
+    }
+  struct stat dst;
+  if (locked && fstat (dirfd, &dst) == 0 && dst.st_nlink == 0)
+    {
+      berth_fail_kind (err, BERTH_ERR_NOT_FOUND, 0, "`%s`", id); /* a delete we waited for */
+      return NULL;
+    }
+  berth_status status;
+  berth_state *st = locked ? berth_state_read (dirfd, id, err) : read_state_unlocked (dirfd, id, true, &status);
   if (st == NULL)
-    return NULL;
-  berth_status status = berth_state_status (dirfd, st);
-  oci_spec *spec = load_config_at (dirfd, "config.json", NULL);
-  char *doc = berth_state_document (id, berth_status_name (status), status == BERTH_STATUS_STOPPED ? 0 : (pid_t) st->pid,
-                                    st->bundle, spec, st->rootfs, st->created, st->owner);
-  oci_spec_free (spec);
+    {
+      if (!locked)
+        berth_fail_kind (err, BERTH_ERR_NOT_FOUND, 0, "`%s`", id);
+      return NULL;
+    }
+  if (locked)
+    status = berth_state_status (dirfd, st);
+  oci_spec view, *decoded;
+  const oci_spec *spec = config_summary (dirfd, st, &view, &decoded);
+  bool has_pid = status != BERTH_STATUS_STOPPED && st->pid > 0;
+  char *doc = berth_state_document (id, berth_status_name (status), has_pid ? (pid_t) st->pid : 0, st->bundle, spec,
+                                    st->rootfs, st->created, st->owner);
+  oci_spec_free (decoded);
   berth_state_free (st);
   return doc;
+}
+
+int
+berth_container_find (const char *root, const char *id, berth_error **err)
+{
+  if (berth_validate_id (id, err) < 0)
+    return -1;
+  cleanup_close int rootfd = berth_root_open (root, false, err);
+  cleanup_close int dirfd = rootfd < 0 ? -1 : berth_state_dir_open (rootfd, id, 0, err);
+  return dirfd < 0 ? -1 : 0;
 }
 
 static int
 cmp_entry (const void *a, const void *b)
 {
   return strcmp (((const berth_list_entry *) a)->state->id, ((const berth_list_entry *) b)->state->id);
+}
+
+static int
+cmp_name (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* The names under root that may be containers, sorted. */
+static int
+list_names (int rootfd, const char *root, char ***names, size_t *n, berth_error **err)
+{
+  *names = NULL;
+  *n = 0;
+  int dfd = dup (rootfd);
+  DIR *d = dfd >= 0 ? fdopendir (dfd) : NULL;
+  if (d == NULL)
+    {
+      if (dfd >= 0)
+        close (dfd);
+      return berth_fail_errno (err, "read state root `%s`", root);
+    }
+  struct dirent *de;
+  while ((de = readdir (d)))
+    if (de->d_name[0] != '.' && de->d_type == DT_DIR)
+      oci_strv_append (names, n, de->d_name);
+  closedir (d);
+  if (*n)
+    qsort (*names, *n, sizeof **names, cmp_name);
+  return 0;
+}
+
+int
+berth_container_list_ids (const char *root, char ***ids, size_t *n, berth_error **err)
+{
+  *ids = NULL;
+  *n = 0;
+  cleanup_close int rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return errno == ENOENT ? 0 : berth_fail_errno (err, "open state root `%s`", root);
+  char **names = NULL;
+  size_t nnames = 0;
+  if (list_names (rootfd, root, &names, &nnames, err) < 0)
+    return -1;
+  /* The same containers as `list`, without reading a state: a stat of
+     state.json, and only without it a look at the lock (a create). */
+  for (size_t i = 0; i < nnames; i++)
+    {
+      cleanup_free char *path = xasprintf ("%s/state.json", names[i]);
+      struct stat sb;
+      bool listed = fstatat (rootfd, path, &sb, 0) == 0;
+      if (!listed)
+        {
+          cleanup_close int dirfd = berth_state_dir_open (rootfd, names[i], 0, NULL);
+          listed = dirfd >= 0 && berth_state_dir_trylock (dirfd, LOCK_SH) == 0;
+        }
+      if (listed)
+        oci_strv_append (ids, n, names[i]);
+    }
+  strv_free (names);
+  return 0;
 }
 
 int
@@ -747,26 +919,27 @@ berth_container_list (const char *root, berth_list_entry **out, size_t *n, berth
   cleanup_close int rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return errno == ENOENT ? 0 : berth_fail_errno (err, "open state root `%s`", root);
-  int dfd = dup (rootfd);
-  DIR *d = dfd >= 0 ? fdopendir (dfd) : NULL;
-  if (d == NULL)
-    return berth_fail_errno (err, "read state root `%s`", root);
-  struct dirent *de;
-  while ((de = readdir (d)))
+  char **names = NULL;
+  size_t nnames = 0;
+  if (list_names (rootfd, root, &names, &nnames, err) < 0)
+    return -1;
+  for (size_t i = 0; i < nnames; i++)
     {
-      if (de->d_name[0] == '.' || de->d_type != DT_DIR)
-        continue;
-      cleanup_close int dirfd = berth_state_dir_open (rootfd, de->d_name, LOCK_SH, NULL);
+      /* Never waits: see read_state_unlocked. */
+      cleanup_close int dirfd = berth_state_dir_open (rootfd, names[i], 0, NULL);
       if (dirfd < 0)
         continue;
-      berth_state *st = berth_state_read (dirfd, de->d_name, NULL);
+      struct stat sb;
+      bool held = fstatat (dirfd, "state.json", &sb, 0) < 0 && berth_state_dir_trylock (dirfd, LOCK_SH) == 0;
+      berth_status status;
+      berth_state *st = read_state_unlocked (dirfd, names[i], held, &status);
       if (st == NULL)
-        continue; /* a create in progress, or one that died: not a container yet */
+        continue;
       *out = xrealloc (*out, (*n + 1) * sizeof **out);
       (*out)[*n].state = st;
-      (*out)[(*n)++].status = berth_state_status (dirfd, st);
+      (*out)[(*n)++].status = status;
     }
-  closedir (d);
+  strv_free (names);
   if (*n)
     qsort (*out, *n, sizeof **out, cmp_entry);
   return 0;

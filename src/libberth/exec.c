@@ -584,6 +584,11 @@ berth_exec (const char *id, const berth_exec_opts *o, int *status, berth_error *
   if (r == 0)
     berth_debug ("exec %s: process prepared (%s), joining init %d", id, o->process_file ? "from --process" : "from config.json",
                  (int) x.init);
+  /* Into a frozen cgroup the helper freezes as it joins and thaws only with
+     `resume`, which needs the lock exclusively: let go of it first.  The
+     pidfd keeps naming this container's init. */
+  if (r == 0 && x.cg.frozen)
+    close (steal_fd (&x.dirfd));
   if (r == 0)
     r = spawn (&x, err);
   if (r == 0)

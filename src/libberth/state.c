@@ -118,6 +118,14 @@ berth_state_dir_open (int rootfd, const char *id, int lock, berth_error **err)
 }
 
 int
+berth_state_dir_trylock (int dirfd, int lock)
+{
+  if (flock (dirfd, lock | LOCK_NB) == 0)
+    return 1;
+  return errno == EWOULDBLOCK ? 0 : -1;
+}
+
+int
 berth_state_write_as (int dirfd, const char *name, const berth_state *st, berth_error **err)
 {
   size_t len = 0;

@@ -2,6 +2,9 @@
  *   state.json  what we must remember (pid and its start time, bundle, ...)
  *   config.json the configuration exactly as read at create time
  *   exec.fifo   present between create and start; the init blocks on it
+ * state.json also keeps what state, start and delete need of the
+ * configuration (annotations, poststart and poststop hooks: configSummary
+ * true), so that they never decode config.json, which may be large.
  * Every command that changes a container holds an flock on its directory. */
 #ifndef BERTH_STATE_H
 #define BERTH_STATE_H
@@ -25,7 +28,9 @@
   X (T, BOOL, systemd_cgroup, "systemdCgroup", 0, _)                                                                  \
   X (T, MSTR, cgroup_paths, "cgroupPaths", 0, _)                                                                      \
   X (T, STR, systemd_unit, "systemdUnit", 0, _)                                                                       \
-  X (T, MSTR, annotations, "annotations", 0, _)
+  X (T, MSTR, annotations, "annotations", 0, _)                                                                      \
+  X (T, OBJ, hooks, "hooks", 0, oci_hooks)                                                                            \
+  X (T, BOOL, has_config_summary, "configSummary", 0, _)
 
 OCI_DEFINE_STRUCT (berth_state)
 OCI_DECLARE_TYPE (berth_state)
@@ -51,6 +56,9 @@ int berth_state_dir_create (int rootfd, const char *id, berth_error **err);
 /* Open <root>/<id> and lock it (LOCK_EX or LOCK_SH). */
 int berth_state_dir_open (int rootfd, const char *id, int lock, berth_error **err);
 int berth_state_write (int dirfd, const berth_state *st, berth_error **err);
+/* Take lock on an open state directory without waiting: 1 taken, 0 held by
+   another (exclusively, for LOCK_SH), -1 with errno otherwise. */
+int berth_state_dir_trylock (int dirfd, int lock);
 /* What a create in progress has made so far (init pid, cgroup), kept in
    BERTH_CREATING_FILE until state.json exists: a `delete` after berth was
    killed half-way reads it to undo everything. */
