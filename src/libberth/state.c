@@ -65,6 +65,9 @@ berth_root_open (const char *root, bool create, berth_error **err)
   if (create && *root && mkdir_parents (root, err) < 0)
     return -1;
   int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  /* No root, no container in it: runc's answer, which engines match. */
+  if (fd < 0 && errno == ENOENT && !create)
+    return berth_fail_kind (err, BERTH_ERR_NOT_FOUND, 0, "state root `%s` is missing", root);
   if (fd < 0)
     return berth_fail_errno (err, "open state root `%s`", root);
   return fd;
