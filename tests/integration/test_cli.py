@@ -507,6 +507,40 @@ def test_berth_root_cleanup_tolerates_entries_that_are_not_containers(berth_root
 
 
 # --------------------------------------------------------------------------
+# the machine: every program the tests run is installed by install-deps.sh
+
+# program -> the Debian package that ships it (checked against dpkg below).
+TEST_PROGRAMS = {
+    "ps": "procps", "unshare": "util-linux", "nsenter": "util-linux", "setpriv": "util-linux",
+    "flock": "util-linux", "mount": "mount", "umount": "mount", "ip": "iproute2", "timeout": "coreutils",
+    "dpkg-deb": "dpkg", "runc": "runc", "crun": "crun", "podman": "podman", "ctr": "containerd",
+    "containerd": "containerd", "strace": "strace", "busybox": "busybox-static", "go-md2man": "go-md2man",
+    "qemu-system-x86_64": "qemu-system-x86", "pytest-3": "python3-pytest",
+}
+
+
+def install_deps_packages(srcdir):
+    text = (srcdir / "scripts" / "install-deps.sh").read_text()
+    lists = re.findall(r'^(?:BUILD|TEST)="([^"]*)"', text, re.M | re.S)
+    return set(" ".join(lists).split())
+
+
+@pytest.mark.parametrize("program", sorted(TEST_PROGRAMS))
+def test_install_deps_installs_every_program_the_tests_run(srcdir, program):
+    package = TEST_PROGRAMS[program]
+    assert package in install_deps_packages(srcdir), f"{program}: add {package} to scripts/install-deps.sh"
+    path = shutil.which(program)
+    if path is None:
+        pytest.skip(f"{program} is not installed here (install-deps.sh would install {package})")
+    owner = subprocess.run(["dpkg-query", "-S", os.path.realpath(path)], capture_output=True, text=True)
+    if owner.returncode != 0:  # a usrmerge path: ask for the /bin form too
+        owner = subprocess.run(["dpkg-query", "-S", path.replace("/usr/bin/", "/bin/").replace("/usr/sbin/", "/sbin/")],
+                               capture_output=True, text=True)
+    assert owner.returncode == 0, owner.stderr
+    assert package in {p.strip() for p in owner.stdout.split(":", 1)[0].split(",")}, owner.stdout
+
+
+# --------------------------------------------------------------------------
 # TEMPORARY: delete this test (or drop entries from the list) as the
 # commands are implemented.  Nothing else may assert "not implemented".
 
