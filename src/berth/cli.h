@@ -18,6 +18,7 @@ typedef struct
   const char *arg;   /* metavar for options that take a value; NULL for flags */
   const char *help;
   bool repeat;       /* may be given several times (--env A --env B) */
+  const char *doc;   /* the man page's text (markdown), when it says more than help; NULL: help */
 } cli_opt;
 
 typedef struct cli_ctx cli_ctx;

@@ -115,7 +115,10 @@ man_opts (FILE *out, const cli_opt *opts)
         fprintf (out, ", **-%c**", o->short_name);
       if (o->arg)
         fprintf (out, " *%s*", o->arg);
-      fprintf (out, "\n: %s%s\n\n", o->help, o->repeat ? " (may be given several times)" : "");
+      if (o->doc)
+        fprintf (out, "\n: %s\n\n", o->doc);
+      else
+        fprintf (out, "\n: %s%s\n\n", o->help, o->repeat ? " (may be given several times)" : "");
     }
 }
 

@@ -25,14 +25,37 @@ enum
 };
 
 static const cli_opt global_opts[] = {
-  { "root", 0, "DIR", "directory holding container state (default: /run/berth)", false },
-  { "log", 0, "FILE", "write log messages to FILE (default: stderr)", false },
-  { "log-format", 0, "text|json", "format of log messages (default: text)", false },
-  { "systemd-cgroup", 0, NULL, "manage cgroups through systemd (cgroupsPath is slice:prefix:name)", false },
-  { "debug", 0, NULL, "log debug messages", false },
-  { "rootless", 0, "true|false|auto", "rootless mode (default: auto)", false },
-  { "help", 'h', NULL, "show this help", false },
-  { "version", 'v', NULL, "print the version", false },
+  { "root", 0, "DIR", "directory holding container state (default: /run/berth)", false,
+    "Directory holding the state of the containers. Every command must be given\n"
+    "the same value to see the same containers. Default: */run/berth*." },
+  { "log", 0, "FILE", "write log messages to FILE (default: stderr)", false,
+    "Append log messages to *FILE* instead of writing them to standard error.\n"
+    "Errors are also printed once on standard error." },
+  { "log-format", 0, "text|json", "format of log messages (default: text)", false,
+    "Format of log messages. **text** (the default) writes plain lines; **json**\n"
+    "writes one JSON object per line, which is the form the containerd shim reads\n"
+    "from the log file it passes with **--log**." },
+  { "systemd-cgroup", 0, NULL, "manage cgroups through systemd (cgroupsPath is slice:prefix:name)", false,
+    "Manage the container's cgroup through systemd instead of writing to the\n"
+    "cgroup file system directly. The configuration's **linux.cgroupsPath** must\n"
+    "then have the form *slice*:*prefix*:*name*, for example\n"
+    "**system.slice:berth:demo**, which names the transient scope\n"
+    "*prefix*-*name*.scope in *slice*. On a host where systemd is not running,\n"
+    "berth fails at once with an error." },
+  { "debug", 0, NULL, "log debug messages", false,
+    "Log debug messages as well." },
+  { "rootless", 0, "true|false|auto", "rootless mode (default: auto)", false,
+    "Whether to run in rootless mode, for containers started by an unprivileged\n"
+    "user. **auto**, the default, lets berth decide." },
+  { "help", 'h', NULL, "show this help", false,
+    "Print a summary of the commands and global options, then exit.\n"
+    "**berth** *command* **--help** and **berth help** *command* describe one\n"
+    "command." },
+  { "version", 'v', NULL, "print the version", false,
+    "Print the berth version, the commit it was built from, the runtime-spec\n"
+    "version it implements, the libseccomp version it uses, and the features\n"
+    "compiled in, as a list such as **+SECCOMP +CAP +SELINUX -APPARMOR +YAJL**\n"
+    "(a minus sign marks a feature this build lacks)." },
   { NULL, 0, NULL, NULL, false },
 };
 
