@@ -127,22 +127,29 @@ parse_options (const char *what, const cli_opt *opts, int argc, char **argv, cli
   return 0;
 }
 
+enum
+{
+  NOT_AN_OPTION,
+  A_FLAG,         /* an option without a value, or one written --x=v */
+  NEEDS_A_VALUE,  /* --x v */
+};
+
 /* Whether arg names one of the command's options (or --help), as runc's
    parser (urfave/cli 1) decides it: leading dashes and any "=value" off. */
-static bool
-arg_is_option (const cli_opt *opts, const char *arg)
+static int
+arg_option_kind (const cli_opt *opts, const char *arg)
 {
   if (arg[0] != '-' || strcmp (arg, "-") == 0 || strcmp (arg, "--") == 0)
-    return false;
+    return NOT_AN_OPTION;
   const char *name = arg + (arg[1] == '-' ? 2 : 1);
   size_t len = strcspn (name, "=");
   if ((len == 1 && name[0] == 'h') || (len == 4 && strncmp (name, "help", 4) == 0))
-    return true;
+    return A_FLAG;
   for (const cli_opt *o = opts; o->name; o++)
     if ((strlen (o->name) == len && strncmp (o->name, name, len) == 0)
         || (o->short_name && len == 1 && name[0] == o->short_name))
-      return true;
-  return false;
+      return o->arg && name[len] != '=' ? NEEDS_A_VALUE : A_FLAG;
+  return NOT_AN_OPTION;
 }
 
 /* runc accepts options after and between the arguments (`update ID
@@ -150,8 +157,11 @@ arg_is_option (const cli_opt *opts, const char *arg)
    every known option to the front, each with the next argument unless that
    starts with '-' or the option holds '=' -- also after a flag without a
    value, so that `kill ID --all 0` takes 0 for the id, as runc does.  Up to
-   a "--"; unknown options stay where they are, as arguments.  Returns a new
-   vector (argv[0] first), NULL-terminated. */
+   a "--"; unknown options stay where they are, as arguments.  One
+   difference: an option that needs a value takes the next word whatever it
+   starts with (`update ID --memory -1`), as getopt would; runc's parser
+   leaves a "-1" behind and gives the option the next word that does not
+   start with '-'.  Returns a new vector (argv[0] first), NULL-terminated. */
 static char **
 cli_reorder_args (const cli_opt *opts, int argc, char **argv)
 {
@@ -160,6 +170,7 @@ cli_reorder_args (const cli_opt *opts, int argc, char **argv)
   int n = 0, nrest = 0;
   out[n++] = argv[0];
   bool may_be_value = false;
+  int kind;
   for (int i = 1; i < argc; i++)
     {
       if (strcmp (argv[i], "--") == 0)
@@ -173,7 +184,14 @@ cli_reorder_args (const cli_opt *opts, int argc, char **argv)
           may_be_value = false;
           out[n++] = argv[i];
         }
-      else if (arg_is_option (opts, argv[i]))
+      else if ((kind = arg_option_kind (opts, argv[i])) == NEEDS_A_VALUE)
+        {
+          out[n++] = argv[i];
+          if (i + 1 < argc)
+            out[n++] = argv[++i];
+          may_be_value = false;
+        }
+      else if (kind == A_FLAG)
         {
           out[n++] = argv[i];
           may_be_value = strchr (argv[i], '=') == NULL;

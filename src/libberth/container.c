@@ -777,10 +777,6 @@ read_state_unlocked (int dirfd, const char *id, bool lock_held, berth_status *st
   return st;
 }
 
-/* How long `state` waits for a command that changes the container (start,
-   pause, delete ...) before it reads the state without the lock. */
-#define STATE_LOCK_WAIT_MS 1000
-
 char *
 berth_container_state (const char *root, const char *id, berth_error **err)
 {
@@ -789,31 +785,12 @@ berth_container_state (const char *root, const char *id, berth_error **err)
   cleanup_close int rootfd = berth_root_open (root, false, err);
   if (rootfd < 0)
     return NULL;
-  cleanup_close int dirfd = berth_state_dir_open (rootfd, id, 0, err);
-  if (dirfd < 0)
-    return NULL;
   /* A create in progress is answered at once; another holder is waited
      for, a bounded time. */
-  int locked;
-  for (int waited = 0;; waited += 10)
-    {
-      locked = berth_state_dir_trylock (dirfd, LOCK_SH);
-      if (locked < 0)
-        {
-          berth_fail_errno (err, "lock state of `%s`", id);
-          return NULL;
-        }
-      struct stat sb;
-      if (locked || waited >= STATE_LOCK_WAIT_MS || fstatat (dirfd, "state.json", &sb, 0) < 0)
-        break;
-      poll (NULL, 0, 10);
-    }
-  struct stat dst;
-  if (locked && fstat (dirfd, &dst) == 0 && dst.st_nlink == 0)
-    {
-      berth_fail_kind (err, BERTH_ERR_NOT_FOUND, 0, "`%s`", id); /* a delete we waited for */
-      return NULL;
-    }
+  bool locked;
+  cleanup_close int dirfd = berth_state_dir_open_reader (rootfd, id, BERTH_READER_WAIT_MS, &locked, err);
+  if (dirfd < 0)
+    return NULL;
   berth_status status;
   berth_state *st = locked ? berth_state_read (dirfd, id, err) : read_state_unlocked (dirfd, id, true, &status);
   if (st == NULL)

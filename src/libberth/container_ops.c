@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
 /* The state and cgroup of a container, with its directory locked. */
 typedef struct
@@ -30,13 +31,23 @@ opened_release (opened *o)
   berth_cgroup_free (o->cg);
 }
 
+/* lock LOCK_SH: a reader (ps, events), which never waits long for the
+   lock (berth_state_dir_open_reader). */
 static int
 open_container (const char *root, const char *id, int lock, opened *o, berth_error **err)
 {
   *o = (opened){ .rootfd = -1, .dirfd = -1 };
-  if (berth_validate_id (id, err) < 0 || (o->rootfd = berth_root_open (root, false, err)) < 0
-      || (o->dirfd = berth_state_dir_open (o->rootfd, id, lock, err)) < 0
-      || (o->st = berth_state_read (o->dirfd, id, err)) == NULL)
+  bool locked = false;
+  if (berth_validate_id (id, err) < 0 || (o->rootfd = berth_root_open (root, false, err)) < 0)
+    return -1;
+  o->dirfd = lock == LOCK_SH ? berth_state_dir_open_reader (o->rootfd, id, BERTH_READER_WAIT_MS, &locked, err)
+                             : berth_state_dir_open (o->rootfd, id, lock, err);
+  if (o->dirfd < 0)
+    return -1;
+  struct stat sb;
+  if (lock == LOCK_SH && !locked && fstatat (o->dirfd, "state.json", &sb, 0) < 0 && errno == ENOENT)
+    return berth_fail_kind (err, BERTH_ERR_NOT_RUNNING, 0, "`%s` is being created", id);
+  if ((o->st = berth_state_read (o->dirfd, id, err)) == NULL)
     return -1;
   o->status = berth_state_status (o->dirfd, o->st);
   o->cg = berth_state_cgroup (o->st);

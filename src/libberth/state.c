@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 OCI_DEFINE_DESC (berth_state)
@@ -113,6 +114,41 @@ berth_state_dir_open (int rootfd, const char *id, int lock, berth_error **err)
   /* A `delete` that held the lock while we waited has removed it. */
   struct stat st;
   if (lock && fstat (fd, &st) == 0 && st.st_nlink == 0)
+    {
+      close (fd);
+      return berth_fail_kind (err, BERTH_ERR_NOT_FOUND, 0, "`%s`", id);
+    }
+  return fd;
+}
+
+int
+berth_state_dir_open_reader (int rootfd, const char *id, int timeout_ms, bool *locked, berth_error **err)
+{
+  *locked = false;
+  int fd = berth_state_dir_open (rootfd, id, 0, err);
+  if (fd < 0)
+    return -1;
+  for (int waited = 0;; waited += 10)
+    {
+      int r = berth_state_dir_trylock (fd, LOCK_SH);
+      if (r < 0)
+        {
+          int e = errno;
+          close (fd);
+          return berth_fail (err, e, "lock state of `%s`", id);
+        }
+      struct stat sb;
+      if (r || waited >= timeout_ms || fstatat (fd, "state.json", &sb, 0) < 0)
+        {
+          *locked = r == 1;
+          break;
+        }
+      struct timespec ts = { 0, 10 * 1000 * 1000 };
+      nanosleep (&ts, NULL);
+    }
+  /* A `delete` that held the lock while we waited has removed it. */
+  struct stat dst;
+  if (*locked && fstat (fd, &dst) == 0 && dst.st_nlink == 0)
     {
       close (fd);
       return berth_fail_kind (err, BERTH_ERR_NOT_FOUND, 0, "`%s`", id);

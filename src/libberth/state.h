@@ -56,6 +56,13 @@ int berth_state_dir_create (int rootfd, const char *id, berth_error **err);
 /* Open <root>/<id> and lock it (LOCK_EX or LOCK_SH). */
 int berth_state_dir_open (int rootfd, const char *id, int lock, berth_error **err);
 int berth_state_write (int dirfd, const berth_state *st, berth_error **err);
+/* For commands that only read (state, ps, events): open <root>/<id> and
+   take a shared lock, waiting for another holder at most timeout_ms, and not
+   at all for a create in progress (no state.json yet).  *locked says whether
+   the lock was taken; without it the state is read as it is (state.json is
+   replaced by rename, so it is whole whenever it exists). */
+#define BERTH_READER_WAIT_MS 1000
+int berth_state_dir_open_reader (int rootfd, const char *id, int timeout_ms, bool *locked, berth_error **err);
 /* Take lock on an open state directory without waiting: 1 taken, 0 held by
    another (exclusively, for LOCK_SH), -1 with errno otherwise. */
 int berth_state_dir_trylock (int dirfd, int lock);

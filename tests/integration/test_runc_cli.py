@@ -114,6 +114,15 @@ def test_kill_all_between_id_and_signal_takes_the_signal_for_the_id_like_runc(tw
     assert state_of(twins.berth_root, twins.cid)["status"] == "running"
 
 
+def test_an_option_value_that_starts_with_a_dash_stays_with_its_option(twins):
+    # runc would take the id for the value here; berth, as getopt, -1.
+    twins.berth_root.run("update", twins.cid, "--memory", "96m", check=True)
+    r = twins.berth_root.run("update", twins.cid, "--memory", "-1")
+    assert r.returncode == 0, r.stderr
+    pid = state_of(twins.berth_root, twins.cid)["pid"]
+    assert int(cgroup_file(pid, "memory", "memory.limit_in_bytes").read_text()) > 1 << 40
+
+
 def test_unknown_option_after_the_id_stays_an_argument_like_runc(twins):
     ours, theirs = twins.both("state", "{id}", "--bogus")
     assert theirs.returncode != 0 and "requires exactly 1 argument" in theirs.stderr
@@ -344,6 +353,32 @@ def test_list_and_state_answer_while_a_create_is_blocked_in_a_hook(blocked_creat
     release()
     assert create.returncode == 0, create.errors()
     assert json.loads(berth_root.run("state", cid, check=True).stdout)["status"] == "created"
+
+
+def test_ps_answers_while_a_create_is_blocked_in_a_hook(blocked_create, berth_root):
+    cid, release, create = blocked_create
+    r = berth_root.run("ps", "-f", "json", cid, timeout=10)
+    assert (r.returncode, r.stderr) == (1, f"berth: ps: `{cid}` is being created: container not running\n")
+    assert create.poll() is None
+    release()
+
+
+def test_create_takes_its_options_after_the_id_like_runc(bundle, berth_root, container_id, tmp_path):
+    pid_file = tmp_path / "pid"
+    berth_root.run("create", container_id, "--bundle", bundle, "--pid-file", pid_file, check=True)
+    assert int(pid_file.read_text()) == state_of(berth_root, container_id)["pid"]
+    if RUNC:
+        runc = [RUNC, "--root", str(tmp_path / "runc-root")]
+        bundle.config["ociVersion"] = "1.0.2"
+        bundle.write_config()
+        try:
+            # Not pipes: the created init holds create's stdio.
+            r = subprocess.run(runc + ["create", f"{container_id}-runc", "--bundle", str(bundle.path), "--pid-file",
+                                       str(tmp_path / "runc-pid")], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=60, stdin=subprocess.DEVNULL)
+            assert r.returncode == 0 and (tmp_path / "runc-pid").exists()
+        finally:
+            subprocess.run(runc + ["delete", "--force", f"{container_id}-runc"], capture_output=True, timeout=60)
 
 
 def test_list_shows_other_containers_while_one_create_is_blocked(blocked_create, berth_root, bundle_factory):
