@@ -80,25 +80,72 @@ kill_and_reap (pid_t pid)
     ;
 }
 
-/* What start, state and delete need of the configuration: a view of the
-   summary in state.json (nothing to free), or, for a container that an
-   older berth made, config.json decoded (*decoded, to free). */
-static const oci_spec *load_config_at (int dirfd, const char *docname, berth_error **err);
-static const oci_spec *
-config_summary (int dirfd, const berth_state *st, oci_spec *view, oci_spec **decoded)
+/* What start, state and delete need of the configuration: a view of
+   summary.json, or, for a container that an older berth made, config.json
+   decoded.  NULL if neither can be read (then there are no hooks to run
+   and no annotations to show). */
+typedef struct
 {
-  *decoded = NULL;
-  if (!st->has_config_summary)
-    return *decoded = (oci_spec *) load_config_at (dirfd, "config.json", NULL);
-  memset (view, 0, sizeof *view);
-  view->annotations.keys = st->annotations.keys;
-  view->annotations.values = st->annotations.values;
-  view->annotations.len = st->annotations.len;
-  view->hooks = st->hooks;
-  return view;
-}
+  oci_spec view;
+  berth_config_summary *summary;
+  oci_spec *decoded;
+} stored_config;
+
+static oci_spec *load_config_at (int dirfd, const char *docname, berth_error **err);
 
 static const oci_spec *
+stored_config_load (int dirfd, const berth_state *st, stored_config *sc)
+{
+  memset (sc, 0, sizeof *sc);
+  if (!st->has_config_summary)
+    return sc->decoded = load_config_at (dirfd, "config.json", NULL);
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  char *perr = NULL;
+  if (read_file_at (dirfd, BERTH_SUMMARY_FILE, &text, &len, NULL) < 0
+      || (sc->summary = berth_config_summary_parse_data (text, len, BERTH_SUMMARY_FILE, &perr)) == NULL)
+    {
+      free (perr);
+      return NULL;
+    }
+  sc->view.annotations.keys = sc->summary->annotations.keys;
+  sc->view.annotations.values = sc->summary->annotations.values;
+  sc->view.annotations.len = sc->summary->annotations.len;
+  sc->view.hooks = sc->summary->hooks;
+  return &sc->view;
+}
+
+static void
+stored_config_release (stored_config *sc)
+{
+  berth_config_summary_free (sc->summary);
+  oci_spec_free (sc->decoded);
+}
+
+/* Write summary.json from the configuration create read. */
+static int
+record_config_summary (int dirfd, const oci_spec *spec, berth_error **err)
+{
+  berth_config_summary sum = { 0 };
+  oci_hooks later = { 0 };
+  sum.annotations.keys = spec->annotations.keys;
+  sum.annotations.values = spec->annotations.values;
+  sum.annotations.len = spec->annotations.len;
+  const oci_hooks *h = spec->hooks;
+  if (h && (h->poststart_len || h->poststop_len))
+    {
+      later.poststart = h->poststart, later.poststart_len = h->poststart_len;
+      later.poststop = h->poststop, later.poststop_len = h->poststop_len;
+      sum.hooks = &later;
+    }
+  size_t len = 0;
+  cleanup_free char *text = berth_config_summary_generate (&sum, 0, &len);
+  if (text == NULL)
+    return berth_fail (err, 0, "cannot encode the configuration summary");
+  return write_file_atomic_at (dirfd, BERTH_SUMMARY_FILE, text, len, 0600, err);
+}
+
+static oci_spec *
 load_config_at (int dirfd, const char *docname, berth_error **err)
 {
   cleanup_free char *text = NULL;
@@ -214,25 +261,17 @@ check_passed_fds (int count, berth_error **err)
 }
 
 /* Write what create knows of the container to file in its directory; the
-   final state.json also gets the summary of the configuration. */
+   final state.json says that summary.json is there. */
 static int
 record_state (const create_state *cs, const char *id, const char *file, berth_error **err)
 {
   berth_state st = { 0 };
-  oci_hooks later = { 0 };
   if (strcmp (file, "state.json") == 0)
     {
-      st.annotations.keys = cs->spec->annotations.keys;
-      st.annotations.values = cs->spec->annotations.values;
-      st.annotations.len = cs->spec->annotations.len;
       const oci_hooks *h = cs->spec->hooks;
-      if (h && (h->poststart_len || h->poststop_len))
-        {
-          later.poststart = h->poststart, later.poststart_len = h->poststart_len;
-          later.poststop = h->poststop, later.poststop_len = h->poststop_len;
-          st.hooks = &later;
-        }
       st.has_config_summary = st.has_config_summary_present = true;
+      st.has_poststart = st.has_poststart_present = h && h->poststart_len;
+      st.has_poststop = st.has_poststop_present = h && h->poststop_len;
     }
   st.id = (char *) id;
   st.pid = cs->pid, st.pid_present = true;
@@ -462,7 +501,7 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
     }
 
   berth_debug ("create %s: init ready, waiting on the exec fifo", id);
-  if (record_state (cs, id, "state.json", err) < 0)
+  if (record_config_summary (cs->dirfd, cs->spec, err) < 0 || record_state (cs, id, "state.json", err) < 0)
     return -1;
   unlinkat (cs->dirfd, BERTH_CREATING_FILE, 0);
   berth_debug ("create %s: state recorded; container created", id);
@@ -549,8 +588,8 @@ do_start (int dirfd, const char *id, berth_error **err)
   berth_debug ("start %s: the init has gone on to exec the process", id);
   r = 0;
   /* poststart failures are warnings: the container is already running. */
-  oci_spec view, *decoded;
-  const oci_spec *spec = config_summary (dirfd, st, &view, &decoded);
+  stored_config sc = { 0 };
+  const oci_spec *spec = !st->has_config_summary || st->has_poststart ? stored_config_load (dirfd, st, &sc) : NULL;
   if (spec && spec->hooks && spec->hooks->poststart_len)
     {
       berth_error *herr = NULL;
@@ -561,7 +600,7 @@ do_start (int dirfd, const char *id, berth_error **err)
           berth_error_free (herr);
         }
     }
-  oci_spec_free (decoded);
+  stored_config_release (&sc);
 out:
   berth_state_free (st);
   return r;
@@ -720,11 +759,11 @@ berth_container_delete (const char *root, const char *id, bool force, berth_erro
   if (berth_cgroup_destroy (cg, err) < 0)
     goto out;
 
-  oci_spec view, *decoded;
-  const oci_spec *spec = config_summary (dirfd, st, &view, &decoded);
+  stored_config sc = { 0 };
+  const oci_spec *spec = !st->has_config_summary || st->has_poststop ? stored_config_load (dirfd, st, &sc) : NULL;
   if (berth_state_dir_remove (rootfd, id, err) < 0)
     {
-      oci_spec_free (decoded);
+      stored_config_release (&sc);
       goto out;
     }
   r = 0;
@@ -738,7 +777,7 @@ berth_container_delete (const char *root, const char *id, bool force, berth_erro
           berth_error_free (herr);
         }
     }
-  oci_spec_free (decoded);
+  stored_config_release (&sc);
 out:
   berth_state_free (st);
   return r;
@@ -801,12 +840,12 @@ berth_container_state (const char *root, const char *id, berth_error **err)
     }
   if (locked)
     status = berth_state_status (dirfd, st);
-  oci_spec view, *decoded;
-  const oci_spec *spec = config_summary (dirfd, st, &view, &decoded);
+  stored_config sc;
+  const oci_spec *spec = stored_config_load (dirfd, st, &sc);
   bool has_pid = status != BERTH_STATUS_STOPPED && st->pid > 0;
   char *doc = berth_state_document (id, berth_status_name (status), has_pid ? (pid_t) st->pid : 0, st->bundle, spec,
                                     st->rootfs, st->created, st->owner);
-  oci_spec_free (decoded);
+  stored_config_release (&sc);
   berth_state_free (st);
   return doc;
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 OCI_DEFINE_DESC (berth_state)
+OCI_DEFINE_DESC (berth_config_summary)
 
 static const char *const status_names[] = { "creating", "created", "running", "paused", "stopped" };
 

@@ -2,9 +2,11 @@
  *   state.json  what we must remember (pid and its start time, bundle, ...)
  *   config.json the configuration exactly as read at create time
  *   exec.fifo   present between create and start; the init blocks on it
- * state.json also keeps what state, start and delete need of the
- * configuration (annotations, poststart and poststop hooks: configSummary
- * true), so that they never decode config.json, which may be large.
+ *   summary.json what state, start and delete need of the configuration
+ *               (annotations, poststart and poststop hooks), so that they
+ *               never decode config.json, which may be large; state.json
+ *               says configSummary: true when it is there.  Apart from
+ *               state.json, so that list and kill read only a small file.
  * Every command that changes a container holds an flock on its directory. */
 #ifndef BERTH_STATE_H
 #define BERTH_STATE_H
@@ -29,11 +31,20 @@
   X (T, MSTR, cgroup_paths, "cgroupPaths", 0, _)                                                                      \
   X (T, STR, systemd_unit, "systemdUnit", 0, _)                                                                       \
   X (T, MSTR, annotations, "annotations", 0, _)                                                                      \
-  X (T, OBJ, hooks, "hooks", 0, oci_hooks)                                                                            \
-  X (T, BOOL, has_config_summary, "configSummary", 0, _)
+  X (T, BOOL, has_config_summary, "configSummary", 0, _)                                                              \
+  X (T, BOOL, has_poststart, "poststartHooks", 0, _)                                                                  \
+  X (T, BOOL, has_poststop, "poststopHooks", 0, _)
 
 OCI_DEFINE_STRUCT (berth_state)
 OCI_DECLARE_TYPE (berth_state)
+
+#define BERTH_SUMMARY_FILE "summary.json"
+#define OCI_FIELDS_berth_config_summary(X, T)                                                                         \
+  X (T, MSTR, annotations, "annotations", 0, _)                                                                      \
+  X (T, OBJ, hooks, "hooks", 0, oci_hooks)
+
+OCI_DEFINE_STRUCT (berth_config_summary)
+OCI_DECLARE_TYPE (berth_config_summary)
 
 typedef enum
 {
