@@ -88,6 +88,7 @@ typedef struct
 {
   oci_spec view;
   berth_config_summary *summary;
+  char **values; /* of the annotations, pointing into summary */
   oci_spec *decoded;
 } stored_config;
 
@@ -108,9 +109,16 @@ stored_config_load (int dirfd, const berth_state *st, stored_config *sc)
       free (perr);
       return NULL;
     }
-  sc->view.annotations.keys = sc->summary->annotations.keys;
-  sc->view.annotations.values = sc->summary->annotations.values;
-  sc->view.annotations.len = sc->summary->annotations.len;
+  const oci_json *ann = sc->summary->annotations;
+  if (ann && ann->kind == OCI_JSON_OBJECT && ann->len)
+    {
+      sc->values = xcalloc (ann->len, sizeof *sc->values);
+      for (size_t i = 0; i < ann->len; i++)
+        sc->values[i] = ann->items[i]->kind == OCI_JSON_STRING ? ann->items[i]->text : (char *) "";
+      sc->view.annotations.keys = ann->keys;
+      sc->view.annotations.values = sc->values;
+      sc->view.annotations.len = ann->len;
+    }
   sc->view.hooks = sc->summary->hooks;
   return &sc->view;
 }
@@ -118,6 +126,7 @@ stored_config_load (int dirfd, const berth_state *st, stored_config *sc)
 static void
 stored_config_release (stored_config *sc)
 {
+  free (sc->values);
   berth_config_summary_free (sc->summary);
   oci_spec_free (sc->decoded);
 }
@@ -128,9 +137,17 @@ record_config_summary (int dirfd, const oci_spec *spec, berth_error **err)
 {
   berth_config_summary sum = { 0 };
   oci_hooks later = { 0 };
-  sum.annotations.keys = spec->annotations.keys;
-  sum.annotations.values = spec->annotations.values;
-  sum.annotations.len = spec->annotations.len;
+  if (spec->annotations.len)
+    {
+      sum.annotations = oci_json_new (OCI_JSON_OBJECT);
+      for (size_t i = 0; i < spec->annotations.len; i++)
+        {
+          oci_json *v = oci_json_new (OCI_JSON_STRING);
+          v->text = xstrdup (spec->annotations.values[i]);
+          v->text_len = strlen (v->text);
+          oci_json_append (sum.annotations, spec->annotations.keys[i], v);
+        }
+    }
   const oci_hooks *h = spec->hooks;
   if (h && (h->poststart_len || h->poststop_len))
     {
@@ -140,6 +157,7 @@ record_config_summary (int dirfd, const oci_spec *spec, berth_error **err)
     }
   size_t len = 0;
   cleanup_free char *text = berth_config_summary_generate (&sum, 0, &len);
+  oci_json_free (sum.annotations);
   if (text == NULL)
     return berth_fail (err, 0, "cannot encode the configuration summary");
   return write_file_atomic_at (dirfd, BERTH_SUMMARY_FILE, text, len, 0600, err);

@@ -39,8 +39,11 @@ OCI_DEFINE_STRUCT (berth_state)
 OCI_DECLARE_TYPE (berth_state)
 
 #define BERTH_SUMMARY_FILE "summary.json"
+/* The annotations as a raw JSON object: decoded as a tree, which is linear
+   however many there are (the keys are unique: they come from a decoded
+   configuration). */
 #define OCI_FIELDS_berth_config_summary(X, T)                                                                         \
-  X (T, MSTR, annotations, "annotations", 0, _)                                                                      \
+  X (T, RAW, annotations, "annotations", 0, _)                                                                       \
   X (T, OBJ, hooks, "hooks", 0, oci_hooks)
 
 OCI_DEFINE_STRUCT (berth_config_summary)
