@@ -278,19 +278,16 @@ check_passed_fds (int count, berth_error **err)
   return 0;
 }
 
-/* Write what create knows of the container to file in its directory; the
-   final state.json says that summary.json is there. */
+/* Write what create knows of the container to file in its directory
+   (summary.json is written before the first of these). */
 static int
 record_state (const create_state *cs, const char *id, const char *file, berth_error **err)
 {
   berth_state st = { 0 };
-  if (strcmp (file, "state.json") == 0)
-    {
-      const oci_hooks *h = cs->spec->hooks;
-      st.has_config_summary = st.has_config_summary_present = true;
-      st.has_poststart = st.has_poststart_present = h && h->poststart_len;
-      st.has_poststop = st.has_poststop_present = h && h->poststop_len;
-    }
+  const oci_hooks *h = cs->spec->hooks;
+  st.has_config_summary = st.has_config_summary_present = true;
+  st.has_poststart = st.has_poststart_present = h && h->poststart_len;
+  st.has_poststop = st.has_poststop_present = h && h->poststop_len;
   st.id = (char *) id;
   st.pid = cs->pid, st.pid_present = true;
   st.pid_start = berth_pid_start_time (cs->pid), st.pid_start_present = true;
@@ -395,7 +392,8 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
     goto fail_plan;
   cs->dir_created = true;
   berth_debug ("create %s: state directory made under %s", id, o->root);
-  if (write_file_atomic_at (cs->dirfd, "config.json", cs->config_text, cs->config_len, 0600, err) < 0)
+  if (write_file_atomic_at (cs->dirfd, "config.json", cs->config_text, cs->config_len, 0600, err) < 0
+      || record_config_summary (cs->dirfd, cs->spec, err) < 0)
     goto fail_plan;
   /* Writable by anyone: the init may hold a mapped or non-root uid when it
      reopens the fifo; the state dir (0700) keeps everyone else away. */
@@ -519,7 +517,7 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
     }
 
   berth_debug ("create %s: init ready, waiting on the exec fifo", id);
-  if (record_config_summary (cs->dirfd, cs->spec, err) < 0 || record_state (cs, id, "state.json", err) < 0)
+  if (record_state (cs, id, "state.json", err) < 0)
     return -1;
   unlinkat (cs->dirfd, BERTH_CREATING_FILE, 0);
   berth_debug ("create %s: state recorded; container created", id);
@@ -591,13 +589,11 @@ do_start (int dirfd, const char *id, berth_error **err)
   berth_status status = berth_state_status (dirfd, st);
   if (status != BERTH_STATUS_CREATED)
     {
-      {
-      /* runc's words: start of a running container is "already running". */
+      /* runc: a stopped container "has stopped", with its not-running kind. */
       if (status == BERTH_STATUS_STOPPED)
         berth_fail_kind (err, BERTH_ERR_NOT_RUNNING, 0, "cannot start `%s`: it has stopped", id);
       else
         berth_fail (err, 0, "cannot start container `%s`: it is %s", id, berth_status_name (status));
-    }
       goto out;
     }
   berth_debug ("start %s: releasing init %lld through the exec fifo", id, (long long) st->pid);
@@ -827,6 +823,7 @@ read_state_unlocked (int dirfd, const char *id, bool lock_held, berth_status *st
       st = berth_state_new ();
       st->id = xstrdup (id);
       st->bundle = xstrdup ("");
+      st->has_config_summary = true; /* what summary.json there is; never config.json */
     }
   if (!berth_state_init_alive (st))
     st->pid = 0;
