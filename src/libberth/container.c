@@ -19,7 +19,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -197,8 +196,8 @@ record_state (const create_state *cs, const char *id, const char *file, berth_er
   char created[40];
   rfc3339_now (created, sizeof created);
   st.created = created;
-  struct passwd *pw = getpwuid (geteuid ());
-  st.owner = pw ? pw->pw_name : (char *) "";
+  cleanup_free char *owner = host_user_name (geteuid ());
+  st.owner = owner ? owner : (char *) "";
   st.systemd_unit = cs->unit;
   st.systemd_cgroup = cs->unit != NULL, st.systemd_cgroup_present = cs->unit != NULL;
   if (cs->cg)

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 OCI_DEFINE_DESC (berth_state)
@@ -62,11 +64,15 @@ mkdir_parents (const char *path, berth_error **err)
 int
 berth_root_open (const char *root, bool create, berth_error **err)
 {
-  if (create && *root && mkdir_parents (root, err) < 0)
+  /* The root nearly always exists: try the leaf before walking up. */
+  if (create && *root && mkdir (root, 0700) < 0 && errno != EEXIST && mkdir_parents (root, err) < 0)
     return -1;
   int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return berth_fail_errno (err, "open state root `%s`", root);
+  /* State on a tmpfs dies with the machine anyway: fsync would do nothing. */
+  struct statfs sf;
+  write_file_atomic_set_fsync (fstatfs (fd, &sf) < 0 || sf.f_type != TMPFS_MAGIC);
   return fd;
 }
 

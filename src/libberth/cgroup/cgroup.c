@@ -365,6 +365,18 @@ make_dirs (const char *dir, bool unified, bool cpuset, bool *made, berth_error *
   cleanup_free char *path = xstrdup (dir);
   size_t len = strlen (path);
   *made = false;
+  /* Usually only the leaf is missing: try it before walking the path. */
+  char *leaf = strrchr (path, '/');
+  if (!unified && leaf && leaf != path)
+    {
+      if (mkdir (path, 0755) == 0)
+        {
+          *made = true;
+          return cpuset ? cpuset_fill_from_parent (path, err) : 0;
+        }
+      if (errno == EEXIST)
+        return 0;
+    }
   for (size_t i = 1; i <= len; i++)
     {
       if (path[i] != '/' && path[i] != '\0')
@@ -599,6 +611,11 @@ berth_cgroup_kill_all (const berth_cgroup *cg, int signo, berth_error **err)
 static int
 remove_tree (const char *dir)
 {
+  /* Most cgroups have no children: only a busy one needs the walk. */
+  if (rmdir (dir) == 0 || errno == ENOENT)
+    return 0;
+  if (errno != EBUSY && errno != ENOTEMPTY)
+    return -1;
   cleanup_closedir DIR *d = opendir (dir);
   struct dirent *e;
   while (d && (e = readdir (d)) != NULL)
@@ -615,11 +632,7 @@ berth_cgroup_destroy (const berth_cgroup *cg, berth_error **err)
 {
   if (cg == NULL)
     return 0;
-  bool any = false;
-  for (size_t i = 0; i < cg->len; i++)
-    any |= access (cg->dirs[i], F_OK) == 0;
-  if (!any)
-    return 0;
+  /* A cgroup already gone is fine: remove_tree takes ENOENT as done. */
   cleanup_free pid_t *pids = NULL;
   size_t n = 0;
   cleanup_error berth_error *ignored = NULL;
