@@ -420,6 +420,22 @@ fail_plan:
   return -1;
 }
 
+/* An init the OOM killer took before it could exec: the limit is below
+   what the runtime needs to set the container up, which "the container
+   init exited during setup" would not say. */
+static void
+explain_memory_floor (const create_state *cs, berth_error **err)
+{
+  const oci_linux *lin = cs->spec ? cs->spec->linux : NULL;
+  const oci_memory *mem = lin && lin->resources ? lin->resources->memory : NULL;
+  if (mem == NULL || !mem->limit_present || mem->limit <= 0 || !cs->cg_created || !berth_cgroup_oom_killed (cs->cg))
+    return;
+  berth_error_free (*err);
+  *err = NULL;
+  berth_fail (err, 0, "the memory limit (%lld bytes) is too low for the runtime to start the container",
+              (long long) mem->limit);
+}
+
 static void
 create_state_init (create_state *cs)
 {
@@ -433,6 +449,8 @@ berth_container_create (const char *id, const berth_create_opts *o, berth_error 
   create_state cs;
   create_state_init (&cs);
   int r = do_create (id, o, &cs, err);
+  if (r < 0)
+    explain_memory_floor (&cs, err);
   create_state_release (&cs, id, r < 0);
   return r;
 }
@@ -761,6 +779,8 @@ berth_container_run (const char *id, const berth_create_opts *o, bool detach, bo
   int r = do_create (id, o, &cs, err);
   if (r == 0)
     r = do_start (cs.dirfd, id, err);
+  if (r < 0)
+    explain_memory_floor (&cs, err);
   cleanup_close int proxy = steal_fd (&cs.proxy);
   pid_t pid = cs.pid;
   /* From here the container exists on its own: a failure must not undo it

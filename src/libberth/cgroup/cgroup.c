@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -513,6 +514,32 @@ sleep_ms (long ms)
 {
   struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
   nanosleep (&ts, NULL);
+}
+
+/* The number after "key " on a line of a flat-keyed file, or -1. */
+static long long
+keyed_value (const char *dir, const char *file, const char *key)
+{
+  cleanup_free char *text = NULL;
+  cleanup_error berth_error *ignored = NULL;
+  if (berth_cgroup_read (dir, file, &text, &ignored) < 0)
+    return -1;
+  size_t klen = strlen (key);
+  char *save = NULL;
+  for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    if (strncmp (line, key, klen) == 0 && line[klen] == ' ')
+      return strtoll (line + klen + 1, NULL, 10);
+  return -1;
+}
+
+bool
+berth_cgroup_oom_killed (const berth_cgroup *cg)
+{
+  bool v2;
+  const char *dir = cg ? berth_cgroup_dir_for (cg, "memory", &v2) : NULL;
+  if (dir == NULL)
+    return false;
+  return keyed_value (dir, v2 ? "memory.events" : "memory.oom_control", "oom_kill") > 0;
 }
 
 bool
