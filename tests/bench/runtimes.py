@@ -12,7 +12,9 @@ import time
 work, n, berth, wanted = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4].split()
 rusage = os.path.join(work, "rusage-run")
 paths = {"berth": berth, "crun": shutil.which("crun"), "runc": shutil.which("runc")}
-runtimes = [r for r in wanted if paths.get(r)]
+# NAME=PATH in RUNTIMES adds another binary, e.g. before=/path/to/an/older/berth.
+paths.update(w.split("=", 1) for w in wanted if "=" in w)
+runtimes = [r.split("=", 1)[0] for r in wanted if paths.get(r.split("=", 1)[0])]
 STEPS = ["run", "create", "start", "state", "kill", "delete"]
 
 
@@ -81,12 +83,12 @@ print(f"{'step':8}" + "".join(f" {rt + ' wall ms':>14}" for rt in runtimes))
 for step in STEPS:
     print(f"{step:8}" + "".join(f" {med(rt, step, 0) * 1000:14.2f}" for rt in runtimes))
 print()
-print("peak RSS KiB (largest process of the tree, largest over the rounds)")
-print(f"{'step':8}" + "".join(f" {rt:>9}" for rt in runtimes)
+print("peak RSS KiB (largest process of the tree; median and largest over the rounds)")
+print(f"{'step':8}" + "".join(f" {rt + ' med':>10} {rt + ' max':>10}" for rt in runtimes)
       + ("".join(f" {'berth/' + o:>11}" for o in others) if "berth" in runtimes else ""))
 for step in ("run", "create"):
-    peaks = {rt: max(v[2] for v in results[rt][step]) for rt in runtimes}
-    line = f"{step:8}" + "".join(f" {peaks[rt]:9d}" for rt in runtimes)
+    peaks = {rt: statistics.median(v[2] for v in results[rt][step]) for rt in runtimes}
+    line = f"{step:8}" + "".join(f" {peaks[rt]:10.0f} {max(v[2] for v in results[rt][step]):10d}" for rt in runtimes)
     if "berth" in runtimes:
         line += "".join(f" {peaks['berth'] / peaks[o]:10.2f}x" for o in others)
     print(line)
