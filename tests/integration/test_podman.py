@@ -38,15 +38,22 @@ LIMITS_SCRIPT = ("if [ -e /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then "
                  "else cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max; fi")
 
 
-@pytest.fixture(scope="module")
-def podman(busybox_template, tmp_path_factory):
+def private_podman(make, busybox_template, tmp_path_factory, what):
+    """The body of a podman fixture: make(base) under a new directory, the
+    image loaded (skips without podman)."""
     if which("podman") is None or which("conmon") is None:
         pytest.skip("podman or conmon is not installed (scripts/install-deps.sh test installs them)")
-    base = tmp_path_factory.mktemp("podman")
+    base = tmp_path_factory.mktemp(what)
     yield from engine_fixture(
-        lambda: Podman(base, engine_runtimes()),
+        lambda: make(base),
         lambda engine: engine.load(build_image_archive(busybox_template / "rootfs", base / "image.tar")),
-        "podman")
+        what)
+
+
+@pytest.fixture(scope="module")
+def podman(busybox_template, tmp_path_factory):
+    yield from private_podman(lambda base: Podman(base, engine_runtimes()), busybox_template, tmp_path_factory,
+                              "podman")
 
 
 _no_sanitizer_reports = sanitizer_guard("podman")
@@ -376,13 +383,7 @@ class PodmanWithDropIn(Podman):
 
 @pytest.fixture(scope="module")
 def podman_drop_in(busybox_template, tmp_path_factory):
-    if which("podman") is None or which("conmon") is None:
-        pytest.skip("podman or conmon is not installed (scripts/install-deps.sh test installs them)")
-    base = tmp_path_factory.mktemp("podman-drop-in")
-    yield from engine_fixture(
-        lambda: PodmanWithDropIn(base),
-        lambda engine: engine.load(build_image_archive(busybox_template / "rootfs", base / "image.tar")),
-        "podman_drop_in")
+    yield from private_podman(PodmanWithDropIn, busybox_template, tmp_path_factory, "podman_drop_in")
 
 
 _no_sanitizer_reports_drop_in = sanitizer_guard("podman_drop_in")
