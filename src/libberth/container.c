@@ -109,6 +109,7 @@ typedef struct
   berth_cgroup *cg;
   bool cg_created;
   char *slice, *unit; /* the systemd driver's scope */
+  char *owner;        /* the user name state.json records, looked up once */
 } create_state;
 
 static void
@@ -139,6 +140,7 @@ create_state_release (create_state *cs, const char *id, bool failed)
   berth_cgroup_free (cs->cg);
   free (cs->slice);
   free (cs->unit);
+  free (cs->owner);
 }
 
 static int
@@ -185,8 +187,10 @@ check_passed_fds (int count, berth_error **err)
 
 /* Write what create knows of the container to file in its directory. */
 static int
-record_state (const create_state *cs, const char *id, const char *file, berth_error **err)
+record_state (create_state *cs, const char *id, const char *file, berth_error **err)
 {
+  if (cs->owner == NULL)
+    cs->owner = host_user_name (geteuid ());
   berth_state st = { 0 };
   st.id = (char *) id;
   st.pid = cs->pid, st.pid_present = true;
@@ -196,8 +200,7 @@ record_state (const create_state *cs, const char *id, const char *file, berth_er
   char created[40];
   rfc3339_now (created, sizeof created);
   st.created = created;
-  cleanup_free char *owner = host_user_name (geteuid ());
-  st.owner = owner ? owner : (char *) "";
+  st.owner = cs->owner ? cs->owner : (char *) "";
   st.systemd_unit = cs->unit;
   st.systemd_cgroup = cs->unit != NULL, st.systemd_cgroup_present = cs->unit != NULL;
   if (cs->cg)
