@@ -48,15 +48,21 @@ extern char **environ;
 
 static const int required_seals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
 
-/* Nothing in a container can write through /proc/PID/exe to this file: a
-   sealed memfd, or a file on a read-only mount (which a container cannot
-   make writable: the mount is not in its namespace). */
+/* A sealed memfd: nothing can write it, ever. */
 static bool
-is_protected (int fd)
+is_sealed (int fd)
 {
   int seals = fcntl (fd, F_GET_SEALS);
-  if (seals >= 0 && (seals & required_seals) == required_seals)
-    return true;
+  return seals >= 0 && (seals & required_seals) == required_seals;
+}
+
+/* On a read-only mount.  Enough for the detached mount swap_in_place
+   makes, which no one can make writable again; not for a binary installed
+   on a read-only filesystem, which its admin may remount read-write while
+   a container holds an fd. */
+static bool
+on_read_only_mount (int fd)
+{
   struct statfs sf;
   return fstatfs (fd, &sf) == 0 && (sf.f_flags & ST_RDONLY);
 }
@@ -126,7 +132,10 @@ anonymous_copy (uintptr_t lo, uintptr_t hi, int prot)
 }
 
 /* Every mapping of the file (dev, ino) onto exe: the kernel refuses to
-   change /proc/self/exe while the old path is still mapped. */
+   change /proc/self/exe while the old path is still mapped.  Outside the
+   writable segment the mappings hold the file's bytes unchanged (berth is
+   position-independent, without text relocations), so mapping the same
+   offsets again from exe changes nothing under the running code. */
 static int
 move_mappings (int exe, dev_t dev, ino_t ino)
 {
@@ -238,7 +247,7 @@ swap_in_place (int self)
     return -1;
   /* The mm holds the exe now; our fds to the mount may go. */
   cleanup_close int check = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-  return check >= 0 && is_protected (check) ? 0 : -1;
+  return check >= 0 && on_read_only_mount (check) ? 0 : -1;
 }
 
 /* ------------------------------------------------------------- re-exec */
@@ -299,7 +308,7 @@ berth_protect_exe (char **argv, berth_error **err)
   cleanup_close int self = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   if (self < 0)
     return berth_fail_errno (err, "open /proc/self/exe");
-  if (is_protected (self))
+  if (is_sealed (self))
     {
       unsetenv (SEALED_ENV);
       return 0;

@@ -13,9 +13,8 @@
 
 #include "../error.h"
 
-/* Return 0 once /proc/self/exe is protected: already (a sealed memfd or a
-   read-only mount), or after pointing it at a read-only bind mount of
-   itself.  Otherwise copy /proc/self/exe into a memfd, seal it and execve
+/* Return 0 once /proc/self/exe is protected: already (a sealed memfd), or
+   after pointing it at a read-only, detached bind mount of itself.  Otherwise copy /proc/self/exe into a memfd, seal it and execve
    it with argv and the environment (so never return but on failure). */
 int berth_protect_exe (char **argv, berth_error **err);
 
