@@ -285,3 +285,77 @@ row_set (oci_json *obj, const char *key, const char *value)
   v->text_len = strlen (value);
   oci_json_append (obj, key, v);
 }
+
+static void
+json_go_string (FILE *out, const char *s, size_t n)
+{
+  fputc ('"', out);
+  for (size_t i = 0; i < n; i++)
+    {
+      unsigned char c = (unsigned char) s[i];
+      if (c == '"' || c == '\\')
+        fprintf (out, "\\%c", c);
+      else if (c == '\n')
+        fputs ("\\n", out);
+      else if (c == '\t')
+        fputs ("\\t", out);
+      else if (c == '\r')
+        fputs ("\\r", out);
+      else if (c < 0x20 || c == '<' || c == '>' || c == '&')
+        fprintf (out, "\\u%04x", c);
+      else
+        fputc (c, out);
+    }
+  fputc ('"', out);
+}
+
+void
+json_indent (FILE *out, const oci_json *v, int depth)
+{
+  switch (v->kind)
+    {
+    case OCI_JSON_NULL:
+      fputs ("null", out);
+      return;
+    case OCI_JSON_TRUE:
+      fputs ("true", out);
+      return;
+    case OCI_JSON_FALSE:
+      fputs ("false", out);
+      return;
+    case OCI_JSON_NUMBER:
+      fputs (v->text, out);
+      return;
+    case OCI_JSON_STRING:
+      json_go_string (out, v->text, v->text_len);
+      return;
+    case OCI_JSON_ARRAY:
+    case OCI_JSON_OBJECT:
+      break;
+    }
+  bool obj = v->kind == OCI_JSON_OBJECT;
+  size_t live = 0;
+  for (size_t i = 0; i < v->len; i++)
+    live += v->items[i] != NULL;
+  if (live == 0)
+    {
+      fputs (obj ? "{}" : "[]", out);
+      return;
+    }
+  fputc (obj ? '{' : '[', out);
+  bool first = true;
+  for (size_t i = 0; i < v->len; i++)
+    {
+      if (v->items[i] == NULL)
+        continue;
+      fprintf (out, "%s\n%*s", first ? "" : ",", 4 * (depth + 1), "");
+      first = false;
+      if (obj)
+        {
+          json_go_string (out, v->keys[i], strlen (v->keys[i]));
+          fputs (": ", out);
+        }
+      json_indent (out, v->items[i], depth + 1);
+    }
+  fprintf (out, "\n%*s%c", 4 * depth, "", obj ? '}' : ']');
+}

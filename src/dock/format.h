@@ -45,3 +45,6 @@ void go_time_string (char *buf, size_t size, int64_t t);
 void row_set (oci_json *obj, const char *key, const char *value);
 
 #endif
+
+/* Go's json.MarshalIndent(v, "", "    ") as docker inspect prints. */
+void json_indent (FILE *out, const oci_json *v, int depth);
