@@ -281,13 +281,19 @@ print_version (void)
   printf ("dock version %s, build %s\n", PACKAGE_VERSION, GIT_COMMIT);
 }
 
+static void
+free_rewritten (cli_ctx *ctx)
+{
+  strv_free (ctx->rewritten);
+}
+
 int
 main (int argc, char **argv)
 {
   cleanup_error berth_error *err = NULL;
   cli_global g = { 0 };
   cli_cmd gcmd = { .name = "dock", .opts = cli_global_opts };
-  cli_ctx gctx = { .cmd = &gcmd };
+  __attribute__ ((cleanup (free_rewritten))) cli_ctx gctx = { .cmd = &gcmd };
 
   int r = parse_options (cli_global_opts, true, argc, argv, &gctx, &err);
   if (r < 0)
