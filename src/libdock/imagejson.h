@@ -1,0 +1,63 @@
+/* The parts of image manifests and configs the store needs, read from the
+   JSON tree (OCI image-spec 1.1 and docker's schema2 share these shapes).
+   TODO(dock-registry merge): read through libocispec/image_spec.h. */
+#ifndef DOCK_IMAGEJSON_H
+#define DOCK_IMAGEJSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json.h"
+#include "libberth/error.h"
+
+#define DOCK_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define DOCK_MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define DOCK_MT_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
+#define DOCK_MT_OCI_LAYER "application/vnd.oci.image.layer.v1.tar"
+#define DOCK_MT_OCI_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
+#define DOCK_MT_OCI_LAYER_ZSTD "application/vnd.oci.image.layer.v1.tar+zstd"
+#define DOCK_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define DOCK_MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+#define DOCK_MT_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
+#define DOCK_MT_DOCKER_LAYER "application/vnd.docker.image.rootfs.diff.tar"
+#define DOCK_MT_DOCKER_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
+
+typedef struct
+{
+  char *media_type;
+  char *digest;
+  int64_t size;
+} dock_descriptor;
+
+typedef struct
+{
+  char *media_type;
+  char *config_digest;
+  char *config_media_type;
+  int64_t config_size;
+  dock_descriptor *layers;
+  size_t n_layers;
+} dock_image_manifest;
+
+typedef struct
+{
+  oci_json *doc;       /* the whole config, for inspect and history */
+  char *created;       /* NULL when absent */
+  int64_t created_unix;
+  char *parent;        /* docker's legacy "parent", NULL when absent */
+  char *os, *architecture, *variant;
+  char **diff_ids;     /* rootfs.diff_ids */
+  size_t n_diff_ids;
+} dock_image_config;
+
+int dock_image_manifest_parse (const char *buf, size_t len, dock_image_manifest *out, berth_error **err);
+void dock_image_manifest_clear (dock_image_manifest *m);
+int dock_image_config_parse (const char *buf, size_t len, dock_image_config *out, berth_error **err);
+void dock_image_config_clear (dock_image_config *c);
+
+/* RFC 3339 ("2024-05-01T10:00:00.5Z", "...+02:00") -> seconds; -1 if bad. */
+int64_t dock_parse_rfc3339 (const char *s);
+/* Convenience for the JSON tree: a string member or NULL. */
+const char *dock_json_string (const oci_json *obj, const char *key);
+
+#endif
