@@ -9,6 +9,7 @@
 /* curl.h's type-checking macros would rewrite calls through the table. */
 #define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
+#include <stdbool.h>
 
 #include "libberth/error.h"
 
