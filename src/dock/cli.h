@@ -122,5 +122,10 @@ int cmd_import (cli_ctx *ctx, berth_error **err);
 int cmd_save (cli_ctx *ctx, berth_error **err);
 int cmd_load (cli_ctx *ctx, berth_error **err);
 int cmd_system_df (cli_ctx *ctx, berth_error **err);
+int cmd_pull (cli_ctx *ctx, berth_error **err);
+int cmd_push (cli_ctx *ctx, berth_error **err);
+int cmd_login (cli_ctx *ctx, berth_error **err);
+int cmd_logout (cli_ctx *ctx, berth_error **err);
+int cmd_search (cli_ctx *ctx, berth_error **err);
 
 #endif

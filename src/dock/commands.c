@@ -92,6 +92,16 @@ static const cli_opt df_opts[] = {
   END,
 };
 
+static const cli_opt pull_opts[] = {
+  { "all-tags", 'a', NULL, "Download all tagged images in the repository", false, NULL },
+  { "disable-content-trust", 0, NULL, "Skip image verification (dock never verifies signatures)", false, "true" },
+  { "platform", 0, "string", "Set platform if server is multi-platform capable", false, NULL },
+  { "quiet", 'q', NULL, "Suppress verbose output", false, NULL },
+  { "tls-verify", 0, NULL, "Require HTTPS and verify certificates (dock; --tls-verify=false: plain HTTP or unverified TLS)",
+    false, NULL },
+  END,
+};
+
 const cli_group cli_groups[] = {
   { "image", "Manage images" },
   { "system", "Manage Docker" },
@@ -118,7 +128,8 @@ const cli_cmd cli_commands[] = {
   { "system", "df", "", "Show docker disk usage", df_opts, 0, 0, cmd_system_df, true },
   { NULL, "inspect", "NAME|ID [NAME|ID...]", "Return low-level information on Docker objects", inspect_opts, 1, -1,
     cmd_inspect, true },
-  /* Registry commands (pull, push, login, logout, search): dock-registry's rows go here. */
+  /* Registry commands. */
+  { "image", "pull", "NAME[:TAG|@DIGEST]", "Download an image from a registry", pull_opts, 1, 1, cmd_pull, true },
   { NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, false },
 };
 
@@ -129,6 +140,7 @@ const cli_alias cli_aliases[] = {
   { "image", "list", "image", "ls" },
   { NULL, "import", "image", "import" },
   { NULL, "load", "image", "load" },
+  { NULL, "pull", "image", "pull" },
   { NULL, "rmi", "image", "rm" },
   { "image", "remove", "image", "rm" },
   { NULL, "save", "image", "save" },
