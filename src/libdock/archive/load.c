@@ -12,6 +12,7 @@
 #include "libdock/store/names.h"
 #include "schema.h"
 
+#include <errno.h>
 #include <string.h>
 
 #define SMALL_FILE (1 << 20)
@@ -409,8 +410,31 @@ out:
   return r;
 }
 
+typedef struct
+{
+  int fd;
+  int64_t total;
+  char buf[1 << 16];
+} source;
+
+static la_ssize_t
+source_read (struct archive *ar, void *data, const void **out)
+{
+  source *src = data;
+  for (;;)
+    {
+      ssize_t n = read (src->fd, src->buf, sizeof src->buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n > 0)
+        src->total += n;
+      *out = src->buf;
+      return n;
+    }
+}
+
 int
-dock_load (dock_store *s, int infd, dock_loaded_fn loaded, void *data, berth_error **err)
+dock_load (dock_store *s, int infd, dock_loaded_fn loaded, void *data, bool *empty, berth_error **err)
 {
   const dock_archive_api *a = dock_archive_api_get (err);
   if (a == NULL)
@@ -421,9 +445,13 @@ dock_load (dock_store *s, int infd, dock_loaded_fn loaded, void *data, berth_err
   a->archive_read_support_format_tar (ar);
   int r = -1;
   struct archive_entry *ae;
-  if (a->archive_read_open_fd (ar, infd, 1 << 16) != ARCHIVE_OK)
+  source *src = xcalloc (1, sizeof *src);
+  src->fd = infd;
+  if (a->archive_read_open (ar, src, NULL, source_read, NULL) != ARCHIVE_OK)
     {
-      berth_fail (err, 0, "archive: %s", a->archive_error_string (ar) ?: "cannot read");
+      if (empty)
+        *empty = src->total == 0;
+      berth_fail (err, 0, "archive: %s", src->total == 0 ? "empty input" : a->archive_error_string (ar) ?: "cannot read");
       goto out;
     }
   for (;;)
@@ -449,6 +477,7 @@ dock_load (dock_store *s, int infd, dock_loaded_fn loaded, void *data, berth_err
     berth_fail (err, 0, "archive: neither manifest.json nor index.json: not an image archive");
 out:
   a->archive_read_free (ar);
+  free (src);
   loader_free (&l);
   return r;
 }
