@@ -4,6 +4,7 @@
    (docker's archives, old and new) or else index.json (OCI archives). */
 #include "config.h"
 
+#include "image_spec.h"
 #include "archive.h"
 #include "libberth/util.h"
 #include "libdock/imagejson.h"
@@ -131,10 +132,10 @@ static const char *
 sniff_layer (const entry *e)
 {
   if (e->headlen >= 2 && e->head[0] == 0x1f && e->head[1] == 0x8b)
-    return DOCK_MT_OCI_LAYER_GZIP;
+    return OCI_MT_LAYER_GZIP;
   if (e->headlen >= 4 && memcmp (e->head, "\x28\xb5\x2f\xfd", 4) == 0)
-    return DOCK_MT_OCI_LAYER_ZSTD;
-  return DOCK_MT_OCI_LAYER;
+    return OCI_MT_LAYER_ZSTD;
+  return OCI_MT_LAYER_TAR;
 }
 
 /* An entry's content, small or not (manifests and configs are capped). */
@@ -221,9 +222,9 @@ load_docker (loader *l, const entry *mj, dock_loaded_fn loaded, void *data, bert
       oci_jw_key (w, "schemaVersion");
       oci_jw_int (w, 2);
       oci_jw_key (w, "mediaType");
-      oci_jw_string (w, DOCK_MT_OCI_MANIFEST);
+      oci_jw_string (w, OCI_MT_MANIFEST);
       oci_jw_key (w, "config");
-      write_desc (w, DOCK_MT_OCI_CONFIG, cdigest, entry_size (l->s, ce));
+      write_desc (w, OCI_MT_CONFIG, cdigest, entry_size (l->s, ce));
       oci_jw_key (w, "layers");
       oci_jw_begin_array (w);
       for (size_t k = 0; layers && layers->kind == OCI_JSON_ARRAY && k < layers->len; k++)
@@ -337,7 +338,7 @@ load_oci (loader *l, const entry *ij, dock_loaded_fn loaded, void *data, berth_e
       const char *mt = dock_json_string (desc, "mediaType");
       /* A nested index (several platforms): the host's manifest. */
       oci_json *nested = NULL;
-      for (int depth = 0; mt && (strcmp (mt, DOCK_MT_OCI_INDEX) == 0 || strcmp (mt, DOCK_MT_DOCKER_LIST) == 0);
+      for (int depth = 0; mt && (strcmp (mt, OCI_MT_INDEX) == 0 || strcmp (mt, DOCKER_MT_LIST) == 0);
            depth++)
         {
           entry *ie;
