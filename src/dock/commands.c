@@ -102,6 +102,14 @@ static const cli_opt pull_opts[] = {
   END,
 };
 
+static const cli_opt login_opts[] = {
+  { "password", 'p', "string", "Password", false, NULL },
+  { "password-stdin", 0, NULL, "Take the password from stdin", false, NULL },
+  { "username", 'u', "string", "Username", false, NULL },
+  { "tls-verify", 0, NULL, "Require HTTPS and verify certificates (dock)", false, NULL },
+  END,
+};
+
 const cli_group cli_groups[] = {
   { "image", "Manage images" },
   { "system", "Manage Docker" },
@@ -130,6 +138,12 @@ const cli_cmd cli_commands[] = {
     cmd_inspect, true },
   /* Registry commands. */
   { "image", "pull", "NAME[:TAG|@DIGEST]", "Download an image from a registry", pull_opts, 1, 1, cmd_pull, true },
+  { NULL, "login", "[SERVER]",
+    "Log in to a registry", login_opts, 0, 1,
+    cmd_login, false },
+  { NULL, "logout", "[SERVER]",
+    "Log out from a registry", no_opts, 0, 1,
+    cmd_logout, false },
   { NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, false },
 };
 
