@@ -89,6 +89,8 @@ struct cli_ctx
   bool given[DOCK_CLI_MAX_OPTS];
   char **values[DOCK_CLI_MAX_OPTS]; /* repeatable options, NULL-terminated */
   size_t nvalues[DOCK_CLI_MAX_OPTS];
+  char **rewritten; /* arguments respelled for getopt (owned) */
+  size_t nrewritten;
 };
 
 extern const cli_cmd cli_commands[];

@@ -93,6 +93,24 @@ parse_options (const cli_opt *opts, bool stop_at_args, int argc, char **argv, cl
   char shortopts[3 * DOCK_CLI_MAX_OPTS + 4];
   build_getopt (opts, stop_at_args, longopts, shortopts);
 
+  /* pflag's "-H=false": a boolean's short name with a value; spell it long. */
+  for (int k = 1; k < argc; k++)
+    {
+      if (strcmp (argv[k], "--") == 0)
+        break;
+      if (argv[k][0] == '-' && argv[k][1] && argv[k][1] != '-' && argv[k][2] == '=')
+        {
+          int i = opt_index_of_short (opts, argv[k][1]);
+          if (i >= 0 && opts[i].arg == NULL)
+            {
+              char *longer = xasprintf ("--%s%s", opts[i].name, argv[k] + 2);
+              oci_strv_append (&ctx->rewritten, &ctx->nrewritten, longer);
+              argv[k] = ctx->rewritten[ctx->nrewritten - 1];
+              free (longer);
+            }
+        }
+    }
+
   optind = 0;
   opterr = 0;
   int ch;
@@ -253,6 +271,7 @@ run_command (const cli_global *g, const cli_cmd *cmd, const char *path, int argc
   dock_config_free (ctx.config);
   for (int i = 0; i < DOCK_CLI_MAX_OPTS; i++)
     strv_free (ctx.values[i]);
+  strv_free (ctx.rewritten);
   return status;
 }
 
@@ -262,13 +281,19 @@ print_version (void)
   printf ("dock version %s, build %s\n", PACKAGE_VERSION, GIT_COMMIT);
 }
 
+static void
+free_rewritten (cli_ctx *ctx)
+{
+  strv_free (ctx->rewritten);
+}
+
 int
 main (int argc, char **argv)
 {
   cleanup_error berth_error *err = NULL;
   cli_global g = { 0 };
   cli_cmd gcmd = { .name = "dock", .opts = cli_global_opts };
-  cli_ctx gctx = { .cmd = &gcmd };
+  __attribute__ ((cleanup (free_rewritten))) cli_ctx gctx = { .cmd = &gcmd };
 
   int r = parse_options (cli_global_opts, true, argc, argv, &gctx, &err);
   if (r < 0)

@@ -39,19 +39,6 @@ registry_cli_opts (const cli_ctx *ctx, dock_registry_opts *o)
 }
 
 void
-human_size (double bytes, char *buf, size_t size)
-{
-  static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
-  size_t u = 0;
-  while (bytes >= 1000 && u + 1 < ARRAY_SIZE (units))
-    {
-      bytes /= 1000;
-      u++;
-    }
-  snprintf (buf, size, "%.3g%s", bytes, units[u]);
-}
-
-void
 progress_init (progress_view *v, FILE *out)
 {
   memset (v, 0, sizeof *v);
@@ -74,13 +61,13 @@ static void
 bar (const progress_view *v, int64_t current, int64_t total, char *buf, size_t size)
 {
   char cur[32], tot[32];
-  human_size ((double) current, cur, sizeof cur);
+  human_size (cur, sizeof cur, (double) current, 3);
   if (total <= 0)
     {
       snprintf (buf, size, "%8s", cur);
       return;
     }
-  human_size ((double) total, tot, sizeof tot);
+  human_size (tot, sizeof tot, (double) total, 3);
   int filled = (int) ((double) current / (double) total * 100) / 2;
   if (filled > 50)
     filled = 50;

@@ -35,7 +35,7 @@ void progress_line (progress_view *v, const char *id, const char *status, int64_
 void progress_message (progress_view *v, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 void progress_clear (progress_view *v);
 
-/* docker's sizes: 3 significant digits, decimal units ("1.23MB"). */
-void human_size (double bytes, char *buf, size_t size);
+/* docker's sizes ("1.23MB"): human_size in format.h. */
+#include "format.h"
 
 #endif

@@ -367,9 +367,17 @@ int
 dock_image_find (dock_store *s, const char *word, dock_image_info *out, berth_error **err)
 {
   int r = dock_image_lookup (s, word, out, err);
-  if (r == 1)
-    return berth_fail (err, 0, "No such image: %s", word);
-  return r;
+  if (r != 1)
+    return r;
+  /* docker names what it looked for: "No such image: busybox:latest". */
+  cleanup_free char *name = NULL;
+  if (!str_has_prefix (word, "sha256:") && dock_name_normalize (word, &name, NULL) == 0
+      && !(is_hex (word) && strlen (word) >= 12))
+    {
+      cleanup_free char *familiar = dock_name_familiar (name);
+      return berth_fail (err, 0, "No such image: %s", familiar);
+    }
+  return berth_fail (err, 0, "No such image: %s", word);
 }
 
 int

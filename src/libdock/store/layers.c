@@ -139,7 +139,9 @@ dock_layer_unpack_blob (dock_store *s, const char *blob_digest, const char *medi
       dock_layer_remove_tree (s->tmpfd, tmpname, NULL);
       return -1;
     }
-  /* Lost a race with a killed process's leftover: ours was not needed. */
+  /* Lost a race: ours was not needed.  The lock file goes too; a waiter
+     still holding it finds the record and stops. */
   dock_layer_remove_tree (s->tmpfd, tmpname, NULL);
+  unlinkat (s->tmpfd, lockname, 0);
   return 0;
 }
