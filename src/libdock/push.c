@@ -103,7 +103,7 @@ push_tag (dock_store *s, dock_registry *reg, const dock_ref *ref, const dock_pus
   cleanup_free char *familiar = dock_ref_familiar_string (ref);
   dock_image_info img = { 0 };
   berth_error *lookup_err = NULL;
-  if (dock_image_lookup (s, name, &img, &lookup_err) < 0)
+  if (dock_image_lookup (s, name, &img, &lookup_err) < 0 || img.id == NULL || img.manifest_digest == NULL)
     {
       berth_error_free (lookup_err);
       dock_image_info_clear (&img);
