@@ -113,6 +113,15 @@ static const cli_opt push_opts[] = {
   END,
 };
 
+static const cli_opt search_opts[] = {
+  { "filter", 'f', "filter", "Filter output based on conditions provided", true, NULL },
+  { "format", 0, "string", "Pretty-print search using a Go template", false, NULL },
+  { "limit", 0, "int", "Max number of search results", false, "25" },
+  { "no-trunc", 0, NULL, "Don't truncate output", false, NULL },
+  { "tls-verify", 0, NULL, "Require HTTPS and verify certificates (dock)", false, NULL },
+  END,
+};
+
 static const cli_opt login_opts[] = {
   { "password", 'p', "string", "Password", false, NULL },
   { "password-stdin", 0, NULL, "Take the password from stdin", false, NULL },
@@ -150,6 +159,7 @@ const cli_cmd cli_commands[] = {
   /* Registry commands. */
   { "image", "pull", "NAME[:TAG|@DIGEST]", "Download an image from a registry", pull_opts, 1, 1, cmd_pull, true },
   { "image", "push", "NAME[:TAG]", "Upload an image to a registry", push_opts, 1, 1, cmd_push, true },
+  { NULL, "search", "TERM", "Search the registry for images (its catalog)", search_opts, 1, 1, cmd_search, false },
   { NULL, "login", "[SERVER]",
     "Log in to a registry", login_opts, 0, 1,
     cmd_login, false },
