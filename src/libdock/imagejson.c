@@ -135,6 +135,19 @@ dock_image_config_clear (dock_image_config *c)
   memset (c, 0, sizeof *c);
 }
 
+void
+dock_jw_descriptor (oci_jw *w, const char *media_type, const char *digest, int64_t size)
+{
+  oci_jw_begin_object (w);
+  oci_jw_key (w, "mediaType");
+  oci_jw_string (w, media_type);
+  oci_jw_key (w, "digest");
+  oci_jw_string (w, digest);
+  oci_jw_key (w, "size");
+  oci_jw_int (w, size);
+  oci_jw_end_object (w);
+}
+
 int64_t
 dock_parse_rfc3339 (const char *s)
 {

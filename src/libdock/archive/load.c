@@ -153,19 +153,6 @@ entry_data (loader *l, entry *e, char **buf, size_t *len, bool *owned, berth_err
   return dock_blob_read (l->s, e->digest, DOCK_CONFIG_MAX, buf, len, err);
 }
 
-static void
-write_desc (oci_jw *w, const char *mt, const char *digest, int64_t size)
-{
-  oci_jw_begin_object (w);
-  oci_jw_key (w, "mediaType");
-  oci_jw_string (w, mt);
-  oci_jw_key (w, "digest");
-  oci_jw_string (w, digest);
-  oci_jw_key (w, "size");
-  oci_jw_int (w, size);
-  oci_jw_end_object (w);
-}
-
 static int64_t
 entry_size (dock_store *s, const entry *e)
 {
@@ -224,7 +211,7 @@ load_docker (loader *l, const entry *mj, dock_loaded_fn loaded, void *data, bert
       oci_jw_key (w, "mediaType");
       oci_jw_string (w, OCI_MT_MANIFEST);
       oci_jw_key (w, "config");
-      write_desc (w, OCI_MT_CONFIG, cdigest, entry_size (l->s, ce));
+      dock_jw_descriptor (w, OCI_MT_CONFIG, cdigest, entry_size (l->s, ce));
       oci_jw_key (w, "layers");
       oci_jw_begin_array (w);
       for (size_t k = 0; layers && layers->kind == OCI_JSON_ARRAY && k < layers->len; k++)
@@ -236,7 +223,7 @@ load_docker (loader *l, const entry *mj, dock_loaded_fn loaded, void *data, bert
               oci_jw_abort (w);
               goto out;
             }
-          write_desc (w, sniff_layer (le), ld, entry_size (l->s, le));
+          dock_jw_descriptor (w, sniff_layer (le), ld, entry_size (l->s, le));
         }
       oci_jw_end_array (w);
       oci_jw_end_object (w);
