@@ -186,18 +186,9 @@ dock_import (dock_store *s, int fd, const dock_import_opts *o, char **image_id, 
     return -1;
 
   w = oci_jw_new (0);
-  oci_jw_begin_object (w);
-  oci_jw_key (w, "schemaVersion");
-  oci_jw_int (w, 2);
-  oci_jw_key (w, "mediaType");
-  oci_jw_string (w, OCI_MT_MANIFEST);
-  oci_jw_key (w, "config");
-  dock_jw_descriptor (w, OCI_MT_CONFIG, cdigest, (int64_t) clen);
-  oci_jw_key (w, "layers");
-  oci_jw_begin_array (w);
+  dock_jw_manifest_begin (w, cdigest, (int64_t) clen);
   dock_jw_descriptor (w, mt, blob, blob_size);
-  oci_jw_end_array (w);
-  oci_jw_end_object (w);
+  dock_jw_manifest_end (w);
   size_t mlen;
   cleanup_free char *mjson = oci_jw_finish (w, &mlen);
   char mdigest[DOCK_DIGEST_MAX];

@@ -205,15 +205,7 @@ load_docker (loader *l, const entry *mj, dock_loaded_fn loaded, void *data, bert
       if (cdigest == NULL)
         goto out;
       oci_jw *w = oci_jw_new (0);
-      oci_jw_begin_object (w);
-      oci_jw_key (w, "schemaVersion");
-      oci_jw_int (w, 2);
-      oci_jw_key (w, "mediaType");
-      oci_jw_string (w, OCI_MT_MANIFEST);
-      oci_jw_key (w, "config");
-      dock_jw_descriptor (w, OCI_MT_CONFIG, cdigest, entry_size (l->s, ce));
-      oci_jw_key (w, "layers");
-      oci_jw_begin_array (w);
+      dock_jw_manifest_begin (w, cdigest, entry_size (l->s, ce));
       for (size_t k = 0; layers && layers->kind == OCI_JSON_ARRAY && k < layers->len; k++)
         {
           entry *le = need_entry (l, layers->items[k], "layer", err);
@@ -225,8 +217,7 @@ load_docker (loader *l, const entry *mj, dock_loaded_fn loaded, void *data, bert
             }
           dock_jw_descriptor (w, sniff_layer (le), ld, entry_size (l->s, le));
         }
-      oci_jw_end_array (w);
-      oci_jw_end_object (w);
+      dock_jw_manifest_end (w);
       size_t mlen;
       cleanup_free char *mtext = oci_jw_finish (w, &mlen);
       char mdigest[DOCK_DIGEST_MAX];
