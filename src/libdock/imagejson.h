@@ -1,26 +1,17 @@
-/* The parts of image manifests and configs the store needs, read from the
-   JSON tree (OCI image-spec 1.1 and docker's schema2 share these shapes).
-   TODO(dock-registry merge): read through libocispec/image_spec.h. */
+/* The parts of image manifests and configs the store needs, decoded and
+   checked by libocispec/image_spec.h (OCI image-spec 1.1 and docker's
+   schema2 share these shapes); a config also keeps its JSON tree for
+   inspect, history and --format. */
 #ifndef DOCK_IMAGEJSON_H
 #define DOCK_IMAGEJSON_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "image_spec.h"
 #include "json.h"
 #include "libberth/error.h"
 
-#define DOCK_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define DOCK_MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
-#define DOCK_MT_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
-#define DOCK_MT_OCI_LAYER "application/vnd.oci.image.layer.v1.tar"
-#define DOCK_MT_OCI_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
-#define DOCK_MT_OCI_LAYER_ZSTD "application/vnd.oci.image.layer.v1.tar+zstd"
-#define DOCK_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define DOCK_MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
-#define DOCK_MT_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
-#define DOCK_MT_DOCKER_LAYER "application/vnd.docker.image.rootfs.diff.tar"
-#define DOCK_MT_DOCKER_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
 
 typedef struct
 {

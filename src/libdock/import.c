@@ -2,6 +2,7 @@
    layer, and write the config and the manifest that make it an image. */
 #include "config.h"
 
+#include "image_spec.h"
 #include "import.h"
 #include "changes.h"
 #include "imagejson.h"
@@ -35,13 +36,13 @@ static int
 sniff_media_type (const unsigned char *b, size_t n, const char **mt, berth_error **err)
 {
   if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b)
-    *mt = DOCK_MT_OCI_LAYER_GZIP;
+    *mt = OCI_MT_LAYER_GZIP;
   else if (n >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd)
-    *mt = DOCK_MT_OCI_LAYER_ZSTD;
+    *mt = OCI_MT_LAYER_ZSTD;
   else if ((n >= 3 && memcmp (b, "BZh", 3) == 0) || (n >= 6 && memcmp (b, "\xfd" "7zXZ", 5) == 0))
     return berth_fail (err, 0, "unsupported compression (bzip2 or xz): use an uncompressed, gzip or zstd tarball");
   else
-    *mt = DOCK_MT_OCI_LAYER;
+    *mt = OCI_MT_LAYER_TAR;
   return 0;
 }
 
@@ -141,7 +142,7 @@ dock_import (dock_store *s, int fd, const dock_import_opts *o, char **image_id, 
 
   char blob[DOCK_DIGEST_MAX], diff[DOCK_DIGEST_MAX];
   int64_t blob_size, unpacked;
-  const char *mt = DOCK_MT_OCI_LAYER;
+  const char *mt = OCI_MT_LAYER_TAR;
   if (store_stream (s, fd, blob, &blob_size, &mt, err) < 0 || dock_layer_unpack_blob (s, blob, mt, err) < 0
       || dock_layer_lookup_blob (s, blob, diff, &unpacked) < 0)
     {
@@ -202,9 +203,9 @@ dock_import (dock_store *s, int fd, const dock_import_opts *o, char **image_id, 
   oci_jw_key (w, "schemaVersion");
   oci_jw_int (w, 2);
   oci_jw_key (w, "mediaType");
-  oci_jw_string (w, DOCK_MT_OCI_MANIFEST);
+  oci_jw_string (w, OCI_MT_MANIFEST);
   oci_jw_key (w, "config");
-  write_descriptor (w, DOCK_MT_OCI_CONFIG, cdigest, (int64_t) clen);
+  write_descriptor (w, OCI_MT_CONFIG, cdigest, (int64_t) clen);
   oci_jw_key (w, "layers");
   oci_jw_begin_array (w);
   write_descriptor (w, mt, blob, blob_size);

@@ -1,7 +1,6 @@
 /* Image names as the store keeps them: fully qualified
    ("docker.io/library/busybox:latest", "localhost:5000/x@sha256:...") and as
-   docker shows them ("busybox:latest").
-   TODO(dock-registry merge): parse with ref/reference.h instead. */
+   docker shows them ("busybox:latest"), on ref/reference.h. */
 #ifndef DOCK_STORE_NAMES_H
 #define DOCK_STORE_NAMES_H
 
