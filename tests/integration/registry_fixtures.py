@@ -213,7 +213,7 @@ class Registry:
     "127.0.0.1:<port>", .url its base URL; .blob_data(digest) the file
     holding a blob in the storage tree."""
 
-    def __init__(self, base, tls=None, htpasswd=None, token=None):
+    def __init__(self, base, tls=None, htpasswd=None, token=None, accesslog=False):
         need(REGISTRY_BIN)
         self.base = Path(base)
         self.base.mkdir(parents=True, exist_ok=True)
@@ -227,7 +227,8 @@ class Registry:
             self.host = f"127.0.0.1:{self.port}"
             self.url = f"{scheme}://{self.host}"
             config = self.base / "config.yml"
-            lines = ["version: 0.1", "log:", "  level: error", "  accesslog:", "    disabled: true",
+            lines = ["version: 0.1", "log:", "  level: error", "  accesslog:",
+                     f"    disabled: {'false' if accesslog else 'true'}",
                      "storage:", "  filesystem:", f"    rootdirectory: {self.storage}", "  delete:",
                      "    enabled: true", "  maintenance:", "    uploadpurging:", "      enabled: false",
                      "http:", f"  addr: {self.host}", f"  secret: {secrets.token_hex(16)}"]
@@ -269,6 +270,12 @@ class Registry:
                 pass
             time.sleep(0.05)
         return False
+
+    def access_log(self):
+        """The registry's log (with accesslog=True: one line per request,
+        naming its protocol, "HTTP/2.0" or "HTTP/1.1")."""
+        self.log.flush()
+        return (self.base / "registry.log").read_text(errors="replace")
 
     def blob_data(self, digest):
         hexd = digest.split(":", 1)[1]

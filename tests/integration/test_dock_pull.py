@@ -324,3 +324,18 @@ def test_loopback_registry_over_tls_is_insecure_by_default_like_docker(dock_env,
     push_layout(layout, tls_registry.host, "lo", creds=f"{tls_registry.user}:{tls_registry.password}")
     dock_env.run("login", "-u", tls_registry.user, "-p", tls_registry.password, tls_registry.host, check=True)
     dock_env.run("pull", f"{tls_registry.host}/lo", check=True)
+
+
+def test_tls_pull_multiplexes_on_http2(dock_env, busybox_rootfs, tmp_path, tmp_path_factory):
+    from registry_fixtures import Registry, make_ca
+    base = tmp_path_factory.mktemp("h2")
+    r = Registry(base / "registry", tls=make_ca(base / "pki"), accesslog=True)
+    try:
+        make_oci_layout(tmp_path / "h", busybox_rootfs, extra_layers=3)
+        push_layout(tmp_path / "h", r.host, "h2")
+        dock_env.run("pull", f"{r.host}/h2", check=True)
+        ours = [l for l in r.access_log().splitlines() if '"dock/' in l]
+        # The ping, the manifest, the config and four layers, all over HTTP/2.
+        assert len(ours) >= 7 and all("HTTP/2.0" in l for l in ours), "\n".join(ours)
+    finally:
+        r.stop()
