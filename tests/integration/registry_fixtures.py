@@ -47,11 +47,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SRCDIR, describe, exec_command, sanitizer_report
+from conftest import describe, exec_command
+from dock_helpers import DOCK, run_dock
 from engines import _layer
 
-DOCK = os.path.abspath(os.environ.get("DOCK") or str(Path(os.environ.get("BERTH") or SRCDIR / "berth").parent
-                                                    / "dock"))
 REGISTRY_BIN = "/usr/bin/docker-registry"
 START_TIMEOUT = 20
 
@@ -513,7 +512,7 @@ class DockEnv:
         self.daemon_json.write_text("{}\n")
 
     def env(self, extra=None):
-        e = {"DOCKER_CONFIG": self.docker_config, "DOCK_DAEMON_JSON": self.daemon_json,
+        e = {"DOCKER_CONFIG": str(self.docker_config), "DOCK_DAEMON_JSON": self.daemon_json,
              "DOCK_CERTS_D": self.certs_d, "HOME": self.home, "TMPDIR": self.base}
         e.update(extra or {})
         return e
@@ -521,16 +520,7 @@ class DockEnv:
     def run(self, *args, check=None, input=None, env=None, timeout=120):
         if not os.path.exists(DOCK):
             pytest.fail(f"{DOCK} is missing: build dock first", pytrace=False)
-        result, timed_out = exec_command([DOCK, "--root", self.root, *map(str, args)], input=input,
-                                         env=self.env(env), timeout=timeout)
-        assert not timed_out, f"dock did not finish within {timeout}s\n{describe(result)}"
-        marker = sanitizer_report(result.stderr)
-        assert marker is None, f"sanitizer report ({marker!r}) from dock\n{describe(result)}"
-        if check is True:
-            assert result.returncode == 0, f"dock failed\n{describe(result)}"
-        elif check is not None and check is not False:
-            assert result.returncode == check, f"expected exit status {check}\n{describe(result)}"
-        return result
+        return run_dock(*args, root=self.root, input=input, check=check, env=self.env(env), timeout=timeout)
 
     def config_json(self):
         p = self.docker_config / "config.json"
