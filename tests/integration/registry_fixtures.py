@@ -304,9 +304,11 @@ class FaultProxy:
     """An HTTP/1.1 proxy on 127.0.0.1 in front of a plain-HTTP registry.
     rule(method, path, n) -> None (forward), ("status", code, body) (answer
     that), ("cut", nbytes) (forward, but close the connection after nbytes
-    of the body) or ("slow", seconds) (forward after a pause); n counts
-    earlier requests for the same method and path.  .log lists (method,
-    path, request headers, status, start, end) per request."""
+    of the body), ("stall", nbytes) (send nbytes of the body, set .stalled,
+    then hold the connection until the proxy stops) or ("slow", seconds)
+    (forward after a pause); n counts earlier requests for the same method
+    and path.  .log lists (method, path, request headers, status, start,
+    end) per request."""
 
     def __init__(self, target_host, rule=None):
         self.target = target_host
@@ -314,6 +316,8 @@ class FaultProxy:
         self.log = []
         self.seen = {}
         self.lock = threading.Lock()
+        self.stalled = threading.Event()
+        self.stopping = threading.Event()
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -375,7 +379,13 @@ class FaultProxy:
         if "content-length" not in (k.lower() for k, _ in resp.getheaders()):
             h.send_header("Content-Length", str(len(data)))
         h.end_headers()
-        if action and action[0] == "cut":
+        if action and action[0] == "stall":
+            h.wfile.write(data[:action[1]])
+            h.wfile.flush()
+            self.stalled.set()
+            self.stopping.wait(60)
+            h.close_connection = True
+        elif action and action[0] == "cut":
             h.wfile.write(data[:action[1]])
             h.wfile.flush()
             h.close_connection = True
@@ -389,6 +399,7 @@ class FaultProxy:
         self.log.append((h.command, h.path, dict(h.headers), resp.status, start, time.monotonic()))
 
     def stop(self):
+        self.stopping.set()
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(5)
@@ -521,6 +532,16 @@ class DockEnv:
         if not os.path.exists(DOCK):
             pytest.fail(f"{DOCK} is missing: build dock first", pytrace=False)
         return run_dock(*args, root=self.root, input=input, check=check, env=self.env(env), timeout=timeout)
+
+    def popen(self, *args):
+        """dock started in the background (stdout and stderr to files under
+        base); the caller waits for it or kills it."""
+        out = open(self.base / f"out-{uuid.uuid4().hex[:6]}", "w+")
+        env = {**os.environ, **{k: str(v) for k, v in self.env().items()}}
+        p = subprocess.Popen([DOCK, "--root", str(self.root), *map(str, args)], stdin=subprocess.DEVNULL,
+                             stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        p.output_file = out
+        return p
 
     def config_json(self):
         p = self.docker_config / "config.json"

@@ -5,6 +5,8 @@ and the failures that must leave the store as it was."""
 import json
 import os
 import re
+import signal
+import time
 
 import pytest
 
@@ -163,6 +165,31 @@ def test_dropped_connection_resumes_with_a_range_request(dock_env, registry, bus
     assert gets[1][2].get("Range") == f"bytes={1 << 20}-" and gets[1][3] == 206
     assert blob_in_store(dock_env, big)
     assert "Pull complete" in r.stdout
+
+
+def test_pull_killed_mid_blob_resumes_in_the_next_pull(dock_env, registry, busybox_rootfs, tmp_path, fault_proxy):
+    info = make_oci_layout(tmp_path / "k", busybox_rootfs, extra_layers=1, extra_size=2 << 20)
+    push_layout(tmp_path / "k", registry.host, "killed")
+    big = info["manifests"][0]["layers"][1]
+    sent = 1 << 20
+    proxy = fault_proxy(registry.host, lambda m, path, n: ("stall", sent) if m == "GET" and big in path and n == 0
+                        else None)
+    p = dock_env.popen("pull", f"{proxy.host}/killed")
+    try:
+        assert proxy.stalled.wait(60), "dock never reached the big layer"
+        time.sleep(0.5)  # let dock write what it received
+    finally:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+    r = dock_env.run("pull", f"{proxy.host}/killed", check=True)
+    # The stalled request never completes (so is not in the log); the
+    # second pull's request for the layer asks for the rest.
+    assert sum(n for (m, path), n in proxy.seen.items() if m == "GET" and big in path) == 2
+    gets = proxy.requests("GET", big)
+    assert len(gets) == 1 and gets[0][3] == 206
+    start = int(re.fullmatch(r"bytes=(\d+)-", gets[0][2].get("Range", "")).group(1))
+    assert 0 < start <= sent, "the second pull resumes where the killed one stopped"
+    assert blob_in_store(dock_env, big) and "Pull complete" in r.stdout
 
 
 @pytest.mark.parametrize("code", [429, 500, 503])
