@@ -351,6 +351,9 @@ def test_loopback_registry_over_tls_is_insecure_by_default_like_docker(dock_env,
     push_layout(layout, tls_registry.host, "lo", creds=f"{tls_registry.user}:{tls_registry.password}")
     dock_env.run("login", "-u", tls_registry.user, "-p", tls_registry.password, tls_registry.host, check=True)
     dock_env.run("pull", f"{tls_registry.host}/lo", check=True)
+    # The explicit form, dock's --tls-verify=false: unverified TLS too.
+    r = dock_env.run("pull", "--tls-verify=false", f"{tls_registry.host}/lo", check=True)
+    assert "Status: Image is up to date" in r.stdout
 
 
 def test_tls_pull_multiplexes_on_http2(dock_env, busybox_rootfs, tmp_path, tmp_path_factory):
