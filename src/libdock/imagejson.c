@@ -135,6 +135,40 @@ dock_image_config_clear (dock_image_config *c)
   memset (c, 0, sizeof *c);
 }
 
+void
+dock_jw_descriptor (oci_jw *w, const char *media_type, const char *digest, int64_t size)
+{
+  oci_jw_begin_object (w);
+  oci_jw_key (w, "mediaType");
+  oci_jw_string (w, media_type);
+  oci_jw_key (w, "digest");
+  oci_jw_string (w, digest);
+  oci_jw_key (w, "size");
+  oci_jw_int (w, size);
+  oci_jw_end_object (w);
+}
+
+void
+dock_jw_manifest_begin (oci_jw *w, const char *config_digest, int64_t config_size)
+{
+  oci_jw_begin_object (w);
+  oci_jw_key (w, "schemaVersion");
+  oci_jw_int (w, 2);
+  oci_jw_key (w, "mediaType");
+  oci_jw_string (w, OCI_MT_MANIFEST);
+  oci_jw_key (w, "config");
+  dock_jw_descriptor (w, OCI_MT_CONFIG, config_digest, config_size);
+  oci_jw_key (w, "layers");
+  oci_jw_begin_array (w);
+}
+
+void
+dock_jw_manifest_end (oci_jw *w)
+{
+  oci_jw_end_array (w);
+  oci_jw_end_object (w);
+}
+
 int64_t
 dock_parse_rfc3339 (const char *s)
 {

@@ -46,6 +46,14 @@ void dock_image_manifest_clear (dock_image_manifest *m);
 int dock_image_config_parse (const char *buf, size_t len, dock_image_config *out, berth_error **err);
 void dock_image_config_clear (dock_image_config *c);
 
+/* Write {"mediaType", "digest", "size"}. */
+void dock_jw_descriptor (oci_jw *w, const char *media_type, const char *digest, int64_t size);
+
+/* An OCI manifest: begin writes up to the opening of "layers" (the caller
+   adds one dock_jw_descriptor per layer), end closes it. */
+void dock_jw_manifest_begin (oci_jw *w, const char *config_digest, int64_t config_size);
+void dock_jw_manifest_end (oci_jw *w);
+
 /* RFC 3339 ("2024-05-01T10:00:00.5Z", "...+02:00") -> seconds; -1 if bad. */
 int64_t dock_parse_rfc3339 (const char *s);
 /* Convenience for the JSON tree: a string member or NULL. */

@@ -91,19 +91,6 @@ store_stream (dock_store *s, int fd, char digest[DOCK_DIGEST_MAX], int64_t *size
   return dock_blob_commit (w, digest, err);
 }
 
-static void
-write_descriptor (oci_jw *w, const char *mt, const char *digest, int64_t size)
-{
-  oci_jw_begin_object (w);
-  oci_jw_key (w, "mediaType");
-  oci_jw_string (w, mt);
-  oci_jw_key (w, "digest");
-  oci_jw_string (w, digest);
-  oci_jw_key (w, "size");
-  oci_jw_int (w, size);
-  oci_jw_end_object (w);
-}
-
 static int
 parse_platform (const char *p, char **os, char **arch, char **variant, berth_error **err)
 {
@@ -199,18 +186,9 @@ dock_import (dock_store *s, int fd, const dock_import_opts *o, char **image_id, 
     return -1;
 
   w = oci_jw_new (0);
-  oci_jw_begin_object (w);
-  oci_jw_key (w, "schemaVersion");
-  oci_jw_int (w, 2);
-  oci_jw_key (w, "mediaType");
-  oci_jw_string (w, OCI_MT_MANIFEST);
-  oci_jw_key (w, "config");
-  write_descriptor (w, OCI_MT_CONFIG, cdigest, (int64_t) clen);
-  oci_jw_key (w, "layers");
-  oci_jw_begin_array (w);
-  write_descriptor (w, mt, blob, blob_size);
-  oci_jw_end_array (w);
-  oci_jw_end_object (w);
+  dock_jw_manifest_begin (w, cdigest, (int64_t) clen);
+  dock_jw_descriptor (w, mt, blob, blob_size);
+  dock_jw_manifest_end (w);
   size_t mlen;
   cleanup_free char *mjson = oci_jw_finish (w, &mlen);
   char mdigest[DOCK_DIGEST_MAX];
