@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "libberth/util.h"
+#include "ipam.h"
 #include "nft_api.h"
 
 struct dock_nat
@@ -133,25 +134,25 @@ dock_nat_ensure_table (dock_nat *nat, berth_error **err)
      batch: the fixed rules are then added exactly once even when two dock
      processes race here. */
   batch_add (&b, "create table %s", TABLE);
-  batch_add (&b, "add map %s nets { type ifname : verdict; }", TABLE);
-  batch_add (&b, "add set %s internal { type ifname; }", TABLE);
+  batch_add (&b, "add map %s bridges { type ifname : verdict; }", TABLE);
+  batch_add (&b, "add set %s internal_bridges { type ifname; }", TABLE);
   batch_add (&b, "add map %s dnat_ip { type ipv4_addr . inet_proto . inet_service : verdict; }", TABLE);
   batch_add (&b, "add map %s dnat_any { type inet_proto . inet_service : verdict; }", TABLE);
-  batch_add (&b, "add chain %s dnat", TABLE);
-  batch_add (&b, "add rule %s dnat ip daddr . meta l4proto . th dport vmap @dnat_ip", TABLE);
-  batch_add (&b, "add rule %s dnat meta l4proto . th dport vmap @dnat_any", TABLE);
+  batch_add (&b, "add chain %s published", TABLE);
+  batch_add (&b, "add rule %s published ip daddr . meta l4proto . th dport vmap @dnat_ip", TABLE);
+  batch_add (&b, "add rule %s published meta l4proto . th dport vmap @dnat_any", TABLE);
   batch_add (&b, "add chain %s prerouting { type nat hook prerouting priority dstnat; policy accept; }", TABLE);
-  batch_add (&b, "add rule %s prerouting fib daddr type local jump dnat", TABLE);
+  batch_add (&b, "add rule %s prerouting fib daddr type local jump published", TABLE);
   /* Locally made connections (127.0.0.1:H, the bridge's IP) are NATed in
      output; route_localnet on the bridge lets 127.0.0.1 leave through it. */
-  batch_add (&b, "add chain %s output { type nat hook output priority dstnat; policy accept; }", TABLE);
-  batch_add (&b, "add rule %s output fib daddr type local jump dnat", TABLE);
+  batch_add (&b, "add chain %s output { type nat hook output priority -100; policy accept; }", TABLE);
+  batch_add (&b, "add rule %s output fib daddr type local jump published", TABLE);
   batch_add (&b, "add chain %s postrouting { type nat hook postrouting priority srcnat; policy accept; }", TABLE);
-  batch_add (&b, "add rule %s postrouting iifname vmap @nets", TABLE);
-  batch_add (&b, "add rule %s postrouting oifname vmap @nets", TABLE);
+  batch_add (&b, "add rule %s postrouting iifname vmap @bridges", TABLE);
+  batch_add (&b, "add rule %s postrouting oifname vmap @bridges", TABLE);
   batch_add (&b, "add chain %s forward { type filter hook forward priority filter; policy accept; }", TABLE);
-  batch_add (&b, "add rule %s forward iifname @internal drop", TABLE);
-  batch_add (&b, "add rule %s forward oifname @internal drop", TABLE);
+  batch_add (&b, "add rule %s forward iifname @internal_bridges drop", TABLE);
+  batch_add (&b, "add rule %s forward oifname @internal_bridges drop", TABLE);
   cleanup_free char *kmsg = NULL;
   cleanup_error berth_error *local = NULL;
   if (run (nat, b.text, "create table ip dock", &kmsg, &local) == 0)
@@ -173,8 +174,8 @@ dock_nat_delete_table (dock_nat *nat, berth_error **err)
 int
 dock_nat_network_add (dock_nat *nat, const dock_nat_network *net, berth_error **err)
 {
-  if (check_ident (net->bridge, 15, "bridge name", err) < 0 || check_ident (net->subnet, 18, "subnet", err) < 0
-      || strchr (net->subnet, '/') == NULL)
+  dock_net4 subnet;
+  if (check_ident (net->bridge, 15, "bridge name", err) < 0 || dock_net4_parse (net->subnet, &subnet, err) < 0)
     return -1;
   __attribute__ ((cleanup (batch_free))) batch b = { 0 };
   const char *br = net->bridge;
@@ -192,9 +193,9 @@ dock_nat_network_add (dock_nat *nat, const dock_nat_network *net, berth_error **
       batch_add (&b, "add rule %s net-%s oifname \"%s\" ip saddr %s ct status dnat masquerade", TABLE, br, br,
                  net->subnet);
     }
-  batch_add (&b, "add element %s nets { \"%s\" : jump net-%s }", TABLE, br, br);
+  batch_add (&b, "add element %s bridges { \"%s\" : jump net-%s }", TABLE, br, br);
   if (net->internal)
-    batch_add (&b, "add element %s internal { \"%s\" }", TABLE, br);
+    batch_add (&b, "add element %s internal_bridges { \"%s\" }", TABLE, br);
   cleanup_free char *what = xasprintf ("add NAT rules of network %s", br);
   return run (nat, b.text, what, NULL, err);
 }
@@ -208,10 +209,10 @@ dock_nat_network_remove (dock_nat *nat, const char *bridge, berth_error **err)
   /* Each object is added before it is deleted, so that a network half
      set up (or already removed) is removed without an error. */
   batch_add (&b, "add chain %s net-%s", TABLE, bridge);
-  batch_add (&b, "add element %s nets { \"%s\" : jump net-%s }", TABLE, bridge, bridge);
-  batch_add (&b, "delete element %s nets { \"%s\" }", TABLE, bridge);
-  batch_add (&b, "add element %s internal { \"%s\" }", TABLE, bridge);
-  batch_add (&b, "delete element %s internal { \"%s\" }", TABLE, bridge);
+  batch_add (&b, "add element %s bridges { \"%s\" : jump net-%s }", TABLE, bridge, bridge);
+  batch_add (&b, "delete element %s bridges { \"%s\" }", TABLE, bridge);
+  batch_add (&b, "add element %s internal_bridges { \"%s\" }", TABLE, bridge);
+  batch_add (&b, "delete element %s internal_bridges { \"%s\" }", TABLE, bridge);
   batch_add (&b, "flush chain %s net-%s", TABLE, bridge);
   batch_add (&b, "delete chain %s net-%s", TABLE, bridge);
   cleanup_free char *what = xasprintf ("remove NAT rules of network %s", bridge);

@@ -1,13 +1,13 @@
 /* dock's nftables rules: one table `ip dock`, changed only in atomic
    batches.  Layout (docs/architecture.md "dock networks"):
 
-     map nets      ifname : verdict            bridge -> jump net-<bridge>
-     set internal  ifname                      bridges of --internal networks
+     map bridges           ifname : verdict    bridge -> jump net-<bridge>
+     set internal_bridges  ifname              bridges of --internal networks
      map dnat_ip   ipv4 . proto . port : verdict   host IP given -> jump ctr-<id>
      map dnat_any  proto . port : verdict          any host IP   -> jump ctr-<id>
-     chain prerouting/output (nat)  fib daddr type local -> chain dnat -> the maps
-     chain postrouting (nat)        iifname/oifname vmap @nets
-     chain forward (filter)         drop in/out of @internal
+     chain prerouting/output (nat)  fib daddr type local -> chain published -> the maps
+     chain postrouting (nat)        iifname/oifname vmap @bridges
+     chain forward (filter)         drop in/out of @internal_bridges
      chain net-<bridge>             masquerade out, hairpin masquerade in
      chain ctr-<id>                 the container's DNAT rules
 
