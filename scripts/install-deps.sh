@@ -4,9 +4,11 @@
 set -eu
 what=${1:-test}
 BUILD="gcc make autoconf automake libtool pkg-config libyajl-dev libseccomp-dev libcap-dev
-       libselinux1-dev libapparmor-dev libsystemd-dev busybox-static go-md2man python3"
+       libselinux1-dev libapparmor-dev libsystemd-dev busybox-static go-md2man python3
+       libmnl-dev libnftables-dev"
 TEST="python3-pytest python3-jsonschema golang-github-opencontainers-specs-dev clang libclang-rt-14-dev
-      runc crun strace qemu-system-x86 libc6-dev podman containerd"
+      runc crun strace qemu-system-x86 libc6-dev podman containerd
+      nftables iproute2 iputils-ping containernetworking-plugins"
 case $what in
 build) pkgs=$BUILD ;;
 test) pkgs="$BUILD $TEST" ;;

@@ -99,6 +99,7 @@ publish (int argc, char **argv, berth_error **err)
   int fds[256];
   size_t n = 0;
   int rc = -1;
+  cleanup_nat dock_nat *nat = NULL; /* before any goto: its cleanup runs at out */
   for (int i = 2; i < argc; i++)
     {
       cleanup_free dock_port_mapping *m = NULL;
@@ -120,7 +121,6 @@ publish (int argc, char **argv, berth_error **err)
           n++;
         }
     }
-  cleanup_nat dock_nat *nat = NULL;
   if (dock_nat_open (&nat, err) < 0 || dock_nat_ensure_table (nat, err) < 0
       || dock_nat_publish (nat, argv[0], argv[1], ports, n, err) < 0)
     goto out;

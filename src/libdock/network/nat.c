@@ -100,10 +100,20 @@ first_error_line (const char *buf)
   return nl ? xstrndup (buf, nl - buf) : xstrdup (buf);
 }
 
+/* libnftables appends to its buffers until they are read: empty both
+   before a command so that what is read after is that command's alone. */
+static void
+drain (dock_nat *nat)
+{
+  nat->api->nft_ctx_get_output_buffer (nat->ctx);
+  nat->api->nft_ctx_get_error_buffer (nat->ctx);
+}
+
 /* Run text; on failure *kernel_msg (if given) receives the one-line reason. */
 static int
 run (dock_nat *nat, const char *text, const char *what, char **kernel_msg, berth_error **err)
 {
+  drain (nat);
   if (nat->api->nft_run_cmd_from_buffer (nat->ctx, text) == 0)
     return 0;
   cleanup_free char *msg = first_error_line (nat->api->nft_ctx_get_error_buffer (nat->ctx));
@@ -126,6 +136,16 @@ check_ident (const char *s, size_t max, const char *what, berth_error **err)
 
 static const char TABLE[] = "ip dock";
 
+/* Removal when the whole table is already gone is success: there is
+   nothing left to remove.  (Re-creating an empty table instead would make
+   dock_nat_ensure_table believe the layout present.) */
+static bool
+table_exists (dock_nat *nat)
+{
+  drain (nat);
+  return nat->api->nft_run_cmd_from_buffer (nat->ctx, "list table ip dock") == 0;
+}
+
 int
 dock_nat_ensure_table (dock_nat *nat, berth_error **err)
 {
@@ -135,7 +155,7 @@ dock_nat_ensure_table (dock_nat *nat, berth_error **err)
      processes race here. */
   batch_add (&b, "create table %s", TABLE);
   batch_add (&b, "add map %s bridges { type ifname : verdict; }", TABLE);
-  batch_add (&b, "add set %s internal_bridges { type ifname; }", TABLE);
+  batch_add (&b, "add map %s internal_bridges { type ifname : verdict; }", TABLE);
   batch_add (&b, "add map %s dnat_ip { type ipv4_addr . inet_proto . inet_service : verdict; }", TABLE);
   batch_add (&b, "add map %s dnat_any { type inet_proto . inet_service : verdict; }", TABLE);
   batch_add (&b, "add chain %s published", TABLE);
@@ -151,8 +171,11 @@ dock_nat_ensure_table (dock_nat *nat, berth_error **err)
   batch_add (&b, "add rule %s postrouting iifname vmap @bridges", TABLE);
   batch_add (&b, "add rule %s postrouting oifname vmap @bridges", TABLE);
   batch_add (&b, "add chain %s forward { type filter hook forward priority filter; policy accept; }", TABLE);
-  batch_add (&b, "add rule %s forward iifname @internal_bridges drop", TABLE);
-  batch_add (&b, "add rule %s forward oifname @internal_bridges drop", TABLE);
+  /* With br_netfilter loaded, traffic between two ports of one bridge
+     passes this hook too (iif and oif both the bridge): the per-network
+     chain drops only what crosses the bridge's edge. */
+  batch_add (&b, "add rule %s forward iifname vmap @internal_bridges", TABLE);
+  batch_add (&b, "add rule %s forward oifname vmap @internal_bridges", TABLE);
   cleanup_free char *kmsg = NULL;
   cleanup_error berth_error *local = NULL;
   if (run (nat, b.text, "create table ip dock", &kmsg, &local) == 0)
@@ -195,7 +218,13 @@ dock_nat_network_add (dock_nat *nat, const dock_nat_network *net, berth_error **
     }
   batch_add (&b, "add element %s bridges { \"%s\" : jump net-%s }", TABLE, br, br);
   if (net->internal)
-    batch_add (&b, "add element %s internal_bridges { \"%s\" }", TABLE, br);
+    {
+      batch_add (&b, "add chain %s int-%s", TABLE, br);
+      batch_add (&b, "flush chain %s int-%s", TABLE, br);
+      batch_add (&b, "add rule %s int-%s iifname \"%s\" oifname != \"%s\" drop", TABLE, br, br, br);
+      batch_add (&b, "add rule %s int-%s oifname \"%s\" iifname != \"%s\" drop", TABLE, br, br, br);
+      batch_add (&b, "add element %s internal_bridges { \"%s\" : jump int-%s }", TABLE, br, br);
+    }
   cleanup_free char *what = xasprintf ("add NAT rules of network %s", br);
   return run (nat, b.text, what, NULL, err);
 }
@@ -211,11 +240,16 @@ dock_nat_network_remove (dock_nat *nat, const char *bridge, berth_error **err)
   batch_add (&b, "add chain %s net-%s", TABLE, bridge);
   batch_add (&b, "add element %s bridges { \"%s\" : jump net-%s }", TABLE, bridge, bridge);
   batch_add (&b, "delete element %s bridges { \"%s\" }", TABLE, bridge);
-  batch_add (&b, "add element %s internal_bridges { \"%s\" }", TABLE, bridge);
+  batch_add (&b, "add chain %s int-%s", TABLE, bridge);
+  batch_add (&b, "add element %s internal_bridges { \"%s\" : jump int-%s }", TABLE, bridge, bridge);
   batch_add (&b, "delete element %s internal_bridges { \"%s\" }", TABLE, bridge);
   batch_add (&b, "flush chain %s net-%s", TABLE, bridge);
   batch_add (&b, "delete chain %s net-%s", TABLE, bridge);
+  batch_add (&b, "flush chain %s int-%s", TABLE, bridge);
+  batch_add (&b, "delete chain %s int-%s", TABLE, bridge);
   cleanup_free char *what = xasprintf ("remove NAT rules of network %s", bridge);
+  if (!table_exists (nat))
+    return 0;
   return run (nat, b.text, what, NULL, err);
 }
 
@@ -320,6 +354,8 @@ dock_nat_unpublish (dock_nat *nat, const char *container_id, berth_error **err)
   if (check_ident (container_id, 64, "container id", err) < 0)
     return -1;
   cleanup_free char *chain = xasprintf ("ctr-%s", container_id);
+  if (!table_exists (nat))
+    return 0;
   __attribute__ ((cleanup (batch_free))) batch b = { 0 };
   batch_add (&b, "add chain %s %s", TABLE, chain);
   static const char *const maps[] = { "dnat_ip", "dnat_any" };

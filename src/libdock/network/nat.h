@@ -2,13 +2,14 @@
    batches.  Layout (docs/architecture.md "dock networks"):
 
      map bridges           ifname : verdict    bridge -> jump net-<bridge>
-     set internal_bridges  ifname              bridges of --internal networks
+     map internal_bridges  ifname : verdict    --internal bridge -> jump int-<bridge>
      map dnat_ip   ipv4 . proto . port : verdict   host IP given -> jump ctr-<id>
      map dnat_any  proto . port : verdict          any host IP   -> jump ctr-<id>
      chain prerouting/output (nat)  fib daddr type local -> chain published -> the maps
      chain postrouting (nat)        iifname/oifname vmap @bridges
-     chain forward (filter)         drop in/out of @internal_bridges
+     chain forward (filter)         iifname/oifname vmap @internal_bridges
      chain net-<bridge>             masquerade out, hairpin masquerade in
+     chain int-<bridge>             --internal: drop what crosses the bridge's edge
      chain ctr-<id>                 the container's DNAT rules
 
    Everything of a container is its chain and the map elements that jump
