@@ -10,10 +10,13 @@
      publish ID CONTAINER_IP SPEC...      prints one "HOSTIP:HOSTPORT->PORT/PROTO" per port
      unpublish ID
      drop-table
-     bench N BRIDGE NETNS_PATH            per-container setup+teardown, prints microseconds */
+     bench N BRIDGE delete|ns-exit [NETNS_PATH]   per-container setup+teardown, microseconds */
 #include "config.h"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,56 +175,133 @@ cmp_double (const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
+static double
+cpu_us (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+/* A "container" network namespace: a child that unshares one and waits. */
+static pid_t
+spawn_netns (int *nsfd, berth_error **err)
+{
+  int p[2];
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return berth_fail_errno (err, "pipe");
+  pid_t pid = fork ();
+  if (pid < 0)
+    return berth_fail_errno (err, "fork");
+  if (pid == 0)
+    {
+      char ok = unshare (CLONE_NEWNET) == 0 ? 'y' : 'n';
+      if (write (p[1], &ok, 1) != 1)
+        _exit (1);
+      pause ();
+      _exit (0);
+    }
+  close (p[1]);
+  char ok = 'n';
+  ssize_t r = read (p[0], &ok, 1);
+  close (p[0]);
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/ns/net", (int) pid);
+  if (r != 1 || ok != 'y' || (*nsfd = open (path, O_RDONLY | O_CLOEXEC)) < 0)
+    {
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+      return berth_fail (err, 0, "bench: could not make a network namespace");
+    }
+  return pid;
+}
+
 /* What dock does per container on an existing bridge: veth + address +
    route + a reserved and forwarded port, then all of it removed.  One
    netlink socket and one nftables context are made per container, as a
-   dock process would; the first (loading libnftables) is counted too. */
+   dock process would.  Two ways to end:
+     delete   the veth is deleted explicitly (`network disconnect` of a
+              running container), in one long-lived namespace;
+     ns-exit  each container has its own namespace, which goes when its
+              last process exits (what happens when a container stops):
+              dock removes the NAT rules, the kernel the veth pair. */
 static int
 bench (int argc, char **argv, berth_error **err)
 {
   if (argc < 3)
-    return berth_fail (err, 0, "usage: bench N BRIDGE NETNS_PATH");
+    return berth_fail (err, 0, "usage: bench N BRIDGE delete|ns-exit [NETNS_PATH]");
   int n = atoi (argv[0]);
-  if (n <= 0)
-    return berth_fail (err, 0, "bench: N must be positive");
-  cleanup_close int nsfd = open (argv[2], O_RDONLY | O_CLOEXEC);
-  if (nsfd < 0)
-    return berth_fail_errno (err, "open %s", argv[2]);
-  cleanup_free double *setup = xcalloc (n, sizeof *setup);
-  cleanup_free double *teardown = xcalloc (n, sizeof *teardown);
-  cleanup_free double *total = xcalloc (n, sizeof *total);
+  bool ns_exit = strcmp (argv[2], "ns-exit") == 0;
+  if (n <= 0 || (!ns_exit && argc < 4))
+    return berth_fail (err, 0, "usage: bench N BRIDGE delete|ns-exit [NETNS_PATH]");
+  cleanup_close int shared_ns = -1;
+  if (!ns_exit && (shared_ns = open (argv[3], O_RDONLY | O_CLOEXEC)) < 0)
+    return berth_fail_errno (err, "open %s", argv[3]);
+  /* Per phase, wall and CPU time, so that the report can say where the
+     time goes. */
+  enum { ATTACH, PUBLISH, UNPUBLISH, DETACH, SETUP, TEARDOWN, TOTAL, CPU, N_PHASES };
+  static const char *const names[]
+      = { "attach", "publish", "unpublish", "detach", "setup", "teardown", "total", "cpu" };
+  cleanup_free double *t = xcalloc ((size_t) n * N_PHASES, sizeof *t);
   for (int i = 0; i < n; i++)
     {
       char veth[16], id[32];
       snprintf (veth, sizeof veth, "vethb%05u", (unsigned) i % 100000u);
       snprintf (id, sizeof id, "bench%05u", (unsigned) i % 100000u);
-      double t0 = now_us ();
+      cleanup_close int own_ns = -1;
+      pid_t holder = -1;
+      if (ns_exit && (holder = spawn_netns (&own_ns, err)) < 0)
+        return -1;
+      int nsfd = ns_exit ? own_ns : shared_ns;
+      double c0 = cpu_us (), t0 = now_us ();
       cleanup_nl dock_nl *nl = NULL;
       cleanup_nat dock_nat *nat = NULL;
       dock_attach a = { .bridge = argv[1], .host_veth = veth, .container_ifname = "eth0", .netns_fd = nsfd,
                         .address = "172.31.0.2/16", .gateway = "172.31.0.1" };
       uint16_t port;
       cleanup_close int fd = -1;
-      if (dock_nl_open (-1, &nl, err) < 0 || dock_net_attach (nl, &a, err) < 0
-          || dock_port_reserve ("127.0.0.1", DOCK_PROTO_TCP, 0, 0, &port, &fd, err) < 0)
+      if (dock_nl_open (-1, &nl, err) < 0 || dock_net_attach (nl, &a, err) < 0)
+        return -1;
+      double t1 = now_us ();
+      if (dock_port_reserve ("127.0.0.1", DOCK_PROTO_TCP, 0, 0, &port, &fd, err) < 0)
         return -1;
       dock_nat_port p = { "127.0.0.1", port, 80, DOCK_PROTO_TCP };
       if (dock_nat_open (&nat, err) < 0 || dock_nat_ensure_table (nat, err) < 0
           || dock_nat_publish (nat, id, "172.31.0.2", &p, 1, err) < 0)
         return -1;
-      double t1 = now_us ();
-      if (dock_nat_unpublish (nat, id, err) < 0 || dock_net_detach (nl, veth, err) < 0)
-        return -1;
       double t2 = now_us ();
-      setup[i] = t1 - t0;
-      teardown[i] = t2 - t1;
-      total[i] = t2 - t0;
+      if (dock_nat_unpublish (nat, id, err) < 0)
+        return -1;
+      double t3 = now_us ();
+      if (ns_exit)
+        {
+          closep (&own_ns);
+          kill (holder, SIGKILL);
+          waitpid (holder, NULL, 0);
+        }
+      else if (dock_net_detach (nl, veth, err) < 0)
+        return -1;
+      double t4 = now_us (), c4 = cpu_us ();
+      double *row[N_PHASES];
+      for (int k = 0; k < N_PHASES; k++)
+        row[k] = &t[(size_t) k * n + i];
+      *row[ATTACH] = t1 - t0;
+      *row[PUBLISH] = t2 - t1;
+      *row[UNPUBLISH] = t3 - t2;
+      *row[DETACH] = t4 - t3;
+      *row[SETUP] = t2 - t0;
+      *row[TEARDOWN] = t4 - t2;
+      *row[TOTAL] = t4 - t0;
+      *row[CPU] = c4 - c0;
     }
-  qsort (setup, n, sizeof *setup, cmp_double);
-  qsort (teardown, n, sizeof *teardown, cmp_double);
-  qsort (total, n, sizeof *total, cmp_double);
-  printf ("runs %d setup_median_us %.0f teardown_median_us %.0f total_median_us %.0f total_min_us %.0f\n", n,
-          setup[n / 2], teardown[n / 2], total[n / 2], total[0]);
+  printf ("runs %d", n);
+  for (int k = 0; k < N_PHASES; k++)
+    {
+      double *col = &t[(size_t) k * n];
+      qsort (col, n, sizeof *col, cmp_double);
+      printf (" %s_median_us %.0f", names[k], col[n / 2]);
+    }
+  printf (" total_min_us %.0f\n", t[(size_t) TOTAL * n]);
   return 0;
 }
 
