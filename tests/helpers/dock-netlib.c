@@ -5,7 +5,8 @@
 
      bridge-up BRIDGE GATEWAY/PREFIX SUBNET [--internal] [--mtu N]
      bridge-down BRIDGE
-     attach BRIDGE VETH NETNS_PATH ADDRESS/PREFIX GATEWAY|-
+     attach BRIDGE VETH NETNS_PATH|pidfd:PID ADDRESS/PREFIX GATEWAY|-
+     enslave-move BRIDGE HOSTLINK LINK NETNS_PATH NEWNAME
      detach VETH
      publish ID CONTAINER_IP SPEC...      prints one "HOSTIP:HOSTPORT->PORT/PROTO" per port
      unpublish ID
@@ -16,6 +17,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,14 +70,34 @@ static int
 attach (int argc, char **argv, berth_error **err)
 {
   if (argc < 5)
-    return berth_fail (err, 0, "usage: attach BRIDGE VETH NETNS_PATH ADDRESS/PREFIX GATEWAY|-");
-  cleanup_close int nsfd = open (argv[2], O_RDONLY | O_CLOEXEC);
+    return berth_fail (err, 0, "usage: attach BRIDGE VETH NETNS_PATH|pidfd:PID ADDRESS/PREFIX GATEWAY|-");
+  /* "pidfd:PID": the namespace given as a pidfd, as dock-shim will. */
+  cleanup_close int nsfd = strncmp (argv[2], "pidfd:", 6) == 0
+                               ? (int) syscall (SYS_pidfd_open, atoi (argv[2] + 6), 0)
+                               : open (argv[2], O_RDONLY | O_CLOEXEC);
   if (nsfd < 0)
     return berth_fail_errno (err, "open %s", argv[2]);
   cleanup_nl dock_nl *nl = NULL;
   dock_attach a = { .bridge = argv[0], .host_veth = argv[1], .container_ifname = "eth0", .netns_fd = nsfd,
                     .address = argv[3], .gateway = strcmp (argv[4], "-") == 0 ? NULL : argv[4] };
   if (dock_nl_open (-1, &nl, err) < 0 || dock_net_attach (nl, &a, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* An existing link (made by the caller) onto the bridge, and another into
+   a namespace under a new name: the pieces dock_net_attach does not use. */
+static int
+enslave_move (int argc, char **argv, berth_error **err)
+{
+  if (argc < 5)
+    return berth_fail (err, 0, "usage: enslave-move BRIDGE HOSTLINK LINK NETNS_PATH NEWNAME");
+  cleanup_close int nsfd = open (argv[3], O_RDONLY | O_CLOEXEC);
+  if (nsfd < 0)
+    return berth_fail_errno (err, "open %s", argv[3]);
+  cleanup_nl dock_nl *nl = NULL;
+  if (dock_nl_open (-1, &nl, err) < 0 || dock_link_set_master (nl, argv[1], argv[0], err) < 0
+      || dock_link_set_up (nl, argv[1], err) < 0 || dock_link_set_netns (nl, argv[2], nsfd, argv[4], err) < 0)
     return -1;
   return 0;
 }
@@ -310,7 +332,7 @@ static const struct
   const char *name;
   int (*fn) (int, char **, berth_error **);
 } commands[] = {
-  { "bridge-up", bridge_up }, { "bridge-down", bridge_down }, { "attach", attach },     { "detach", detach },
+  { "bridge-up", bridge_up }, { "bridge-down", bridge_down }, { "attach", attach },     { "detach", detach }, { "enslave-move", enslave_move },
   { "publish", publish },     { "unpublish", unpublish },     { "drop-table", drop_table }, { "bench", bench },
 };
 

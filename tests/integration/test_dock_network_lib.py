@@ -212,6 +212,26 @@ def test_container_gets_address_default_route_and_loopback(netns):
     ctr.run("ping", "-c", "1", "-W", "3", GATEWAY)
 
 
+def test_namespace_given_as_pidfd(netns):
+    s = Setup(netns)
+    ctr = netns()
+    lib(s.host, "attach", BRIDGE, "vethpidfd", f"pidfd:{ctr.proc.pid}", "172.30.0.60/16", GATEWAY)
+    addrs = json.loads(ctr.run("ip", "-j", "addr", "show", "eth0").stdout)[0]["addr_info"]
+    assert "172.30.0.60" in [a["local"] for a in addrs]
+    s.host.run("ping", "-c", "1", "-W", "3", "172.30.0.60")
+
+
+def test_existing_link_attached_and_moved_into_a_namespace_renamed(netns):
+    s = Setup(netns)
+    ctr = netns()
+    s.host.run("ip", "link", "add", "vtesta", "type", "veth", "peer", "name", "vtestb")
+    lib(s.host, "enslave-move", BRIDGE, "vtesta", "vtestb", ctr.path, "eth1")
+    host_link = json.loads(s.host.run("ip", "-j", "link", "show", "vtesta").stdout)[0]
+    assert host_link["master"] == BRIDGE and "UP" in host_link["flags"]
+    assert "vtestb" not in [l["ifname"] for l in json.loads(s.host.run("ip", "-j", "link").stdout)]
+    assert [l["ifname"] for l in json.loads(ctr.run("ip", "-j", "link").stdout)] == ["lo", "eth1"]
+
+
 def test_two_containers_reach_each_other_across_the_bridge(netns):
     s = Setup(netns)
     a, _, addr_a = s.container()

@@ -11,6 +11,8 @@
 #include <linux/veth.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "libberth/util.h"
 
@@ -311,14 +313,49 @@ dock_route_add_default (dock_nl *nl, const char *gateway, berth_error **err)
 }
 
 int
+dock_netns_fd (int fd, int *netns_fd, berth_error **err)
+{
+  *netns_fd = -1;
+  char path[64];
+  snprintf (path, sizeof path, "/proc/self/fdinfo/%d", fd);
+  cleanup_free char *info = NULL;
+  size_t len;
+  if (read_file_at (AT_FDCWD, path, &info, &len, err) < 0)
+    return -1;
+  /* Only pidfds have a "Pid:" line in their fdinfo. */
+  const char *pid_line = strstr (info, "\nPid:");
+  if (pid_line == NULL && strncmp (info, "Pid:", 4) != 0)
+    {
+      *netns_fd = fcntl (fd, F_DUPFD_CLOEXEC, 3);
+      return *netns_fd < 0 ? berth_fail_errno (err, "dup namespace fd") : 0;
+    }
+  long pid = strtol (pid_line ? pid_line + 5 : info + 4, NULL, 10);
+  if (pid <= 0)
+    return berth_fail (err, ESRCH, "the container's process has exited");
+  snprintf (path, sizeof path, "/proc/%ld/ns/net", pid);
+  cleanup_close int ns = open (path, O_RDONLY | O_CLOEXEC);
+  if (ns < 0)
+    return berth_fail_errno (err, "open %s", path);
+  /* The pid is the pidfd's process only if that process still lives now
+     that the namespace is open. */
+  if (syscall (SYS_pidfd_send_signal, fd, 0, NULL, 0) < 0)
+    return berth_fail_errno (err, "the container's process has exited");
+  *netns_fd = steal_fd (&ns);
+  return 0;
+}
+
+int
 dock_net_attach (dock_nl *host_nl, const dock_attach *a, berth_error **err)
 {
   const char *ifname = a->container_ifname ? a->container_ifname : "eth0";
-  if (dock_link_veth_create (host_nl, a->host_veth, ifname, a->netns_fd, a->bridge, a->mtu, err) < 0)
+  cleanup_close int nsfd = -1;
+  if (dock_netns_fd (a->netns_fd, &nsfd, err) < 0)
+    return berth_error_wrap (err, "attach to %s", a->bridge ? a->bridge : "network");
+  if (dock_link_veth_create (host_nl, a->host_veth, ifname, nsfd, a->bridge, a->mtu, err) < 0)
     return -1;
   /* From here a failure removes the pair, so nothing is left behind. */
   cleanup_nl dock_nl *cnl = NULL;
-  if (dock_nl_open (a->netns_fd, &cnl, err) < 0 || dock_link_set_up (cnl, "lo", err) < 0
+  if (dock_nl_open (nsfd, &cnl, err) < 0 || dock_link_set_up (cnl, "lo", err) < 0
       || dock_addr_add (cnl, ifname, a->address, err) < 0 || dock_link_set_up (cnl, ifname, err) < 0
       || (a->gateway && dock_route_add_default (cnl, a->gateway, err) < 0))
     {

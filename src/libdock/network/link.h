@@ -7,6 +7,12 @@
 
 #include "netlink.h"
 
+/* A network-namespace fd for fd, which may be a pidfd (a new fd is
+   returned: the namespace of that process, opened while the pidfd shows it
+   alive, so a recycled pid cannot be mistaken for it) or already a netns
+   fd (dup'ed).  Netlink's IFLA_NET_NS_FD takes only the latter. */
+int dock_netns_fd (int fd, int *netns_fd, berth_error **err);
+
 /* The index of a link by name; -1 with ENODEV when there is none. */
 int dock_link_index (dock_nl *nl, const char *name, int *index, berth_error **err);
 
@@ -43,7 +49,7 @@ typedef struct
   const char *bridge;
   const char *host_veth;      /* "veth" + 7 hex, docker's shape */
   const char *container_ifname; /* "eth0" */
-  int netns_fd;               /* pidfd or /proc/PID/ns/net */
+  int netns_fd;               /* a pidfd or an open /proc/PID/ns/net */
   const char *address;        /* "172.17.0.2/16" */
   const char *gateway;        /* NULL: no default route (--internal) */
   unsigned mtu;
