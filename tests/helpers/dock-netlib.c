@@ -10,6 +10,7 @@
      detach VETH
      publish ID CONTAINER_IP SPEC...      prints one "HOSTIP:HOSTPORT->PORT/PROTO" per port
      unpublish ID
+     list-containers                      ids of the containers with forwards
      drop-table
      bench N BRIDGE delete|ns-exit [NETNS_PATH]   per-container setup+teardown, microseconds */
 #include "config.h"
@@ -174,6 +175,18 @@ unpublish (int argc, char **argv, berth_error **err)
 }
 
 static int
+list_containers (int argc, char **argv, berth_error **err)
+{
+  cleanup_nat dock_nat *nat = NULL;
+  cleanup_strv char **ids = NULL;
+  if (dock_nat_open (&nat, err) < 0 || dock_nat_container_ids (nat, &ids, err) < 0)
+    return -1;
+  for (char **id = ids; *id; id++)
+    printf ("%s\n", *id);
+  return 0;
+}
+
+static int
 drop_table (int argc, char **argv, berth_error **err)
 {
   cleanup_nat dock_nat *nat = NULL;
@@ -333,7 +346,7 @@ static const struct
   int (*fn) (int, char **, berth_error **);
 } commands[] = {
   { "bridge-up", bridge_up }, { "bridge-down", bridge_down }, { "attach", attach },     { "detach", detach }, { "enslave-move", enslave_move },
-  { "publish", publish },     { "unpublish", unpublish },     { "drop-table", drop_table }, { "bench", bench },
+  { "publish", publish },     { "unpublish", unpublish }, { "list-containers", list_containers },     { "drop-table", drop_table }, { "bench", bench },
 };
 
 int

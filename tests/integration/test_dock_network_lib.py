@@ -306,7 +306,10 @@ def test_unpublish_removes_only_that_containers_forwards(netns):
     s.server(b, "0.0.0.0", 80)
     lib(s.host, "publish", "aaa", addr_a, "18001:80", "127.0.0.1:18011:80")
     lib(s.host, "publish", "aaab", addr_b, "18002:80")
+    # What a killed dock left behind is found by container id.
+    assert sorted(lib(s.host, "list-containers").stdout.split()) == ["aaa", "aaab"]
     lib(s.host, "unpublish", "aaa")
+    assert lib(s.host, "list-containers").stdout.split() == ["aaab"]
     rules = nft_ruleset(s.host)
     assert "ctr-aaa " not in rules and "ctr-aaa\n" not in rules and "18001" not in rules and "18011" not in rules
     assert "ctr-aaab" in rules

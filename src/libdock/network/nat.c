@@ -383,6 +383,38 @@ dock_nat_unpublish (dock_nat *nat, const char *container_id, berth_error **err)
 }
 
 int
+dock_nat_container_ids (dock_nat *nat, char ***ids, berth_error **err)
+{
+  *ids = xcalloc (1, sizeof **ids);
+  if (!table_exists (nat))
+    return 0;
+  if (run (nat, "list chains ip", "list chains", NULL, err) < 0)
+    return -1;
+  const char *out = nat->api->nft_ctx_get_output_buffer (nat->ctx);
+  size_t n = 0;
+  /* Lines look like "\tchain ctr-<id> {" inside "table ip dock {". */
+  bool in_dock = false;
+  cleanup_free char *copy = xstrdup (out ? out : "");
+  char *save = NULL;
+  for (char *line = strtok_r (copy, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      while (isspace ((unsigned char) *line))
+        line++;
+      if (str_has_prefix (line, "table "))
+        in_dock = strcmp (line, "table ip dock {") == 0;
+      else if (in_dock && str_has_prefix (line, "chain ctr-"))
+        {
+          const char *id = line + strlen ("chain ctr-");
+          size_t len = strcspn (id, " {");
+          *ids = xrealloc (*ids, (n + 2) * sizeof **ids);
+          (*ids)[n++] = xstrndup (id, len);
+          (*ids)[n] = NULL;
+        }
+    }
+  return 0;
+}
+
+int
 dock_port_reserve (const char *host_ip, dock_proto proto, uint16_t first, uint16_t last, uint16_t *port, int *fd,
                    berth_error **err)
 {

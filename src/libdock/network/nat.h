@@ -66,6 +66,11 @@ int dock_nat_publish (dock_nat *nat, const char *container_id, const char *conta
    with none is success. */
 int dock_nat_unpublish (dock_nat *nat, const char *container_id, berth_error **err);
 
+/* The ids of the containers that have forwards in the table (from the
+   ctr-<id> chains): what a dock killed mid-way left is found here and
+   compared with the store's containers.  *ids is NULL-terminated. */
+int dock_nat_container_ids (dock_nat *nat, char ***ids, berth_error **err);
+
 /* Bind the host port (as docker's proxy would) so that a port in use is an
    error before any rule exists, and so that nothing else takes the port
    while the container runs: *fd is kept open by whoever watches the
