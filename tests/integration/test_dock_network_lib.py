@@ -384,3 +384,41 @@ def test_kernel_errors_are_one_line_messages(netns):
     hosts = [l["ifname"] for l in json.loads(s.host.run("ip", "-j", "link").stdout)]
     assert "vethx2" not in hosts
     assert [l["ifname"] for l in json.loads(fresh.run("ip", "-j", "link").stdout)] == ["lo"]
+
+
+def test_a_link_of_another_kind_is_not_taken_for_the_bridge(netns):
+    s = Setup(netns)
+    s.host.run("ip", "link", "add", "dkveth0", "type", "veth", "peer", "name", "dkveth1")
+    r = lib(s.host, "bridge-up", "dkveth0", "172.29.0.1/16", "172.29.0.0/16", expect_ok=False)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1
+    assert "create bridge dkveth0: a veth link of that name exists" in r.stderr, describe(r)
+    # An existing bridge, though, is reused (a network outlives the dock that made it).
+    lib(s.host, "bridge-up", BRIDGE, f"{GATEWAY}/16", SUBNET)
+
+
+def test_racing_dock_processes_create_the_table_once(netns):
+    if not HELPER.exists():
+        pytest.skip(f"{HELPER} not built (make)")
+    host = netns()
+    env = dict(os.environ, **SANITIZER_ENV)
+    procs = [subprocess.Popen(host.cmd(HELPER, "publish", f"race{i}", "172.30.0.9", f"{18100 + i}:80"),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+             for i in range(4)]
+    results = [(p.wait(timeout=60), p.stderr.read()) for p in procs]
+    for p in procs:
+        p.stdout.close()
+        p.stderr.close()
+    assert all(rc == 0 for rc, _ in results), results
+    rules = nft_ruleset(host)
+    published = rules.split("chain published {")[1].split("}")[0]
+    assert published.count("vmap") == 2, rules
+    assert rules.split("chain prerouting {")[1].split("}")[0].count("jump published") == 1
+    assert sorted(lib(host, "list-containers").stdout.split()) == [f"race{i}" for i in range(4)]
+
+
+def test_ipv6_host_address_is_refused_without_a_rule(netns):
+    s = Setup(netns)
+    ctr, _, addr = s.container()
+    r = lib(s.host, "publish", "v6", addr, "[::1]:18700:80", expect_ok=False)
+    assert r.returncode == 1 and "only IPv4 host addresses are supported" in r.stderr, describe(r)
+    assert "ctr-v6" not in nft_ruleset(s.host)
