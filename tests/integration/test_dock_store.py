@@ -213,12 +213,54 @@ def loaded_libraries(*args, root):
     return [l for l in r.stderr.splitlines() if "calling init:" in l]
 
 
-def test_images_loads_neither_libarchive_nor_libcurl(dock_store, busybox_tar, tmp_path):
+def test_images_loads_neither_libarchive_nor_libcurl_nor_libcrypto(dock_store, busybox_tar, tmp_path):
     dock_store.run("import", busybox_tar, "bb", check=True)
     images = "\n".join(loaded_libraries("images", root=dock_store.root))
     assert "libsqlite3" in images
-    assert "libarchive" not in images and "libcurl" not in images
+    assert "libarchive" not in images and "libcurl" not in images and "libcrypto" not in images
     # A layer not unpacked yet is what makes dock load libarchive.
     other = make_tar(tmp_path / "other.tar", [("new", "file", b"new")])
     imp = "\n".join(loaded_libraries("import", other, "other", root=dock_store.root))
-    assert "libarchive" in imp and "libcurl" not in imp
+    assert "libarchive" in imp and "libcrypto" in imp and "libcurl" not in imp
+
+
+@pytest.fixture(scope="module")
+def big_tar(tmp_path_factory):
+    """128 MB of incompressible files: bigger than dock should ever hold."""
+    path = tmp_path_factory.mktemp("dock-big") / "big.tar"
+    make_tar(path, [(f"data/f{i}", "file", os.urandom(32 << 20)) for i in range(4)])
+    return path
+
+
+def max_rss_kb(argv, env):
+    """Peak RSS of argv, measured in a fresh parent of its own."""
+    probe = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); "
+             "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run(["python3", "-c", probe, *map(str, argv)], capture_output=True, text=True, env=env)
+    status, rss = out.stdout.split()
+    return int(status), int(rss)
+
+
+def test_import_streams_a_layer_bigger_than_its_memory(dock_store, big_tar):
+    env = dict(os.environ, DOCK_DAEMON_JSON="", ASAN_OPTIONS="detect_leaks=0")
+    status, rss = max_rss_kb([DOCK, "--root", dock_store.root, "import", big_tar, "big"], env)
+    assert status == 0
+    assert rss < 64 * 1024, f"peak RSS {rss} kB for a 128 MB layer: not streaming"
+    assert (dock_store.layer_dir("big") / "data" / "f3").stat().st_size == 32 << 20
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.3, 0.8])
+def test_import_killed_by_a_timed_sigkill_leaves_a_consistent_store(dock_store, big_tar, delay):
+    import time
+    dock_store.run("images", check=True)
+    p = subprocess.Popen([DOCK, "--root", str(dock_store.root), "import", str(big_tar), "big"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    p.kill()
+    p.wait()
+    listed = dock_store.run("images", "--format", "{{.Repository}}", check=True).stdout
+    assert listed in ("", "big\n")
+    assert dock_store.tmp_entries() == []
+    dock_store.run("import", big_tar, "big", check=True)
+    assert (dock_store.layer_dir("big") / "data" / "f3").stat().st_size == 32 << 20
+    assert len(list((dock_store.root / "layers").iterdir())) == 1

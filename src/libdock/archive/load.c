@@ -4,6 +4,7 @@
    (docker's archives, old and new) or else index.json (OCI archives). */
 #include "config.h"
 
+#include "image_spec.h"
 #include "archive.h"
 #include "libberth/util.h"
 #include "libdock/imagejson.h"
@@ -26,6 +27,7 @@ typedef struct
   char digest[DOCK_DIGEST_MAX]; /* "" until it is a blob */
   unsigned char head[8];        /* first bytes: the compression */
   size_t headlen;
+  char *alias; /* a symlink or hard link: the path it stands for */
 } entry;
 
 typedef struct
@@ -43,6 +45,7 @@ loader_free (loader *l)
     {
       free (l->e[i].path);
       free (l->e[i].data);
+      free (l->e[i].alias);
     }
   free (l->e);
 }
@@ -55,14 +58,62 @@ clean_path (const char *p)
   return xstrdup (p);
 }
 
+/* An entry by path; links are followed (docker before 25 writes a layer
+   that repeats as a symlink "<id>/layer.tar -> ../<other>/layer.tar"). */
 static entry *
 find (loader *l, const char *path)
 {
   cleanup_free char *p = clean_path (path);
-  for (size_t i = 0; i < l->n; i++)
-    if (strcmp (l->e[i].path, p) == 0)
-      return &l->e[i];
+  for (int hops = 0; hops < 8; hops++)
+    {
+      entry *e = NULL;
+      for (size_t i = 0; i < l->n && e == NULL; i++)
+        if (strcmp (l->e[i].path, p) == 0)
+          e = &l->e[i];
+      if (e == NULL || e->alias == NULL)
+        return e;
+      free (p);
+      p = xstrdup (e->alias);
+    }
   return NULL;
+}
+
+/* A link entry: remember the archive path it points at (a symlink's
+   target is read from the link's directory; "a/../b" is resolved). */
+static void
+add_alias (loader *l, const char *path, const char *target, bool symlink)
+{
+  cleanup_free char *p = clean_path (path);
+  cleanup_free char *joined = NULL;
+  const char *slash = strrchr (p, '/');
+  if (symlink && target[0] != '/' && slash)
+    joined = xasprintf ("%.*s/%s", (int) (slash - p), p, target);
+  else
+    joined = xstrdup (target);
+  /* Resolve "." and ".." lexically; climbing above the archive's root
+     leaves the name unresolvable, which find() reports as missing. */
+  char *out = xmalloc (strlen (joined) + 1);
+  size_t n = 0;
+  for (char *save = NULL, *c = strtok_r (joined, "/", &save); c; c = strtok_r (NULL, "/", &save))
+    {
+      if (strcmp (c, ".") == 0)
+        continue;
+      if (strcmp (c, "..") == 0)
+        {
+          while (n > 0 && out[n - 1] != '/')
+            n--;
+          if (n > 0)
+            n--;
+          continue;
+        }
+      n += (size_t) sprintf (out + n, "%s%s", n ? "/" : "", c);
+    }
+  out[n] = '\0';
+  l->e = xrealloc (l->e, (l->n + 1) * sizeof *l->e);
+  entry *e = &l->e[l->n++];
+  memset (e, 0, sizeof *e);
+  e->path = steal_pointer (&p);
+  e->alias = out;
 }
 
 static int
@@ -131,10 +182,10 @@ static const char *
 sniff_layer (const entry *e)
 {
   if (e->headlen >= 2 && e->head[0] == 0x1f && e->head[1] == 0x8b)
-    return DOCK_MT_OCI_LAYER_GZIP;
+    return OCI_MT_LAYER_GZIP;
   if (e->headlen >= 4 && memcmp (e->head, "\x28\xb5\x2f\xfd", 4) == 0)
-    return DOCK_MT_OCI_LAYER_ZSTD;
-  return DOCK_MT_OCI_LAYER;
+    return OCI_MT_LAYER_ZSTD;
+  return OCI_MT_LAYER_TAR;
 }
 
 /* An entry's content, small or not (manifests and configs are capped). */
@@ -150,19 +201,6 @@ entry_data (loader *l, entry *e, char **buf, size_t *len, bool *owned, berth_err
     }
   *owned = true;
   return dock_blob_read (l->s, e->digest, DOCK_CONFIG_MAX, buf, len, err);
-}
-
-static void
-write_desc (oci_jw *w, const char *mt, const char *digest, int64_t size)
-{
-  oci_jw_begin_object (w);
-  oci_jw_key (w, "mediaType");
-  oci_jw_string (w, mt);
-  oci_jw_key (w, "digest");
-  oci_jw_string (w, digest);
-  oci_jw_key (w, "size");
-  oci_jw_int (w, size);
-  oci_jw_end_object (w);
 }
 
 static int64_t
@@ -217,15 +255,7 @@ load_docker (loader *l, const entry *mj, dock_loaded_fn loaded, void *data, bert
       if (cdigest == NULL)
         goto out;
       oci_jw *w = oci_jw_new (0);
-      oci_jw_begin_object (w);
-      oci_jw_key (w, "schemaVersion");
-      oci_jw_int (w, 2);
-      oci_jw_key (w, "mediaType");
-      oci_jw_string (w, DOCK_MT_OCI_MANIFEST);
-      oci_jw_key (w, "config");
-      write_desc (w, DOCK_MT_OCI_CONFIG, cdigest, entry_size (l->s, ce));
-      oci_jw_key (w, "layers");
-      oci_jw_begin_array (w);
+      dock_jw_manifest_begin (w, cdigest, entry_size (l->s, ce));
       for (size_t k = 0; layers && layers->kind == OCI_JSON_ARRAY && k < layers->len; k++)
         {
           entry *le = need_entry (l, layers->items[k], "layer", err);
@@ -235,10 +265,9 @@ load_docker (loader *l, const entry *mj, dock_loaded_fn loaded, void *data, bert
               oci_jw_abort (w);
               goto out;
             }
-          write_desc (w, sniff_layer (le), ld, entry_size (l->s, le));
+          dock_jw_descriptor (w, sniff_layer (le), ld, entry_size (l->s, le));
         }
-      oci_jw_end_array (w);
-      oci_jw_end_object (w);
+      dock_jw_manifest_end (w);
       size_t mlen;
       cleanup_free char *mtext = oci_jw_finish (w, &mlen);
       char mdigest[DOCK_DIGEST_MAX];
@@ -337,7 +366,7 @@ load_oci (loader *l, const entry *ij, dock_loaded_fn loaded, void *data, berth_e
       const char *mt = dock_json_string (desc, "mediaType");
       /* A nested index (several platforms): the host's manifest. */
       oci_json *nested = NULL;
-      for (int depth = 0; mt && (strcmp (mt, DOCK_MT_OCI_INDEX) == 0 || strcmp (mt, DOCK_MT_DOCKER_LIST) == 0);
+      for (int depth = 0; mt && (strcmp (mt, OCI_MT_INDEX) == 0 || strcmp (mt, DOCKER_MT_LIST) == 0);
            depth++)
         {
           entry *ie;
@@ -464,7 +493,12 @@ dock_load (dock_store *s, int infd, dock_loaded_fn loaded, void *data, bool *emp
           berth_fail (err, 0, "archive: %s", a->archive_error_string (ar) ?: "not a tar archive");
           goto out;
         }
-      if (a->archive_entry_filetype (ae) == AE_IFREG && read_entry (&l, a, ar, ae, err) < 0)
+      const char *hard = a->archive_entry_hardlink (ae);
+      if (hard)
+        add_alias (&l, a->archive_entry_pathname (ae), hard, false);
+      else if (a->archive_entry_filetype (ae) == AE_IFLNK && a->archive_entry_symlink (ae))
+        add_alias (&l, a->archive_entry_pathname (ae), a->archive_entry_symlink (ae), true);
+      else if (a->archive_entry_filetype (ae) == AE_IFREG && read_entry (&l, a, ar, ae, err) < 0)
         goto out;
     }
   entry *mj = find (&l, "manifest.json");
