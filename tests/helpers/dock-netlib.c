@@ -81,8 +81,15 @@ attach (int argc, char **argv, berth_error **err)
   cleanup_nl dock_nl *nl = NULL;
   dock_attach a = { .bridge = argv[0], .host_veth = argv[1], .container_ifname = "eth0", .netns_fd = nsfd,
                     .address = argv[3], .gateway = strcmp (argv[4], "-") == 0 ? NULL : argv[4] };
+  char before[64] = "", after[64] = "";
+  if (readlink ("/proc/thread-self/ns/net", before, sizeof before - 1) < 0)
+    return berth_fail_errno (err, "readlink /proc/thread-self/ns/net");
   if (dock_nl_open (-1, &nl, err) < 0 || dock_net_attach (nl, &a, err) < 0)
     return -1;
+  /* The library joins the container's namespace only in a thread of its
+     own: this thread must still be where it was. */
+  if (readlink ("/proc/thread-self/ns/net", after, sizeof after - 1) < 0 || strcmp (before, after) != 0)
+    return berth_fail (err, 0, "the calling thread was left in another network namespace (%s)", after);
   return 0;
 }
 

@@ -272,6 +272,19 @@ def test_published_udp_port_and_dynamic_host_port(netns):
     assert connect(s.host, "127.0.0.1", dyn_port) == f"peer {GATEWAY}"
 
 
+def test_published_port_range_maps_port_by_port(netns):
+    s = Setup(netns)
+    ctr, _, addr = s.container()
+    s.server(ctr, "0.0.0.0", 80)
+    s.server(ctr, "0.0.0.0", 81)
+    out = lib(s.host, "publish", "rng", addr, "18200-18201:80-81").stdout.split()
+    assert out == ["0.0.0.0:18200->80/tcp", "0.0.0.0:18201->81/tcp"]
+    assert connect(s.host, "127.0.0.1", 18200) == f"peer {GATEWAY}"
+    assert connect(s.host, "127.0.0.1", 18201) == f"peer {GATEWAY}"
+    chain = nft_ruleset(s.host).split("chain ctr-rng {")[1].split("}")[0]
+    assert f"tcp dport 18200 dnat to {addr}:80" in chain and f"tcp dport 18201 dnat to {addr}:81" in chain
+
+
 def test_outbound_traffic_is_masqueraded(netns):
     s = Setup(netns)
     ctr, _, addr = s.container()
