@@ -20,6 +20,10 @@ TEST="$TEST buildah tar sqlite3"
 # skopeo and umoci as the other side, TLS and htpasswd made by the tests,
 # the token realm's JWT signatures, the benchmark's Debian rootfs.
 TEST="$TEST docker-registry skopeo umoci openssl apache2-utils python3-cryptography debootstrap curl"
+# dock networks: libmnl (linked) and libnftables (dlopen'ed) headers; the
+# network tests' tools, and podman's CNI plugins for tests/bench/netsetup.sh.
+BUILD="$BUILD libmnl-dev libnftables-dev"
+TEST="$TEST nftables iproute2 iputils-ping containernetworking-plugins"
 case $what in
 build) pkgs=$BUILD ;;
 test) pkgs="$BUILD $TEST" ;;
