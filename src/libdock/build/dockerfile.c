@@ -305,7 +305,7 @@ extract_flags (const char *line, dock_strv *flags)
           dock_sb_addc (&w, ch);
         }
       if (w.len == 2 && strcmp (w.s, "--") == 0)
-        return line + i;
+        return skip_ws (line + i);
       dock_strv_push (flags, dock_sb_take (&w));
     }
 }
