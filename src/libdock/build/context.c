@@ -148,6 +148,8 @@ walk_dir (walker *w, int dirfd, const char *prefix, size_t depth, berth_error **
       close (dup);
       return berth_fail_errno (err, "opendir %s", *prefix ? prefix : ".");
     }
+  /* The dup shares the caller's file offset: start from the beginning. */
+  rewinddir (d);
   cleanup_dstrv dock_strv names = { 0 };
   struct dirent *de;
   errno = 0;
