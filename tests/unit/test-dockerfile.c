@@ -566,8 +566,10 @@ test_metadata (void)
                  "WORKDIR ${FOO} from ENV");
   expect_config ("FROM x\nWORKDIR /a\nWORKDIR b\nWORKDIR c\n", NULL, "{'WorkingDir':'/a/b/c'}",
                  "relative WORKDIRs join the previous one");
-  expect_config ("FROM x\nENV DIRPATH=/path\nWORKDIR $DIRPATH/$DIRNAME\n", NULL, "{'WorkingDir':'/path'}",
-                 "WORKDIR with an unset variable");
+  expect_config ("FROM x\nENV DIRPATH=/path\nWORKDIR $DIRPATH/$DIRNAME\n", NULL, "{'WorkingDir':'/path/'}",
+                 "WORKDIR with an unset variable; an absolute path is kept as written");
+  expect_config ("FROM x\nWORKDIR /a\nWORKDIR b/../c/./d/\n", NULL, "{'WorkingDir':'/a/c/d'}",
+                 "a relative WORKDIR is joined and cleaned");
   expect_config ("FROM x\nENV MY_NAME=\"John Doe\" MY_DOG=Rex\\ The\\ Dog \\\n    MY_CAT=fluffy\nENV MY_VAR my-value\n",
                  NULL, "{'Env':['MY_NAME=John Doe','MY_DOG=Rex The Dog','MY_CAT=fluffy','MY_VAR=my-value']}",
                  "ENV values with quotes and escapes removed");
@@ -580,6 +582,8 @@ test_metadata (void)
   expect_config ("FROM x\nEXPOSE 80/udp 443 8000-8002/TCP\n", NULL,
                  "{'ExposedPorts':{'80/udp':{},'443/tcp':{},'8000/tcp':{},'8001/tcp':{},'8002/tcp':{}}}",
                  "EXPOSE: default tcp, ranges, proto lower-cased");
+  expect_config ("FROM x\nEXPOSE 80/tcp\nEXPOSE 80/udp\n", NULL, "{'ExposedPorts':{'80/tcp':{},'80/udp':{}}}",
+                 "EXPOSE the same port for tcp and udp (the reference's example)");
   static const char *const ports_arg[] = { "PORTS=1 2", NULL };
   expect_config ("FROM x\nARG PORTS\nEXPOSE $PORTS\n", ports_arg, "{'ExposedPorts':{'1/tcp':{},'2/tcp':{}}}",
                  "EXPOSE splits an expanded variable into ports");

@@ -302,13 +302,14 @@ test_scoping (void)
     apply (e, "ENV abc=hello");
     apply (e, "ENV abc=bye def=$abc");
     apply (e, "ENV ghi=$abc");
+    apply (e, "ENV def=hello");
     expect_value (e, false, "$def", "hello", "one ENV line sees the values from before it");
     expect_value (e, false, "$ghi", "bye", "the next ENV line sees the new value");
     size_t n;
     cleanup_strv char **env = dock_build_env_image_env (e, &n);
-    tap_ok (n == 3 && strcmp (env[0], "abc=bye") == 0 && strcmp (env[1], "def=hello") == 0
-                && strcmp (env[2], "ghi=bye") == 0,
-            "Env keeps the order of first definition, values replaced in place");
+    tap_ok (n == 3 && strcmp (env[0], "abc=bye") == 0 && strcmp (env[1], "ghi=bye") == 0
+                && strcmp (env[2], "def=hello") == 0,
+            "Env: a name set again moves to the end");
   }
   /* Base image Env, proxies, history, unused args. */
   {

@@ -232,9 +232,20 @@ dock_build_env_begin_stage (dock_build_env *e, char *const *image_env, size_t n)
     }
 }
 
+/* A name set again moves to the end of Env, as buildkit's env list does
+   (delete, then append). */
 void
 dock_build_env_set_env (dock_build_env *e, const char *name, const char *value)
 {
+  var *x = find (&e->env, name, strlen (name));
+  if (x)
+    {
+      size_t i = (size_t) (x - e->env.v);
+      free (x->name);
+      free (x->value);
+      memmove (x, x + 1, (e->env.len - i - 1) * sizeof *x);
+      e->env.len--;
+    }
   set (&e->env, name, value);
 }
 
@@ -252,7 +263,7 @@ dock_build_env_env (dock_build_env *e, const dock_df_instr *env, berth_error **e
         || dock_expand_word (&o, env->kvs[i].value ? env->kvs[i].value : "", &values[i], err) < 0)
       return -1;
   for (size_t i = 0; i < n; i++)
-    set (&e->env, names[i], values[i]);
+    dock_build_env_set_env (e, names[i], values[i]);
   return 0;
 }
 

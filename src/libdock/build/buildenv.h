@@ -40,7 +40,8 @@ int dock_build_env_arg (dock_build_env *e, const dock_df_instr *arg, berth_error
 /* FROM: a new stage whose Env is the base image's (NAME=VALUE strings). */
 void dock_build_env_begin_stage (dock_build_env *e, char *const *image_env, size_t n);
 /* ENV: every pair expanded with the environment from before this line,
-   then set in order ("ENV A=2 B=$A" gives B the old A, as docker does). */
+   then set in order ("ENV A=2 B=$A" gives B the old A, as docker does);
+   a name set again moves to the end of Env (buildkit's order). */
 int dock_build_env_env (dock_build_env *e, const dock_df_instr *env, berth_error **err);
 void dock_build_env_set_env (dock_build_env *e, const char *name, const char *value);
 

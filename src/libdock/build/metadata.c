@@ -140,11 +140,14 @@ expose (oci_image_exec_config *cfg, const char *spec, berth_error **err)
   return 0;
 }
 
-/* path.Join(current, dir) made absolute and clean, as docker's WORKDIR. */
+/* docker's WORKDIR: an absolute path as written; a relative one joined to
+   the current directory and cleaned (filepath.Join). */
 static char *
 join_workdir (const char *current, const char *dir)
 {
-  cleanup_free char *joined = dir[0] == '/' ? xstrdup (dir) : xasprintf ("%s/%s", current ? current : "/", dir);
+  if (dir[0] == '/')
+    return xstrdup (dir);
+  cleanup_free char *joined = xasprintf ("%s/%s", current ? current : "/", dir);
   dock_strv parts = { 0 };
   cleanup_free char *tmp = xstrdup (joined);
   char *save = NULL;
