@@ -163,6 +163,8 @@ process_stop_on (lexer *l, int stop, bool raw_escapes, dock_sb *out, words_acc *
           if (rc < 0)
             return -1;
           /* An expansion's white space splits words; a quoted string's does not. */
+          if (out->len == start)
+            continue;
           if (ch == '$')
             acc_str (w, out->s + start, out->len - start);
           else
