@@ -5,8 +5,12 @@ set -eu
 what=${1:-test}
 BUILD="gcc make autoconf automake libtool pkg-config libyajl-dev libseccomp-dev libcap-dev
        libselinux1-dev libapparmor-dev libsystemd-dev busybox-static go-md2man python3"
+# dock: SQLite, libcrypto, and the headers of libarchive and libcurl (both
+# opened with dlopen; their -dev packages bring the libraries).
+BUILD="$BUILD libsqlite3-dev libssl-dev libarchive-dev libcurl4-openssl-dev libzstd-dev zlib1g-dev"
 TEST="python3-pytest python3-jsonschema golang-github-opencontainers-specs-dev clang libclang-rt-14-dev
       runc crun strace qemu-system-x86 libc6-dev podman containerd"
+TEST="$TEST buildah sqlite3"
 case $what in
 build) pkgs=$BUILD ;;
 test) pkgs="$BUILD $TEST" ;;

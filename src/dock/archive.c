@@ -18,7 +18,7 @@ static bool
 is_bare_repo (const char *word)
 {
   const char *slash = strrchr (word, '/');
-  return !strchr (word, '@') && !strchr (slash ? slash : word, ':') && strspn (word, "0123456789abcdef") != strlen (word);
+  return !strchr (word, '@') && !strchr (slash ? slash : word, ':');
 }
 
 static void
@@ -183,5 +183,13 @@ cmd_load (cli_ctx *ctx, berth_error **err)
         return berth_fail (err, 0, "requested load from stdin, but stdin is empty");
       fd = dup (0);
     }
-  return dock_load (ctx->store, fd, print_loaded, NULL, err);
+  bool empty = false;
+  int r = dock_load (ctx->store, fd, print_loaded, NULL, &empty, err);
+  if (r < 0 && empty && input == NULL)
+    {
+      berth_error_free (*err);
+      *err = NULL;
+      return berth_fail (err, 0, "requested load from stdin, but stdin is empty");
+    }
+  return r;
 }

@@ -102,6 +102,34 @@ static const cli_opt pull_opts[] = {
   END,
 };
 
+static const cli_opt push_opts[] = {
+  { "all-tags", 'a', NULL, "Push all tags of an image to the repository", false, NULL },
+  { "chunk-size", 0, "bytes", "Upload blobs larger than this in chunks of this size; 0: always in one request (dock)",
+    false, "67108864" },
+  { "disable-content-trust", 0, NULL, "Skip image signing (dock never signs)", false, "true" },
+  { "quiet", 'q', NULL, "Suppress verbose output", false, NULL },
+  { "tls-verify", 0, NULL, "Require HTTPS and verify certificates (dock; --tls-verify=false: plain HTTP or unverified TLS)",
+    false, NULL },
+  END,
+};
+
+static const cli_opt search_opts[] = {
+  { "filter", 'f', "filter", "Filter output based on conditions provided", true, NULL },
+  { "format", 0, "string", "Pretty-print search using a Go template", false, NULL },
+  { "limit", 0, "int", "Max number of search results", false, "25" },
+  { "no-trunc", 0, NULL, "Don't truncate output", false, NULL },
+  { "tls-verify", 0, NULL, "Require HTTPS and verify certificates (dock)", false, NULL },
+  END,
+};
+
+static const cli_opt login_opts[] = {
+  { "password", 'p', "string", "Password", false, NULL },
+  { "password-stdin", 0, NULL, "Take the password from stdin", false, NULL },
+  { "username", 'u', "string", "Username", false, NULL },
+  { "tls-verify", 0, NULL, "Require HTTPS and verify certificates (dock)", false, NULL },
+  END,
+};
+
 const cli_group cli_groups[] = {
   { "image", "Manage images" },
   { "system", "Manage Docker" },
@@ -130,6 +158,14 @@ const cli_cmd cli_commands[] = {
     cmd_inspect, true },
   /* Registry commands. */
   { "image", "pull", "NAME[:TAG|@DIGEST]", "Download an image from a registry", pull_opts, 1, 1, cmd_pull, true },
+  { "image", "push", "NAME[:TAG]", "Upload an image to a registry", push_opts, 1, 1, cmd_push, true },
+  { NULL, "search", "TERM", "Search the registry for images (its catalog)", search_opts, 1, 1, cmd_search, false },
+  { NULL, "login", "[SERVER]",
+    "Log in to a registry", login_opts, 0, 1,
+    cmd_login, false },
+  { NULL, "logout", "[SERVER]",
+    "Log out from a registry", no_opts, 0, 1,
+    cmd_logout, false },
   { NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, false },
 };
 
@@ -141,6 +177,7 @@ const cli_alias cli_aliases[] = {
   { NULL, "import", "image", "import" },
   { NULL, "load", "image", "load" },
   { NULL, "pull", "image", "pull" },
+  { NULL, "push", "image", "push" },
   { NULL, "rmi", "image", "rm" },
   { "image", "remove", "image", "rm" },
   { NULL, "save", "image", "save" },

@@ -31,15 +31,36 @@ cli_usage (FILE *out)
                 "Management Commands:\n");
   for (const cli_group *g = cli_groups; g->name; g++)
     fprintf (out, "  %-11s %s\n", g->name, g->summary);
-  fprintf (out, "\nCommands:\n");
-  for (const cli_cmd *c = cli_commands; c->name; c++)
+  /* Top-level commands and aliases, sorted as docker lists them. */
+  const char *names[64], *summaries[64];
+  size_t n = 0;
+  for (const cli_cmd *c = cli_commands; c->name && n < 64; c++)
     if (c->group == NULL)
-      fprintf (out, "  %-11s %s\n", c->name, c->summary);
-  for (const cli_alias *a = cli_aliases; a->name; a++)
+      {
+        names[n] = c->name;
+        summaries[n++] = c->summary;
+      }
+  for (const cli_alias *a = cli_aliases; a->name && n < 64; a++)
     if (a->group == NULL)
       for (const cli_cmd *c = cli_commands; c->name; c++)
         if (c->group && strcmp (c->group, a->target_group) == 0 && strcmp (c->name, a->target_name) == 0)
-          fprintf (out, "  %-11s %s\n", a->name, c->summary);
+          {
+            names[n] = a->name;
+            summaries[n++] = c->summary;
+          }
+  for (size_t i = 1; i < n; i++)
+    for (size_t j = i; j > 0 && strcmp (names[j - 1], names[j]) > 0; j--)
+      {
+        const char *t = names[j];
+        names[j] = names[j - 1];
+        names[j - 1] = t;
+        t = summaries[j];
+        summaries[j] = summaries[j - 1];
+        summaries[j - 1] = t;
+      }
+  fprintf (out, "\nCommands:\n");
+  for (size_t i = 0; i < n; i++)
+    fprintf (out, "  %-11s %s\n", names[i], summaries[i]);
   fprintf (out, "\nGlobal Options:\n");
   print_opts (out, cli_global_opts, true);
   fprintf (out, "\nRun 'dock COMMAND --help' for more information on a command.\n");

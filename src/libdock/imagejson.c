@@ -3,6 +3,7 @@
 #include "imagejson.h"
 #include "libberth/util.h"
 #include "libdock/ref/digest.h"
+#include "image_spec.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -16,71 +17,57 @@ dock_json_string (const oci_json *obj, const char *key)
   return v && v->kind == OCI_JSON_STRING ? v->text : NULL;
 }
 
-static int
-json_int64 (const oci_json *v, int64_t *out)
+static char *
+dup_or_null (const char *s)
 {
-  if (v == NULL || v->kind != OCI_JSON_NUMBER)
-    return -1;
-  char *end;
-  errno = 0;
-  long long n = strtoll (v->text, &end, 10);
-  if (errno || *end || n < 0)
-    return -1;
-  *out = n;
-  return 0;
+  return s ? xstrdup (s) : NULL;
 }
 
 static int
-parse_descriptor (const oci_json *j, const char *what, dock_descriptor *d, berth_error **err)
+copy_descriptor (const oci_image_descriptor *src, const char *what, dock_descriptor *d, berth_error **err)
 {
-  const char *mt = dock_json_string (j, "mediaType");
-  const char *digest = dock_json_string (j, "digest");
-  if (mt == NULL || digest == NULL || json_int64 (oci_json_get (j, "size"), &d->size) < 0)
-    return berth_fail (err, 0, "%s: a descriptor needs mediaType, digest and size", what);
-  if (dock_digest_parse (digest, NULL, NULL, err) < 0)
+  if (dock_digest_parse (src->digest, NULL, NULL, err) < 0)
     return berth_error_wrap (err, "%s", what);
-  d->media_type = xstrdup (mt);
-  d->digest = xstrdup (digest);
+  if (src->size < 0)
+    return berth_fail (err, 0, "%s: negative size", what);
+  d->media_type = xstrdup (src->media_type);
+  d->digest = xstrdup (src->digest);
+  d->size = src->size;
   return 0;
 }
 
 int
 dock_image_manifest_parse (const char *buf, size_t len, dock_image_manifest *m, berth_error **err)
 {
-  char *perr = NULL;
-  oci_json *doc = oci_json_parse (buf, len, &perr);
-  if (doc == NULL)
-    {
-      berth_fail_take (err, 0, perr);
-      return berth_error_wrap (err, "manifest");
-    }
-  int r = -1;
   memset (m, 0, sizeof *m);
-  const char *mt = dock_json_string (doc, "mediaType");
-  const oci_json *config = doc->kind == OCI_JSON_OBJECT ? oci_json_get (doc, "config") : NULL;
-  const oci_json *layers = doc->kind == OCI_JSON_OBJECT ? oci_json_get (doc, "layers") : NULL;
-  if (mt && (strcmp (mt, DOCK_MT_OCI_INDEX) == 0 || strcmp (mt, DOCK_MT_DOCKER_LIST) == 0))
-    berth_fail (err, 0, "manifest: an index (%s), not an image manifest", mt);
-  else if (mt && strcmp (mt, DOCK_MT_OCI_MANIFEST) != 0 && strcmp (mt, DOCK_MT_DOCKER_MANIFEST) != 0)
-    berth_fail (err, 0, "manifest: unsupported media type \"%s\"", mt);
-  else if (config == NULL || layers == NULL || layers->kind != OCI_JSON_ARRAY)
-    berth_fail (err, 0, "manifest: config and layers are required");
-  else
+  char *perr = NULL;
+  oci_image_versioned *v = oci_image_versioned_parse_data (buf, len, "manifest", &perr);
+  if (v == NULL)
+    return berth_fail_take (err, 0, perr);
+  oci_media_kind kind = v->media_type ? oci_media_type_kind (v->media_type) : OCI_MT_KIND_MANIFEST;
+  cleanup_free char *mt = dup_or_null (v->media_type);
+  oci_image_versioned_free (v);
+  if (kind == OCI_MT_KIND_INDEX)
+    return berth_fail (err, 0, "manifest: an index (%s), not an image manifest", mt);
+  if (kind != OCI_MT_KIND_MANIFEST)
+    return berth_fail (err, 0, "manifest: unsupported media type \"%s\"", mt);
+  oci_image_manifest *om = oci_image_manifest_parse_data (buf, len, "manifest", &perr);
+  if (om == NULL)
+    return berth_fail_take (err, 0, perr);
+  int r = -1;
+  dock_descriptor cd = { 0 };
+  if (copy_descriptor (om->config, "manifest config", &cd, err) == 0)
     {
-      dock_descriptor cd = { 0 };
-      if (parse_descriptor (config, "manifest config", &cd, err) == 0)
-        {
-          m->media_type = xstrdup (mt ? mt : DOCK_MT_OCI_MANIFEST);
-          m->config_digest = cd.digest;
-          m->config_media_type = cd.media_type;
-          m->config_size = cd.size;
-          m->layers = xcalloc (layers->len ? layers->len : 1, sizeof *m->layers);
-          r = 0;
-          for (size_t i = 0; r == 0 && i < layers->len; i++, m->n_layers++)
-            r = parse_descriptor (layers->items[i], "manifest layer", &m->layers[i], err);
-        }
+      m->media_type = xstrdup (mt ? mt : OCI_MT_MANIFEST);
+      m->config_digest = cd.digest;
+      m->config_media_type = cd.media_type;
+      m->config_size = cd.size;
+      m->layers = xcalloc (om->layers_len ? om->layers_len : 1, sizeof *m->layers);
+      r = 0;
+      for (size_t i = 0; r == 0 && i < om->layers_len; i++, m->n_layers++)
+        r = copy_descriptor (om->layers[i], "manifest layer", &m->layers[i], err);
     }
-  oci_json_free (doc);
+  oci_image_manifest_free (om);
   if (r < 0)
     dock_image_manifest_clear (m);
   return r;
@@ -101,54 +88,38 @@ dock_image_manifest_clear (dock_image_manifest *m)
   memset (m, 0, sizeof *m);
 }
 
-static char *
-dup_or_null (const char *s)
-{
-  return s ? xstrdup (s) : NULL;
-}
-
 int
 dock_image_config_parse (const char *buf, size_t len, dock_image_config *c, berth_error **err)
 {
   char *perr = NULL;
   memset (c, 0, sizeof *c);
+  oci_image_config *oc = oci_image_config_parse_data (buf, len, "image config", &perr);
+  if (oc == NULL)
+    return berth_fail_take (err, 0, perr);
+  /* The tree too: inspect and history read members the types leave in _extra. */
   c->doc = oci_json_parse (buf, len, &perr);
-  if (c->doc == NULL)
-    {
-      berth_fail_take (err, 0, perr);
-      return berth_error_wrap (err, "image config");
-    }
-  if (c->doc->kind != OCI_JSON_OBJECT)
-    {
-      dock_image_config_clear (c);
-      return berth_fail (err, 0, "image config: expected a JSON object");
-    }
-  c->created = dup_or_null (dock_json_string (c->doc, "created"));
+  free (perr);
+  c->created = dup_or_null (oc->created);
   c->created_unix = c->created ? dock_parse_rfc3339 (c->created) : 0;
   if (c->created_unix < 0)
     c->created_unix = 0;
   c->parent = dup_or_null (dock_json_string (c->doc, "parent"));
-  c->os = dup_or_null (dock_json_string (c->doc, "os"));
-  c->architecture = dup_or_null (dock_json_string (c->doc, "architecture"));
-  c->variant = dup_or_null (dock_json_string (c->doc, "variant"));
-  const oci_json *rootfs = oci_json_get (c->doc, "rootfs");
-  const oci_json *ids = rootfs && rootfs->kind == OCI_JSON_OBJECT ? oci_json_get (rootfs, "diff_ids") : NULL;
-  if (ids == NULL || ids->kind != OCI_JSON_ARRAY)
+  c->os = xstrdup (oc->os);
+  c->architecture = xstrdup (oc->architecture);
+  c->variant = dup_or_null (oc->variant);
+  c->diff_ids = xcalloc (oc->rootfs->diff_ids_len + 1, sizeof *c->diff_ids);
+  int r = 0;
+  for (size_t i = 0; r == 0 && i < oc->rootfs->diff_ids_len; i++)
     {
-      dock_image_config_clear (c);
-      return berth_fail (err, 0, "image config: rootfs.diff_ids is required");
+      if (!dock_digest_valid (oc->rootfs->diff_ids[i]))
+        r = berth_fail (err, 0, "image config: rootfs.diff_ids[%zu] is not a digest", i);
+      else
+        c->diff_ids[c->n_diff_ids++] = xstrdup (oc->rootfs->diff_ids[i]);
     }
-  c->diff_ids = xcalloc (ids->len + 1, sizeof *c->diff_ids);
-  for (size_t i = 0; i < ids->len; i++)
-    {
-      if (ids->items[i]->kind != OCI_JSON_STRING || !dock_digest_valid (ids->items[i]->text))
-        {
-          dock_image_config_clear (c);
-          return berth_fail (err, 0, "image config: rootfs.diff_ids[%zu] is not a digest", i);
-        }
-      c->diff_ids[c->n_diff_ids++] = xstrdup (ids->items[i]->text);
-    }
-  return 0;
+  oci_image_config_free (oc);
+  if (r < 0)
+    dock_image_config_clear (c);
+  return r;
 }
 
 void
@@ -162,6 +133,40 @@ dock_image_config_clear (dock_image_config *c)
   free (c->variant);
   strv_free (c->diff_ids);
   memset (c, 0, sizeof *c);
+}
+
+void
+dock_jw_descriptor (oci_jw *w, const char *media_type, const char *digest, int64_t size)
+{
+  oci_jw_begin_object (w);
+  oci_jw_key (w, "mediaType");
+  oci_jw_string (w, media_type);
+  oci_jw_key (w, "digest");
+  oci_jw_string (w, digest);
+  oci_jw_key (w, "size");
+  oci_jw_int (w, size);
+  oci_jw_end_object (w);
+}
+
+void
+dock_jw_manifest_begin (oci_jw *w, const char *config_digest, int64_t config_size)
+{
+  oci_jw_begin_object (w);
+  oci_jw_key (w, "schemaVersion");
+  oci_jw_int (w, 2);
+  oci_jw_key (w, "mediaType");
+  oci_jw_string (w, OCI_MT_MANIFEST);
+  oci_jw_key (w, "config");
+  dock_jw_descriptor (w, OCI_MT_CONFIG, config_digest, config_size);
+  oci_jw_key (w, "layers");
+  oci_jw_begin_array (w);
+}
+
+void
+dock_jw_manifest_end (oci_jw *w)
+{
+  oci_jw_end_array (w);
+  oci_jw_end_object (w);
 }
 
 int64_t

@@ -1,26 +1,17 @@
-/* The parts of image manifests and configs the store needs, read from the
-   JSON tree (OCI image-spec 1.1 and docker's schema2 share these shapes).
-   TODO(dock-registry merge): read through libocispec/image_spec.h. */
+/* The parts of image manifests and configs the store needs, decoded and
+   checked by libocispec/image_spec.h (OCI image-spec 1.1 and docker's
+   schema2 share these shapes); a config also keeps its JSON tree for
+   inspect, history and --format. */
 #ifndef DOCK_IMAGEJSON_H
 #define DOCK_IMAGEJSON_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "image_spec.h"
 #include "json.h"
 #include "libberth/error.h"
 
-#define DOCK_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define DOCK_MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
-#define DOCK_MT_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
-#define DOCK_MT_OCI_LAYER "application/vnd.oci.image.layer.v1.tar"
-#define DOCK_MT_OCI_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
-#define DOCK_MT_OCI_LAYER_ZSTD "application/vnd.oci.image.layer.v1.tar+zstd"
-#define DOCK_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define DOCK_MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
-#define DOCK_MT_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
-#define DOCK_MT_DOCKER_LAYER "application/vnd.docker.image.rootfs.diff.tar"
-#define DOCK_MT_DOCKER_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
 
 typedef struct
 {
@@ -54,6 +45,14 @@ int dock_image_manifest_parse (const char *buf, size_t len, dock_image_manifest 
 void dock_image_manifest_clear (dock_image_manifest *m);
 int dock_image_config_parse (const char *buf, size_t len, dock_image_config *out, berth_error **err);
 void dock_image_config_clear (dock_image_config *c);
+
+/* Write {"mediaType", "digest", "size"}. */
+void dock_jw_descriptor (oci_jw *w, const char *media_type, const char *digest, int64_t size);
+
+/* An OCI manifest: begin writes up to the opening of "layers" (the caller
+   adds one dock_jw_descriptor per layer), end closes it. */
+void dock_jw_manifest_begin (oci_jw *w, const char *config_digest, int64_t config_size);
+void dock_jw_manifest_end (oci_jw *w);
 
 /* RFC 3339 ("2024-05-01T10:00:00.5Z", "...+02:00") -> seconds; -1 if bad. */
 int64_t dock_parse_rfc3339 (const char *s);

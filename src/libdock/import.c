@@ -2,6 +2,7 @@
    layer, and write the config and the manifest that make it an image. */
 #include "config.h"
 
+#include "image_spec.h"
 #include "import.h"
 #include "changes.h"
 #include "imagejson.h"
@@ -35,13 +36,13 @@ static int
 sniff_media_type (const unsigned char *b, size_t n, const char **mt, berth_error **err)
 {
   if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b)
-    *mt = DOCK_MT_OCI_LAYER_GZIP;
+    *mt = OCI_MT_LAYER_GZIP;
   else if (n >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd)
-    *mt = DOCK_MT_OCI_LAYER_ZSTD;
+    *mt = OCI_MT_LAYER_ZSTD;
   else if ((n >= 3 && memcmp (b, "BZh", 3) == 0) || (n >= 6 && memcmp (b, "\xfd" "7zXZ", 5) == 0))
     return berth_fail (err, 0, "unsupported compression (bzip2 or xz): use an uncompressed, gzip or zstd tarball");
   else
-    *mt = DOCK_MT_OCI_LAYER;
+    *mt = OCI_MT_LAYER_TAR;
   return 0;
 }
 
@@ -90,19 +91,6 @@ store_stream (dock_store *s, int fd, char digest[DOCK_DIGEST_MAX], int64_t *size
   return dock_blob_commit (w, digest, err);
 }
 
-static void
-write_descriptor (oci_jw *w, const char *mt, const char *digest, int64_t size)
-{
-  oci_jw_begin_object (w);
-  oci_jw_key (w, "mediaType");
-  oci_jw_string (w, mt);
-  oci_jw_key (w, "digest");
-  oci_jw_string (w, digest);
-  oci_jw_key (w, "size");
-  oci_jw_int (w, size);
-  oci_jw_end_object (w);
-}
-
 static int
 parse_platform (const char *p, char **os, char **arch, char **variant, berth_error **err)
 {
@@ -141,7 +129,7 @@ dock_import (dock_store *s, int fd, const dock_import_opts *o, char **image_id, 
 
   char blob[DOCK_DIGEST_MAX], diff[DOCK_DIGEST_MAX];
   int64_t blob_size, unpacked;
-  const char *mt = DOCK_MT_OCI_LAYER;
+  const char *mt = OCI_MT_LAYER_TAR;
   if (store_stream (s, fd, blob, &blob_size, &mt, err) < 0 || dock_layer_unpack_blob (s, blob, mt, err) < 0
       || dock_layer_lookup_blob (s, blob, diff, &unpacked) < 0)
     {
@@ -198,18 +186,9 @@ dock_import (dock_store *s, int fd, const dock_import_opts *o, char **image_id, 
     return -1;
 
   w = oci_jw_new (0);
-  oci_jw_begin_object (w);
-  oci_jw_key (w, "schemaVersion");
-  oci_jw_int (w, 2);
-  oci_jw_key (w, "mediaType");
-  oci_jw_string (w, DOCK_MT_OCI_MANIFEST);
-  oci_jw_key (w, "config");
-  write_descriptor (w, DOCK_MT_OCI_CONFIG, cdigest, (int64_t) clen);
-  oci_jw_key (w, "layers");
-  oci_jw_begin_array (w);
-  write_descriptor (w, mt, blob, blob_size);
-  oci_jw_end_array (w);
-  oci_jw_end_object (w);
+  dock_jw_manifest_begin (w, cdigest, (int64_t) clen);
+  dock_jw_descriptor (w, mt, blob, blob_size);
+  dock_jw_manifest_end (w);
   size_t mlen;
   cleanup_free char *mjson = oci_jw_finish (w, &mlen);
   char mdigest[DOCK_DIGEST_MAX];

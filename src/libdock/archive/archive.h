@@ -29,6 +29,7 @@ int dock_save (dock_store *s, const dock_save_item *items, size_t n, dock_archiv
 /* Called once per image loaded: name is qualified, or NULL for an
    untagged image (then docker prints "Loaded image ID: ..."). */
 typedef void (*dock_loaded_fn) (const char *name, const char *image_id, void *data);
-int dock_load (dock_store *s, int infd, dock_loaded_fn loaded, void *data, berth_error **err);
+/* *empty (may be NULL) is set when the input held no byte at all. */
+int dock_load (dock_store *s, int infd, dock_loaded_fn loaded, void *data, bool *empty, berth_error **err);
 
 #endif

@@ -4,6 +4,7 @@
    (docker's archives, old and new) or else index.json (OCI archives). */
 #include "config.h"
 
+#include "image_spec.h"
 #include "archive.h"
 #include "libberth/util.h"
 #include "libdock/imagejson.h"
@@ -12,6 +13,7 @@
 #include "libdock/store/names.h"
 #include "schema.h"
 
+#include <errno.h>
 #include <string.h>
 
 #define SMALL_FILE (1 << 20)
@@ -130,10 +132,10 @@ static const char *
 sniff_layer (const entry *e)
 {
   if (e->headlen >= 2 && e->head[0] == 0x1f && e->head[1] == 0x8b)
-    return DOCK_MT_OCI_LAYER_GZIP;
+    return OCI_MT_LAYER_GZIP;
   if (e->headlen >= 4 && memcmp (e->head, "\x28\xb5\x2f\xfd", 4) == 0)
-    return DOCK_MT_OCI_LAYER_ZSTD;
-  return DOCK_MT_OCI_LAYER;
+    return OCI_MT_LAYER_ZSTD;
+  return OCI_MT_LAYER_TAR;
 }
 
 /* An entry's content, small or not (manifests and configs are capped). */
@@ -149,19 +151,6 @@ entry_data (loader *l, entry *e, char **buf, size_t *len, bool *owned, berth_err
     }
   *owned = true;
   return dock_blob_read (l->s, e->digest, DOCK_CONFIG_MAX, buf, len, err);
-}
-
-static void
-write_desc (oci_jw *w, const char *mt, const char *digest, int64_t size)
-{
-  oci_jw_begin_object (w);
-  oci_jw_key (w, "mediaType");
-  oci_jw_string (w, mt);
-  oci_jw_key (w, "digest");
-  oci_jw_string (w, digest);
-  oci_jw_key (w, "size");
-  oci_jw_int (w, size);
-  oci_jw_end_object (w);
 }
 
 static int64_t
@@ -216,15 +205,7 @@ load_docker (loader *l, const entry *mj, dock_loaded_fn loaded, void *data, bert
       if (cdigest == NULL)
         goto out;
       oci_jw *w = oci_jw_new (0);
-      oci_jw_begin_object (w);
-      oci_jw_key (w, "schemaVersion");
-      oci_jw_int (w, 2);
-      oci_jw_key (w, "mediaType");
-      oci_jw_string (w, DOCK_MT_OCI_MANIFEST);
-      oci_jw_key (w, "config");
-      write_desc (w, DOCK_MT_OCI_CONFIG, cdigest, entry_size (l->s, ce));
-      oci_jw_key (w, "layers");
-      oci_jw_begin_array (w);
+      dock_jw_manifest_begin (w, cdigest, entry_size (l->s, ce));
       for (size_t k = 0; layers && layers->kind == OCI_JSON_ARRAY && k < layers->len; k++)
         {
           entry *le = need_entry (l, layers->items[k], "layer", err);
@@ -234,10 +215,9 @@ load_docker (loader *l, const entry *mj, dock_loaded_fn loaded, void *data, bert
               oci_jw_abort (w);
               goto out;
             }
-          write_desc (w, sniff_layer (le), ld, entry_size (l->s, le));
+          dock_jw_descriptor (w, sniff_layer (le), ld, entry_size (l->s, le));
         }
-      oci_jw_end_array (w);
-      oci_jw_end_object (w);
+      dock_jw_manifest_end (w);
       size_t mlen;
       cleanup_free char *mtext = oci_jw_finish (w, &mlen);
       char mdigest[DOCK_DIGEST_MAX];
@@ -336,7 +316,7 @@ load_oci (loader *l, const entry *ij, dock_loaded_fn loaded, void *data, berth_e
       const char *mt = dock_json_string (desc, "mediaType");
       /* A nested index (several platforms): the host's manifest. */
       oci_json *nested = NULL;
-      for (int depth = 0; mt && (strcmp (mt, DOCK_MT_OCI_INDEX) == 0 || strcmp (mt, DOCK_MT_DOCKER_LIST) == 0);
+      for (int depth = 0; mt && (strcmp (mt, OCI_MT_INDEX) == 0 || strcmp (mt, DOCKER_MT_LIST) == 0);
            depth++)
         {
           entry *ie;
@@ -409,8 +389,31 @@ out:
   return r;
 }
 
+typedef struct
+{
+  int fd;
+  int64_t total;
+  char buf[1 << 16];
+} source;
+
+static la_ssize_t
+source_read (struct archive *ar, void *data, const void **out)
+{
+  source *src = data;
+  for (;;)
+    {
+      ssize_t n = read (src->fd, src->buf, sizeof src->buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n > 0)
+        src->total += n;
+      *out = src->buf;
+      return n;
+    }
+}
+
 int
-dock_load (dock_store *s, int infd, dock_loaded_fn loaded, void *data, berth_error **err)
+dock_load (dock_store *s, int infd, dock_loaded_fn loaded, void *data, bool *empty, berth_error **err)
 {
   const dock_archive_api *a = dock_archive_api_get (err);
   if (a == NULL)
@@ -421,9 +424,13 @@ dock_load (dock_store *s, int infd, dock_loaded_fn loaded, void *data, berth_err
   a->archive_read_support_format_tar (ar);
   int r = -1;
   struct archive_entry *ae;
-  if (a->archive_read_open_fd (ar, infd, 1 << 16) != ARCHIVE_OK)
+  source *src = xcalloc (1, sizeof *src);
+  src->fd = infd;
+  if (a->archive_read_open (ar, src, NULL, source_read, NULL) != ARCHIVE_OK)
     {
-      berth_fail (err, 0, "archive: %s", a->archive_error_string (ar) ?: "cannot read");
+      if (empty)
+        *empty = src->total == 0;
+      berth_fail (err, 0, "archive: %s", src->total == 0 ? "empty input" : a->archive_error_string (ar) ?: "cannot read");
       goto out;
     }
   for (;;)
@@ -449,6 +456,7 @@ dock_load (dock_store *s, int infd, dock_loaded_fn loaded, void *data, berth_err
     berth_fail (err, 0, "archive: neither manifest.json nor index.json: not an image archive");
 out:
   a->archive_read_free (ar);
+  free (src);
   loader_free (&l);
   return r;
 }

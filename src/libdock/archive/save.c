@@ -4,6 +4,7 @@
    docker-archive transport read. */
 #include "config.h"
 
+#include "image_spec.h"
 #include "archive.h"
 #include "tarwriter.h"
 #include "libberth/util.h"
@@ -67,7 +68,7 @@ dock_save (dock_store *s, const dock_save_item *items, size_t n, dock_archive_fo
   oci_jw_key (index, "schemaVersion");
   oci_jw_int (index, 2);
   oci_jw_key (index, "mediaType");
-  oci_jw_string (index, DOCK_MT_OCI_INDEX);
+  oci_jw_string (index, OCI_MT_INDEX);
   oci_jw_key (index, "manifests");
   oci_jw_begin_array (index);
   oci_jw_begin_array (manifest);

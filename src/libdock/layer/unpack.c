@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "archive_api.h"
+#include "image_spec.h"
 #include "resolver.h"
 #include "libberth/util.h"
 #include "unpack.h"
@@ -346,31 +347,11 @@ finish_dirs (unpacker *u, berth_error **err)
   return 0;
 }
 
-static int
-known_media_type (const char *mt)
-{
-  static const char *const known[] = {
-    "application/vnd.oci.image.layer.v1.tar",
-    "application/vnd.oci.image.layer.v1.tar+gzip",
-    "application/vnd.oci.image.layer.v1.tar+zstd",
-    "application/vnd.oci.image.layer.nondistributable.v1.tar",
-    "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-    "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
-    "application/vnd.docker.image.rootfs.diff.tar",
-    "application/vnd.docker.image.rootfs.diff.tar.gzip",
-    "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
-  };
-  for (size_t i = 0; i < ARRAY_SIZE (known); i++)
-    if (strcmp (known[i], mt) == 0)
-      return 1;
-  return 0;
-}
-
 int
 dock_layer_unpack_fd (int blobfd, const char *media_type, int dirfd, const char *name,
                       char diff_id[DOCK_DIGEST_MAX], int64_t *size, berth_error **err)
 {
-  if (media_type && !known_media_type (media_type))
+  if (media_type && oci_media_type_kind (media_type) != OCI_MT_KIND_LAYER)
     return berth_fail (err, 0, "unsupported layer media type \"%s\"", media_type);
   const dock_archive_api *a = dock_archive_api_get (err);
   if (a == NULL)

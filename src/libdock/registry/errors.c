@@ -67,6 +67,11 @@ dock_http_error_text (const dock_http_req *r)
       oci_dist_errors_free (e);
       return text;
     }
+  /* A HEAD answer has no body to explain itself: say what docker says. */
+  if (r->status == 401)
+    return xstrdup ("unauthorized: authentication required");
+  if (r->status == 403)
+    return xstrdup ("denied: requested access to the resource is denied");
   const char *reason = dock_http_reason (r->status);
   return xasprintf ("received unexpected HTTP status: %ld%s%s", r->status, *reason ? " " : "", reason);
 }

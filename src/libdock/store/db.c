@@ -6,6 +6,7 @@
 #include "internal.h"
 #include "libdock/layer/unpack.h"
 #include "libberth/util.h"
+#include "schema.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -195,6 +196,26 @@ db_do (dock_store *s, berth_error **err, const char *sql, const char *fmt, ...)
   if (st == NULL)
     return -1;
   return db_run (s, st, err);
+}
+
+char **
+db_strings (dock_store *s, berth_error **err, const char *sql, const char *arg)
+{
+  cleanup_stmt sqlite3_stmt *st = db_prepare (s, err, sql, arg ? "s" : NULL, arg);
+  if (st == NULL)
+    return NULL;
+  char **v = xcalloc (1, sizeof *v);
+  size_t n = 0;
+  int rc;
+  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+    oci_strv_append (&v, &n, (const char *) sqlite3_column_text (st, 0));
+  if (rc != SQLITE_DONE)
+    {
+      strv_free (v);
+      db_fail (s, err, "database");
+      return NULL;
+    }
+  return v;
 }
 
 char *

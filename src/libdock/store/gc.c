@@ -12,31 +12,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
-/* Blobs of an image: its manifest, its config and its layers. */
-static char **
-image_blobs (dock_store *s, const char *image_id, berth_error **err)
-{
-  cleanup_stmt sqlite3_stmt *st = db_prepare (s, err,
-                                              "SELECT manifest_digest FROM images WHERE id = ?1 UNION "
-                                              "SELECT blob_digest FROM image_layers WHERE image_id = ?1",
-                                              "s", image_id);
-  if (st == NULL)
-    return NULL;
-  char **v = xcalloc (1, sizeof *v);
-  size_t n = 0;
-  oci_strv_append (&v, &n, image_id);
-  int rc;
-  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
-    oci_strv_append (&v, &n, (const char *) sqlite3_column_text (st, 0));
-  if (rc != SQLITE_DONE)
-    {
-      strv_free (v);
-      db_fail (s, err, "database");
-      return NULL;
-    }
-  return v;
-}
-
 static int
 blob_referenced (dock_store *s, const char *digest, bool *yes, berth_error **err)
 {
@@ -114,26 +89,21 @@ dock_image_delete (dock_store *s, const char *image_id, dock_deleted_fn deleted,
   size_t nremoved = 0, ndiffs = 0;
   if (db_begin (s, err) < 0)
     return -1;
-  blobs = image_blobs (s, image_id, err);
+  /* Its blobs: config, manifest, layers. */
+  blobs = db_strings (s, err,
+                      "SELECT id FROM images WHERE id = ?1 UNION SELECT manifest_digest FROM images WHERE id = ?1 "
+                      "UNION SELECT blob_digest FROM image_layers WHERE image_id = ?1",
+                      image_id);
   if (blobs == NULL)
     goto fail;
   {
-    cleanup_stmt sqlite3_stmt *st = db_prepare (s, err,
-                                                "SELECT chain_id FROM image_layers WHERE image_id = ? "
-                                                "ORDER BY idx DESC",
-                                                "s", image_id);
-    if (st == NULL)
+    cleanup_strv char **chains
+        = db_strings (s, err, "SELECT chain_id FROM image_layers WHERE image_id = ? ORDER BY idx DESC", image_id);
+    if (chains == NULL)
       goto fail;
-    cleanup_strv char **chains = xcalloc (1, sizeof *chains);
     size_t nchains = 0;
-    int rc;
-    while ((rc = sqlite3_step (st)) == SQLITE_ROW)
-      oci_strv_append (&chains, &nchains, (const char *) sqlite3_column_text (st, 0));
-    if (rc != SQLITE_DONE)
-      {
-        db_fail (s, err, "database");
-        goto fail;
-      }
+    while (chains[nchains])
+      nchains++;
     if (db_do (s, err, "DELETE FROM images WHERE id = ?", "s", image_id) < 0)
       goto fail;
     removed = xcalloc (1, sizeof *removed);
@@ -197,8 +167,8 @@ static int
 sweep (dock_store *s, int64_t *freed, berth_error **err)
 {
   cleanup_strv char **blobs = xcalloc (1, sizeof *blobs);
-  cleanup_strv char **diffs = xcalloc (1, sizeof *diffs);
-  size_t nb = 0, nd = 0;
+  cleanup_strv char **diffs = NULL;
+  size_t nb = 0;
   cleanup_closedir DIR *d = fdopendir (dup (s->blobsfd));
   if (d == NULL)
     return berth_fail_errno (err, "open %s/blobs/sha256", s->root);
@@ -209,13 +179,10 @@ sweep (dock_store *s, int64_t *freed, berth_error **err)
         cleanup_free char *digest = xasprintf ("sha256:%s", de->d_name);
         oci_strv_append (&blobs, &nb, digest);
       }
-  cleanup_stmt sqlite3_stmt *st
-      = db_prepare (s, err, "SELECT diff_id FROM diffs WHERE diff_id NOT IN (SELECT diff_id FROM layers)", NULL);
-  if (st == NULL)
+  strv_free (diffs);
+  diffs = db_strings (s, err, "SELECT diff_id FROM diffs WHERE diff_id NOT IN (SELECT diff_id FROM layers)", NULL);
+  if (diffs == NULL)
     return -1;
-  while (sqlite3_step (st) == SQLITE_ROW)
-    oci_strv_append (&diffs, &nd, (const char *) sqlite3_column_text (st, 0));
-  db_finalizep (&st);
   return remove_unused (s, blobs, diffs, freed, err);
 }
 

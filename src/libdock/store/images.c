@@ -207,26 +207,6 @@ out:
   return r;
 }
 
-static char **
-column_list (dock_store *s, const char *sql, const char *id, berth_error **err)
-{
-  cleanup_stmt sqlite3_stmt *st = db_prepare (s, err, sql, "s", id);
-  if (st == NULL)
-    return NULL;
-  char **v = xcalloc (1, sizeof *v);
-  size_t n = 0;
-  int rc;
-  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
-    oci_strv_append (&v, &n, (const char *) sqlite3_column_text (st, 0));
-  if (rc != SQLITE_DONE)
-    {
-      strv_free (v);
-      db_fail (s, err, "database");
-      return NULL;
-    }
-  return v;
-}
-
 #define IMAGE_COLUMNS                                                                                               \
   "SELECT id, manifest_digest, created, created_unix, size, parent, "                                               \
   "(SELECT count(*) FROM image_layers l WHERE l.image_id = images.id) FROM images "
@@ -241,10 +221,10 @@ read_image_row (dock_store *s, sqlite3_stmt *st, dock_image_info *img, berth_err
   img->size = sqlite3_column_int64 (st, 4);
   img->parent = db_text (st, 5);
   img->n_layers = (size_t) sqlite3_column_int64 (st, 6);
-  img->names = column_list (s, "SELECT name FROM names WHERE image_id = ? ORDER BY name", img->id, err);
+  img->names = db_strings (s, err, "SELECT name FROM names WHERE image_id = ? ORDER BY name", img->id);
   if (img->names == NULL)
     return -1;
-  img->digests = column_list (s, "SELECT name FROM repo_digests WHERE image_id = ? ORDER BY name", img->id, err);
+  img->digests = db_strings (s, err, "SELECT name FROM repo_digests WHERE image_id = ? ORDER BY name", img->id);
   return img->digests ? 0 : -1;
 }
 

@@ -35,6 +35,8 @@ sqlite3_stmt *db_prepare (dock_store *s, berth_error **err, const char *sql, con
 int db_run (dock_store *s, sqlite3_stmt *st, berth_error **err);
 /* Prepare, bind and run in one. */
 int db_do (dock_store *s, berth_error **err, const char *sql, const char *fmt, ...);
+/* The first column of every row (text), NULL-terminated; NULL on error. */
+char **db_strings (dock_store *s, berth_error **err, const char *sql, const char *arg);
 /* One text column of the first row, malloc'd, or NULL (no row or NULL). */
 char *db_text (sqlite3_stmt *st, int col);
 
