@@ -85,16 +85,19 @@ encode (oci_jw *w, const dock_df_instr *in)
       oci_jw_key (w, "health");
       oci_jw_begin_object (w);
       strv (w, "test", h->test, h->n_test);
-      oci_jw_key (w, "interval");
-      oci_jw_int (w, h->interval);
-      oci_jw_key (w, "timeout");
-      oci_jw_int (w, h->timeout);
-      oci_jw_key (w, "start_period");
-      oci_jw_int (w, h->start_period);
-      oci_jw_key (w, "start_interval");
-      oci_jw_int (w, h->start_interval);
-      oci_jw_key (w, "retries");
-      oci_jw_int (w, h->retries);
+      const struct
+      {
+        const char *key;
+        int64_t v;
+      } nums[] = {
+        { "interval", h->interval },       { "timeout", h->timeout }, { "start_period", h->start_period },
+        { "start_interval", h->start_interval }, { "retries", h->retries },
+      };
+      for (size_t i = 0; i < ARRAY_SIZE (nums); i++)
+        {
+          oci_jw_key (w, nums[i].key);
+          oci_jw_int (w, nums[i].v);
+        }
       oci_jw_end_object (w);
     }
   if (in->stage_name)
