@@ -250,10 +250,14 @@ test_from (void)
   expect1 ("FROM scratch\n", 0, "{'args':['scratch']}", "FROM scratch");
   expect_error ("FROM\n", "Dockerfile:1: FROM requires either one or three arguments", 1);
   expect_error ("FROM a b\n", "Dockerfile:1: FROM requires either one or three arguments", 1);
-  expect_error ("FROM a IS b\n", "Dockerfile:1: Expected 'AS' as the second argument of FROM, not \"IS\"", 1);
-  expect_error ("FROM a AS 1st\n",
+  expect_error ("FROM a IS b\n", "Dockerfile:1: FROM requires either one or three arguments", 1);
+  expect_error ("FROM a AS b c\n", "Dockerfile:1: FROM requires either one or three arguments", 1);
+  expect_error ("FROM a AS 1St\n",
                 "Dockerfile:1: invalid name for build stage: \"1st\", name can't start with a number or contain symbols",
                 1);
+  expect_error ("FROM a AS Build\nRUN x\nFROM b AS build\n",
+                "Dockerfile:3: duplicate stage name \"build\" (first on line 1)", 3);
+  expect1 ("FROM a AS one\nFROM one AS two.x_y-z\n", 1, "{'stage':'two.x_y-z'}", "stage names with . _ -");
   expect_error ("FROM --plattform=x a\n", "Dockerfile:1: unknown flag: --plattform", 1);
   expect_error ("FROM --platform a\n", "Dockerfile:1: missing a value on flag: --platform", 1);
   expect_error ("FROM --platform=a --platform=b a\n", "Dockerfile:1: duplicate flag specified: --platform", 1);

@@ -613,20 +613,20 @@ check_instr (dock_df_instr *in, berth_error **err)
   switch (in->def->kind)
     {
     case DOCK_DF_FROM:
-      if (n != 1 && n != 3)
-        return berth_fail (err, 0, "FROM requires either one or three arguments");
-      if (n == 3)
+      if (n == 3 && strcasecmp (in->args[1], "as") == 0)
         {
-          if (strcasecmp (in->args[1], "as") != 0)
-            return berth_fail (err, 0, "Expected 'AS' as the second argument of FROM, not \"%s\"", in->args[1]);
           cleanup_free char *lower = xstrdup (in->args[2]);
           for (char *p = lower; *p; p++)
             *p = (char) tolower ((unsigned char) *p);
           if (!valid_stage_name (lower))
-            return berth_fail (err, 0, "invalid name for build stage: \"%s\", name can't start with a number or contain symbols",
-                               in->args[2]);
+            return berth_fail (err, 0,
+                               "invalid name for build stage: \"%s\", name can't start with a number or contain symbols",
+                               lower);
           in->stage_name = steal_pointer (&lower);
+          return 0;
         }
+      if (n != 1)
+        return berth_fail (err, 0, "FROM requires either one or three arguments");
       return 0;
     case DOCK_DF_RUN:
       {
@@ -1081,6 +1081,15 @@ dock_dockerfile_parse (const char *buf, size_t len, const char *name, dock_docke
           goto fail;
         }
     }
+  for (size_t i = 0; i < df->n_instrs; i++)
+    for (size_t k = 0; k < i && df->instrs[i]->stage_name; k++)
+      if (df->instrs[k]->stage_name && strcmp (df->instrs[k]->stage_name, df->instrs[i]->stage_name) == 0)
+        {
+          at = df->instrs[i]->line;
+          berth_fail (err, 0, "duplicate stage name \"%s\" (first on line %d)", df->instrs[i]->stage_name,
+                      df->instrs[k]->line);
+          goto fail;
+        }
   df->n_warnings = warnings.len;
   df->warnings = dock_strv_take (&warnings);
   *out = df;
