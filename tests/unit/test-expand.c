@@ -321,13 +321,15 @@ test_scoping (void)
     dock_build_env_begin_stage (e, base, 1);
     expect_value (e, false, "$PATH", "/usr/bin:/bin", "the base image's Env is visible");
     expect_value (e, false, "[$HTTP_PROXY]", "[]", "an undeclared proxy arg is not expanded");
-    apply (e, "ARG A B=2");
+    apply (e, "ARG Z=last A B=2 SHADOWED=arg");
+    apply (e, "ENV SHADOWED=env");
     cleanup_strv char **run = dock_build_env_run_env (e, NULL);
     tap_ok (strv_has (run, "HTTP_PROXY=http://proxy:3128") && strv_has (run, "A=1") && strv_has (run, "B=2")
                 && strv_has (run, "PATH=/usr/bin:/bin"),
             "RUN gets Env, declared ARGs and the proxy build-arg");
     cleanup_free char *hist = dock_build_env_history_prefix (e);
-    tap_ok (strcmp (hist, "|2 A=1 B=2 ") == 0, "history prefix lists declared args only: [%s]", hist);
+    tap_ok (strcmp (hist, "|3 A=1 B=2 Z=last ") == 0,
+            "history prefix: declared args not shadowed by ENV, sorted: [%s]", hist);
     size_t n;
     cleanup_strv char **unused = dock_build_env_unused (e, &n);
     tap_ok (n == 1 && strcmp (unused[0], "NOTDECLARED") == 0, "an undeclared build-arg is reported unused");

@@ -4,6 +4,7 @@
 #endif
 #include "buildenv.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -302,31 +303,42 @@ dock_build_env_run_env (dock_build_env *e, size_t *n)
   return dock_strv_take (&v);
 }
 
-char *
-dock_build_env_history_prefix (dock_build_env *e)
-{
-  cleanup_sb dock_sb pairs = { 0 };
-  size_t count = 0;
-  for (size_t i = 0; i < e->stage_args.len; i++)
-    {
-      var *a = &e->stage_args.v[i];
-      if (!a->value)
-        continue;
-      dock_sb_addc (&pairs, ' ');
-      dock_sb_adds (&pairs, a->name);
-      dock_sb_addc (&pairs, '=');
-      dock_sb_adds (&pairs, a->value);
-      count++;
-    }
-  if (!count)
-    return xstrdup ("");
-  return xasprintf ("|%zu%s ", count, pairs.s);
-}
-
 static int
 cmp_str (const void *a, const void *b)
 {
   return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+char *
+dock_build_env_history_prefix (dock_build_env *e)
+{
+  /* The classic builder's: declared ARGs with a value that ENV does not
+     shadow, sorted. */
+  dock_strv pairs = { 0 };
+  for (size_t i = 0; i < e->stage_args.len; i++)
+    {
+      var *a = &e->stage_args.v[i];
+      if (a->value && !find (&e->env, a->name, strlen (a->name)))
+        dock_strv_push (&pairs, xasprintf ("%s=%s", a->name, a->value));
+    }
+  if (!pairs.len)
+    {
+      dock_strv_free (&pairs);
+      return xstrdup ("");
+    }
+  qsort (pairs.v, pairs.len, sizeof (char *), cmp_str);
+  dock_sb out = { 0 };
+  char count[32];
+  snprintf (count, sizeof count, "|%zu", pairs.len);
+  dock_sb_adds (&out, count);
+  for (size_t i = 0; i < pairs.len; i++)
+    {
+      dock_sb_addc (&out, ' ');
+      dock_sb_adds (&out, pairs.v[i]);
+    }
+  dock_sb_addc (&out, ' ');
+  dock_strv_free (&pairs);
+  return dock_sb_take (&out);
 }
 
 char **

@@ -57,7 +57,8 @@ char **dock_build_env_image_env (dock_build_env *e, size_t *n);
    does not set, then the undeclared proxy build-args. */
 char **dock_build_env_run_env (dock_build_env *e, size_t *n);
 /* docker's history prefix for a RUN that sees build args: "|2 A=1 B=2 "
-   (empty string when none; proxy args only when declared). */
+   (declared ARGs with a value not shadowed by ENV, sorted; proxy args only
+   when declared; "" when none). */
 char *dock_build_env_history_prefix (dock_build_env *e);
 /* --build-arg names no ARG declared, sorted (docker's warning). */
 char **dock_build_env_unused (dock_build_env *e, size_t *n);
