@@ -7,6 +7,11 @@ Entrypoint, Labels, ExposedPorts, Volumes, WorkingDir, User, StopSignal,
 Healthcheck, OnBuild and Shell are compared with what dock's parser and
 metadata applier compute for the same file (tests/unit/dockerfile-dump).
 
+The .dockerignore tests build `FROM scratch` + `COPY . /ctx/` from sample
+contexts (the reference's .dockerignore examples, exceptions inside
+excluded directories, symlinks out of the context) and compare the files
+in the image with what dock's context walker reports.
+
 Known buildah 1.28 differences from docker, which dock follows instead:
   - a shell-form CMD/ENTRYPOINT after SHELL runs under /bin/sh -c in
     buildah, under the SHELL in docker: the samples keep those exec-form;
@@ -245,3 +250,91 @@ def test_bad_dockerfile_names_file_and_line(tmp_path, text, message):
     assert result.returncode == 1, describe(result)
     assert result.stderr.strip() == f"dockerfile-dump: {message}"
     assert result.stdout == ""
+
+
+# ---------------------------------------------------------------- .dockerignore
+
+# Each context: the .dockerignore text and the tree ("d" dir, "f" file,
+# "l:target" symlink).
+CONTEXTS = {
+    "reference_temp_patterns": (
+        "# comment\n*/temp*\n*/*/temp*\ntemp?\n",
+        {"somedir/temporary.txt": "f", "somedir/temp/x": "f", "somedir/subdir/temporary.txt": "f",
+         "somedir/keep.txt": "f", "tempa": "f", "tempb": "f", "temporary.txt": "f", "a/b/c/temp": "f"}),
+    "reference_markdown_exceptions": (
+        "*.md\n!README*.md\nREADME-secret.md\n",
+        {"README.md": "f", "README-secret.md": "f", "README-public.md": "f", "CHANGES.md": "f",
+         "docs/guide.md": "f"}),
+    "exception_reorders": (
+        "*.md\nREADME-secret.md\n!README*.md\n",
+        {"README.md": "f", "README-secret.md": "f", "CHANGES.md": "f"}),
+    "double_star_and_cleaning": (
+        "**/*.go\n/build\n./out/  \n  # not a comment  \nlogs/**\n",
+        {"main.go": "f", "pkg/a/b.go": "f", "pkg/a/b.txt": "f", "build/x": "f", "out/y": "f",
+         "logs/today/log.txt": "f", "logs.txt": "f", "# not a comment": "f"}),
+    "exceptions_inside_excluded_dirs": (
+        "*\n!src/main.c\n!include\n",
+        {"src/main.c": "f", "src/other.c": "f", "include/a.h": "f", "include/sub/b.h": "f",
+         "build/out.o": "f", "top.txt": "f"}),
+    "nested_exception": (
+        "dir\n!dir/sub/keep\n",
+        {"dir/sub/keep": "f", "dir/sub/drop": "f", "dir/other/x": "f", "kept": "f"}),
+    "symlinks_are_copied_as_symlinks": (
+        "excluded-link\n",
+        {"out": "l:../../etc/passwd", "abs": "l:/etc/shadow", "dirlink": "l:..", "excluded-link": "l:x",
+         "real/file": "f"}),
+}
+
+
+def make_tree(root, ignore, tree):
+    root.mkdir()
+    (root / ".dockerignore").write_text(ignore)
+    for path, kind in tree.items():
+        p = root / path
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "f":
+            p.write_text(path + "\n")
+        elif kind == "d":
+            p.mkdir()
+        else:
+            p.symlink_to(kind[2:])
+
+
+def image_tree(buildah, image):
+    """{path: "d" | "f" | "l:target"} of /ctx in image."""
+    ctr = buildah.run("from", image).stdout.strip()
+    try:
+        top = Path(buildah.run("mount", ctr).stdout.strip()) / "ctx"
+        out = {}
+        for dirpath, dirnames, filenames in os.walk(top):
+            for name in dirnames + filenames:
+                p = Path(dirpath) / name
+                rel = str(p.relative_to(top))
+                out[rel] = f"l:{os.readlink(p)}" if p.is_symlink() else "d" if p.is_dir() else "f"
+        return out
+    finally:
+        buildah.run("umount", ctr, check=False)
+        buildah.run("rm", ctr, check=False)
+
+
+@pytest.mark.parametrize("name", sorted(CONTEXTS))
+def test_dockerignore_context_matches_buildah(buildah, tmp_path, name):
+    ignore, tree = CONTEXTS[name]
+    ctx = tmp_path / "ctx"
+    make_tree(ctx, ignore, tree)
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM scratch\nCOPY . /ctx/\n")
+    tag = f"dftest-{uuid.uuid4().hex[:8]}"
+    buildah.run("bud", "--isolation", "chroot", "--format", "docker", "-q", "-f", dockerfile, "-t", tag, ctx)
+    try:
+        theirs = image_tree(buildah, tag)
+    finally:
+        buildah.run("rmi", "-f", tag, check=False)
+
+    result, timed_out = exec_command([DUMP, "--context", ctx], timeout=30)
+    assert not timed_out and sanitizer_report(result.stderr) is None, describe(result)
+    assert result.returncode == 0, describe(result)
+    ours = {}
+    for e in json.loads(result.stdout)["context"]:
+        ours[e["path"]] = {"dir": "d", "file": "f", "symlink": f"l:{e.get('target')}"}[e["type"]]
+    assert ours == theirs, f"{name}: dock's context differs from buildah's COPY ."

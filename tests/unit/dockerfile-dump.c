@@ -1,6 +1,7 @@
 /* dockerfile-dump: a debugging tool of the tests, not a dock command.
  *
  *   dockerfile-dump [--build-arg NAME[=VALUE]]... [--base-config FILE] DOCKERFILE
+ *   dockerfile-dump --context DIR
  *
  * Parses DOCKERFILE, applies its metadata instructions stage by stage as
  * the builder will (FROM an earlier stage starts from that stage's config,
@@ -10,11 +11,16 @@
  * "dockerfile-dump: <error>" and exits 1.
  * tests/integration/test_dockerfile_parse.py compares "config" with what
  * buildah builds from the same file.
+ *
+ * With --context: walks DIR with its .dockerignore (if any) as the builder
+ * will send it, and prints {"context": [{"path", "type", "implied",
+ * "target"}...]}; the test compares it with what buildah's COPY . takes.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +28,7 @@
 #include "json.h"
 #include "libberth/util.h"
 #include "libdock/build/buildenv.h"
+#include "libdock/build/context.h"
 #include "libdock/build/dockerfile.h"
 #include "libdock/build/metadata.h"
 
@@ -56,9 +63,73 @@ new_img (const char *base_config)
   return img;
 }
 
+static int
+list_entry (void *ctx, const dock_ctx_entry *e, berth_error **err)
+{
+  (void) err;
+  oci_jw *w = ctx;
+  oci_jw_begin_object (w);
+  oci_jw_key (w, "path");
+  oci_jw_string (w, e->path);
+  oci_jw_key (w, "type");
+  oci_jw_string (w, S_ISDIR (e->st.st_mode) ? "dir" : S_ISLNK (e->st.st_mode) ? "symlink" : S_ISREG (e->st.st_mode) ? "file" : "other");
+  oci_jw_key (w, "implied");
+  oci_jw_bool (w, e->implied);
+  if (e->link_target)
+    {
+      oci_jw_key (w, "target");
+      oci_jw_string (w, e->link_target);
+    }
+  oci_jw_end_object (w);
+  return 0;
+}
+
+static int
+dump_context (const char *dir)
+{
+  berth_error *err = NULL;
+  cleanup_close int root = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    {
+      fprintf (stderr, "dockerfile-dump: open %s: %m\n", dir);
+      return 1;
+    }
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  cleanup_ignore dock_ignore *ign = NULL;
+  if (read_file_at (root, ".dockerignore", &text, &len, &err) == 0)
+    {
+      if (dock_ignore_parse (text, len, ".dockerignore", &ign, &err) < 0)
+        return fail (err);
+    }
+  else
+    {
+      berth_error_free (err);
+      err = NULL;
+    }
+  oci_jw *w = oci_jw_new (0);
+  oci_jw_begin_object (w);
+  oci_jw_key (w, "context");
+  oci_jw_begin_array (w);
+  if (dock_context_walk (root, ign, list_entry, w, &err) < 0)
+    {
+      oci_jw_abort (w);
+      return fail (err);
+    }
+  oci_jw_end_array (w);
+  oci_jw_end_object (w);
+  cleanup_free char *out = oci_jw_finish (w, NULL);
+  if (!out)
+    return 1;
+  puts (out);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
+  if (argc == 3 && strcmp (argv[1], "--context") == 0)
+    return dump_context (argv[2]);
   cleanup_build_env dock_build_env *e = NULL;
   cleanup_free char **build_args = xcalloc (argc + 1, sizeof (char *));
   size_t n_args = 0;
