@@ -446,6 +446,11 @@ test_onbuild_health (void)
   expect_error ("ONBUILD MAINTAINER me\n", "Dockerfile:1: MAINTAINER isn't allowed as an ONBUILD trigger", 1);
   expect_error ("ONBUILD FOO x\n", "Dockerfile:1: unknown instruction: FOO", 1);
   expect_error ("ONBUILD\n", "Dockerfile:1: ONBUILD requires at least one argument", 1);
+  expect_error ("ONBUILD COPY onlyone\n",
+                "Dockerfile:1: COPY requires at least two arguments, but only one was provided. Destination could not be determined",
+                1);
+  /* A trigger has no heredocs: the lines after it are instructions. */
+  expect_error ("ONBUILD RUN <<EOF\nRUN inside\nEOF\n", "Dockerfile:3: unknown instruction: EOF", 3);
 
   expect1 ("HEALTHCHECK --interval=5m --timeout=3s \\\n  CMD curl -f http://localhost/ || exit 1\n", 0,
            "{'health':{'test':['CMD-SHELL','curl -f http://localhost/ || exit 1'],'interval':300000000000,'timeout':3000000000,'start_period':0,'retries':0}}",

@@ -197,8 +197,6 @@ int
 dock_context_rel_path (const char *src, char **out, berth_error **err)
 {
   cleanup_free char *c = dock_clean_path (*src == '/' ? src + 1 : src);
-  if (!*src)
-    c[0] = '.';
   if (strcmp (c, "..") == 0 || strncmp (c, "../", 3) == 0)
     return berth_fail (err, 0, "forbidden path outside the build context: %s", src);
   *out = steal_pointer (&c);

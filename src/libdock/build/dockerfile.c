@@ -756,6 +756,9 @@ node_from_line (const parse_ctx *c, const char *line, dock_df_instr **out, berth
           in->n_args = 1;
           if (node_from_line (c, rest, &in->sub, err) < 0)
             return -1;
+          /* A trigger has no heredocs: check it now (RUN/COPY/ADD wait for theirs). */
+          if (in->sub->def->heredocs && check_instr (in->sub, err) < 0)
+            return -1;
         }
       break;
     case DOCK_DF_FORM_HEALTH:
