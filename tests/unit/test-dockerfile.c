@@ -248,6 +248,8 @@ test_from (void)
   expect1 ("FROM busybox:${VERSION} as base\n", 0, "{'args':['busybox:${VERSION}','as','base'],'stage':'base'}",
            "FROM keeps ${VERSION} for the builder to expand with the global ARGs");
   expect1 ("FROM scratch\n", 0, "{'args':['scratch']}", "FROM scratch");
+  expect1 ("FROM --platform=$BUILDPLATFORM golang AS build\n", 0,
+           "{'flags':['--platform=$BUILDPLATFORM'],'stage':'build'}", "FROM --platform=$BUILDPLATFORM");
   expect_error ("FROM\n", "Dockerfile:1: FROM requires either one or three arguments", 1);
   expect_error ("FROM a b\n", "Dockerfile:1: FROM requires either one or three arguments", 1);
   expect_error ("FROM a IS b\n", "Dockerfile:1: FROM requires either one or three arguments", 1);
@@ -387,6 +389,15 @@ test_copy_add (void)
            "ADD --checksum URL");
   expect1 ("ADD --chown=1 --chmod=0755 files* /somedir/\n", 0, "{'flags':['--chown=1','--chmod=0755']}", "ADD --chown --chmod");
   expect_error ("ADD --from=x a b\n", "Dockerfile:1: unknown flag: --from", 1);
+  expect1 ("COPY --from=nginx:latest /etc/nginx/nginx.conf /nginx.conf\n", 0,
+           "{'flags':['--from=nginx:latest'],'args':['/etc/nginx/nginx.conf','/nginx.conf']}", "COPY --from=image");
+  expect1 ("ADD https://example.com/foo.html /thing.html\n", 0,
+           "{'args':['https://example.com/foo.html','/thing.html']}", "ADD URL");
+  expect1 ("ADD git@github.com:user/repo.git /usr/src/things/\n", 0,
+           "{'args':['git@github.com:user/repo.git','/usr/src/things/']}", "ADD git URL");
+  expect1 ("COPY <<EOF greeting.txt\nhello world\nEOF\n", 0,
+           "{'args':['<<EOF','greeting.txt'],'heredocs':[{'name':'EOF','content':'hello world\\n'}]}",
+           "COPY a heredoc into a file");
 }
 
 /* ---------------------------------------------------------------- heredocs */
@@ -614,6 +625,9 @@ test_metadata (void)
   expect_config ("FROM busybox\nUSER ${username:-some_user}\nARG username\nUSER $username\n", user_arg,
                  "{'User':'what_user'}", "USER after ARG: the build-arg");
   expect_config ("FROM x\nSTOPSIGNAL SIGKILL\n", NULL, "{'StopSignal':'SIGKILL'}", "STOPSIGNAL");
+  expect_config ("FROM x\nSTOPSIGNAL 9\n", NULL, "{'StopSignal':'9'}", "STOPSIGNAL by number");
+  expect_config ("FROM x\nARG SIG=SIGRTMIN+3\nSTOPSIGNAL $SIG\n", NULL, "{'StopSignal':'SIGRTMIN+3'}",
+                 "STOPSIGNAL expanded, a real-time signal");
   cleanup_free char *bad_sig = config_of ("FROM x\nSTOPSIGNAL SIGNOPE\n", NULL);
   tap_ok (strcmp (bad_sig, "error: Invalid signal: SIGNOPE") == 0, "a bad STOPSIGNAL is refused");
   expect_config ("FROM x\nONBUILD ADD . /app/src\nONBUILD RUN /usr/local/bin/python-build --dir /app/src\n", NULL,
