@@ -6,6 +6,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,6 +318,34 @@ test_walker (void)
       free (out);
       berth_error_free (err);
     }
+  /* COPY sources resolve inside the context: "abs" points at the secret
+     outside, by absolute path; in the context it names ctx/<secret path>,
+     which does not exist. */
+  {
+    berth_error *err = NULL;
+    int fd = dock_context_open_source (root, "abs", O_RDONLY, &err);
+    tap_ok (fd < 0 && err && err->errnum == ENOENT, "a symlink to an absolute path outside resolves inside the context");
+    if (fd >= 0)
+      close (fd);
+    berth_error_free (err);
+    err = NULL;
+    fd = dock_context_open_source (root, "out", O_RDONLY, &err);
+    tap_ok (fd < 0 && err && err->errnum == ENOENT, "a symlink climbing out with ../ stays inside the context");
+    if (fd >= 0)
+      close (fd);
+    berth_error_free (err);
+    err = NULL;
+    fd = dock_context_open_source (root, "/a/keep", O_RDONLY, &err);
+    tap_ok (fd >= 0, "an absolute source is taken relative to the context");
+    if (fd >= 0)
+      close (fd);
+    berth_error_free (err);
+    err = NULL;
+    fd = dock_context_open_source (root, "../secret", O_RDONLY, &err);
+    tap_ok (fd < 0 && err && strcmp (err->msg, "forbidden path outside the build context: ../secret") == 0,
+            "a source above the context is refused");
+    berth_error_free (err);
+  }
   close (root);
   cleanup_free char *cmd = xasprintf ("rm -rf '%s'", tmpl);
   if (system (cmd) != 0)

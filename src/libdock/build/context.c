@@ -194,6 +194,25 @@ dock_context_open_entry (const dock_ctx_entry *e, berth_error **err)
 }
 
 int
+dock_context_open_source (int rootfd, const char *src, int flags, berth_error **err)
+{
+  cleanup_free char *rel = NULL;
+  if (dock_context_rel_path (src, &rel, err) < 0)
+    return -1;
+  struct open_how how = {
+    .flags = (uint64_t) (flags | O_CLOEXEC),
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+  };
+  int fd;
+  do
+    fd = (int) syscall (SYS_openat2, rootfd, rel, &how, sizeof how);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0)
+    return berth_fail_errno (err, "%s", src);
+  return fd;
+}
+
+int
 dock_context_rel_path (const char *src, char **out, berth_error **err)
 {
   cleanup_free char *c = dock_clean_path (*src == '/' ? src + 1 : src);

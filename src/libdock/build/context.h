@@ -40,5 +40,11 @@ int dock_context_open_entry (const dock_ctx_entry *e, berth_error **err);
    path cleaned and taken relative to the root; "../x" refused with
    docker's "forbidden path outside the build context". */
 int dock_context_rel_path (const char *src, char **out, berth_error **err);
+/* Open a COPY/ADD source named by the Dockerfile: src checked as above,
+   then resolved by the kernel with the context as "/" (openat2
+   RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS), so a symlink inside the context
+   that points out of it lands inside it instead, as docker resolves
+   sources.  flags as for open(2); O_CLOEXEC is added. */
+int dock_context_open_source (int rootfd, const char *src, int flags, berth_error **err);
 
 #endif
