@@ -39,7 +39,12 @@ DUMP = Path(os.environ.get("DOCKERFILE_DUMP") or Path(BERTH).parent / "tests" / 
 FIELDS = ("Env", "Cmd", "Entrypoint", "Labels", "ExposedPorts", "Volumes", "WorkingDir", "User", "StopSignal",
           "Healthcheck", "OnBuild", "Shell")
 
-pytestmark = pytest.mark.skipif(shutil.which("buildah") is None, reason="buildah is not installed")
+BUSYBOX = os.environ.get("BUSYBOX", "/bin/busybox")
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which("buildah") is None, reason="buildah is not installed"),
+    pytest.mark.skipif(not DUMP.exists(), reason=f"{DUMP} is not built (make tests/unit/dockerfile-dump)"),
+]
 
 
 class Buildah:
@@ -66,7 +71,7 @@ def buildah(tmp_path_factory):
     b = Buildah(base)
     rootfs = base / "rootfs"
     (rootfs / "bin").mkdir(parents=True)
-    shutil.copy("/bin/busybox", rootfs / "bin" / "busybox")
+    shutil.copy(BUSYBOX, rootfs / "bin" / "busybox")
     for applet in ("sh", "echo", "true", "mkdir", "touch"):
         (rootfs / "bin" / applet).symlink_to("busybox")
     try:
