@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dockerignore.h"
 #include "libberth/util.h"
 #include "strbuf.h"
 
@@ -147,32 +148,8 @@ join_workdir (const char *current, const char *dir)
 {
   if (dir[0] == '/')
     return xstrdup (dir);
-  cleanup_free char *joined = xasprintf ("%s/%s", current ? current : "/", dir);
-  dock_strv parts = { 0 };
-  cleanup_free char *tmp = xstrdup (joined);
-  char *save = NULL;
-  for (char *t = strtok_r (tmp, "/", &save); t; t = strtok_r (NULL, "/", &save))
-    {
-      if (strcmp (t, ".") == 0)
-        continue;
-      if (strcmp (t, "..") == 0)
-        {
-          if (parts.len)
-            free (parts.v[--parts.len]), parts.v[parts.len] = NULL;
-          continue;
-        }
-      dock_strv_push (&parts, xstrdup (t));
-    }
-  dock_sb out = { 0 };
-  for (size_t i = 0; i < parts.len; i++)
-    {
-      dock_sb_addc (&out, '/');
-      dock_sb_adds (&out, parts.v[i]);
-    }
-  if (!out.len)
-    dock_sb_addc (&out, '/');
-  dock_strv_free (&parts);
-  return dock_sb_take (&out);
+  cleanup_free char *joined = xasprintf ("/%s/%s", current ? current : "", dir);
+  return dock_clean_path (joined);
 }
 
 static int
