@@ -6,6 +6,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "linux/lsm.h"
+#include "linux/process.h"
 #include "linux/sched.h"
 #include "log.h"
 #include "seccomp.h"
@@ -170,20 +171,6 @@ listen_fds_count (void)
   return (int) n;
 }
 
-/* Every fd passed on must be open and must not be one of ours. */
-static int
-check_passed_fds (int count, berth_error **err)
-{
-  for (int fd = 3; fd < 3 + count; fd++)
-    {
-      if (fcntl (fd, F_GETFD) < 0)
-        return berth_fail (err, EBADF, "--preserve-fds: fd %d is not open", fd);
-      if (fd == berth_log_file_fd ())
-        return berth_fail (err, 0, "--preserve-fds: fd %d is berth's --log file, not the caller's", fd);
-    }
-  return 0;
-}
-
 /* Write what create knows of the container to file in its directory. */
 static int
 record_state (const create_state *cs, const char *id, const char *file, berth_error **err)
@@ -266,7 +253,8 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
         return -1;
     }
   int nlisten = listen_fds_count ();
-  if (check_passed_fds (nlisten + o->preserve_fds, err) < 0)
+  unsigned char *fd_gaps = NULL;
+  if (berth_passed_fds_reserve (nlisten + o->preserve_fds, &fd_gaps, err) < 0)
     return -1;
   if (nlisten > 0)
     {
@@ -278,7 +266,7 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
     }
 
   berth_init_ctx ic = { .spec = cs->spec, .id = id, .bundle = cs->bundle, .rootfs = cs->rootfs, .console_fd = -1,
-                        .preserve_fds = nlisten + o->preserve_fds, .no_pivot = o->no_pivot,
+                        .preserve_fds = nlisten + o->preserve_fds, .fd_gaps = fd_gaps, .no_pivot = o->no_pivot,
                         .no_new_keyring = o->no_new_keyring, .seccomp = cs->seccomp };
   const oci_hooks *h = cs->spec->hooks;
   ic.has_hooks_in_runtime = h && (h->prestart_len || h->create_runtime_len);
@@ -470,6 +458,9 @@ release_init (int dirfd, const berth_state *st, berth_error **err)
   return 0;
 }
 
+static int signal_init (const berth_state *st, int signo, berth_error **err);
+static void wait_gone (const berth_state *st);
+
 static int
 do_start (int dirfd, const char *id, berth_error **err)
 {
@@ -486,16 +477,18 @@ do_start (int dirfd, const char *id, berth_error **err)
   if (release_init (dirfd, st, err) < 0)
     goto out;
   r = 0;
-  /* poststart failures are warnings: the container is already running. */
+  /* A failing poststart hook is an error that stops the container
+     (runtime-spec 1.3, lifecycle step 9; runc kills its init too). */
   oci_spec *spec = load_config_at (dirfd, "config.json", NULL);
   if (spec && spec->hooks && spec->hooks->poststart_len)
     {
-      berth_error *herr = NULL;
       cleanup_free char *doc = berth_state_document (id, "running", (pid_t) st->pid, st->bundle, spec, NULL, NULL, NULL);
-      if (berth_hooks_run (spec->hooks->poststart, spec->hooks->poststart_len, "poststart", doc, &herr) < 0)
+      if (berth_hooks_run (spec->hooks->poststart, spec->hooks->poststart_len, "poststart", doc, err) < 0)
         {
-          berth_warn ("%s", herr->msg);
-          berth_error_free (herr);
+          cleanup_error berth_error *kerr = NULL;
+          signal_init (st, SIGKILL, &kerr);
+          wait_gone (st);
+          r = -1;
         }
     }
   oci_spec_free (spec);
@@ -664,13 +657,9 @@ berth_container_delete (const char *root, const char *id, bool force, berth_erro
   r = 0;
   if (spec && spec->hooks && spec->hooks->poststop_len)
     {
-      berth_error *herr = NULL;
+      /* Each failure a warning, and the rest still run (lifecycle step 13). */
       cleanup_free char *doc = berth_state_document (id, "stopped", 0, st->bundle, spec, NULL, NULL, NULL);
-      if (berth_hooks_run (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", doc, &herr) < 0)
-        {
-          berth_warn ("%s", herr->msg);
-          berth_error_free (herr);
-        }
+      berth_hooks_run_warn (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", doc);
     }
   oci_spec_free (spec);
 out:

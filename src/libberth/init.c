@@ -87,6 +87,8 @@ berth_init_plan_release (berth_init_ctx *c)
   c->njoin = 0;
   berth_idmap_release (c->mount_fds, c->spec->mounts_len);
   c->mount_fds = NULL;
+  berth_passed_fds_release (c->preserve_fds, c->fd_gaps);
+  c->fd_gaps = NULL;
 }
 
 /* ------------------------------------------------------------ the init */
@@ -128,6 +130,18 @@ fifo_procfd (berth_init_ctx *c)
       return c->container_procfd;
     }
   return c->procfd;
+}
+
+static berth_process_plan
+init_process_plan (const berth_init_ctx *c)
+{
+  return (berth_process_plan){ .p = c->spec->process,
+                               .personality = c->spec->linux ? c->spec->linux->personality : NULL,
+                               .procfd = c->procfd,
+                               .seccomp = c->seccomp,
+                               .sync_fd = c->sync_fd,
+                               .preserve_fds = c->preserve_fds,
+                               .fd_gaps = c->fd_gaps };
 }
 
 static int
@@ -191,8 +205,10 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
       if (berth_sync_expect (c->sync_fd, SYNC_HOOKS_DONE, &m, err) < 0)
         goto fail;
     }
+  /* In the container's mount namespace, the rootfs ready but not yet
+     entered, and as the hooks' cwd: as runc runs them. */
   if (s->hooks && berth_hooks_run_in_init (c, s->hooks->create_container, s->hooks->create_container_len,
-                                           "createContainer", err)
+                                           "createContainer", r.rootfd, err)
                       < 0)
     goto fail;
 
@@ -209,8 +225,7 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
   c->container_procfd = berth_proc_open_in_root (r.rootfd);
   closep (&r.rootfd);
 
-  if (berth_apply_hostname (s, err) < 0 || berth_apply_sysctl (c->procfd, s, err) < 0
-      || berth_apply_rlimits (p, err) < 0)
+  if (berth_apply_hostname (s, err) < 0 || berth_apply_sysctl (c->procfd, s, err) < 0)
     return -1;
   if (p->terminal_present && p->terminal && berth_terminal_setup_init (c, err) < 0)
     return -1;
@@ -220,23 +235,9 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
     return -1;
   /* The init's own copy of the spec: the environment can grow here. */
   berth_default_home ((oci_process *) p);
-  if (berth_lsm_set_exec_labels (c->procfd, p->apparmor_profile, p->selinux_label, err) < 0)
-    return -1;
-  if (berth_apply_sched_attrs (s, err) < 0)
-    return -1;
-  if (berth_seccomp_load_at (c->seccomp, BERTH_SECCOMP_BEFORE_IDENTITY, c->sync_fd, err) < 0)
-    return -1;
-  if (berth_apply_identity (p, err) < 0)
-    return -1;
-  if (p->no_new_privileges_present && p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    return berth_fail_errno (err, "prctl(PR_SET_NO_NEW_PRIVS)");
-  /* Whatever the caller left open beyond the preserved fds dies at exec;
-     the preserved ones survive it even if the caller marked them CLOEXEC. */
-  syscall (SYS_close_range, 3 + c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-  for (int fd = 3; fd < 3 + c->preserve_fds; fd++)
-    if (fcntl (fd, F_SETFD, 0) < 0)
-      return berth_fail_errno (err, "--preserve-fds: fd %d", fd);
-  if (berth_seccomp_load_at (c->seccomp, BERTH_SECCOMP_BEFORE_READY, c->sync_fd, err) < 0)
+  /* The rest as exec does it (linux/process.h). */
+  berth_process_plan pp = init_process_plan (c);
+  if (berth_process_setup (&pp, err) < 0)
     return -1;
   return 0;
 
@@ -283,9 +284,6 @@ init_main (berth_init_ctx *c)
   harden_self (c, false);
   char *exe = NULL;
   const oci_process *p = c->spec->process;
-  char self[32] = "";
-  ssize_t l = readlinkat (c->procfd, "self", self, sizeof self - 1);
-  c->host_pid = l > 0 ? (pid_t) atoi (self) : 0;
   c->container_procfd = -1;
 
   if (init_setup (c, &exe, &err) < 0)
@@ -303,13 +301,13 @@ init_main (berth_init_ctx *c)
   if (wait_exec_fifo (c, procfd, &err) < 0)
     goto fail;
   if (c->spec->hooks && berth_hooks_run_in_init (c, c->spec->hooks->start_container,
-                                                 c->spec->hooks->start_container_len, "startContainer", &err)
+                                                 c->spec->hooks->start_container_len, "startContainer", -1, &err)
                             < 0)
     goto fail;
   closep (&c->procfd);
   closep (&c->container_procfd);
-  if (berth_apply_cpu_affinity (p, true, &err) < 0
-      || berth_seccomp_load_at (c->seccomp, BERTH_SECCOMP_BEFORE_EXEC, -1, &err) < 0)
+  berth_process_plan pp = init_process_plan (c);
+  if (berth_process_last_steps (&pp, &err) < 0)
     goto fail;
 
   environ = p->env ? p->env : (char *[]){ NULL };
