@@ -111,11 +111,14 @@ typedef struct
   berth_cgroup *cg;
   bool cg_created;
   char *slice, *unit; /* the systemd driver's scope */
+  int npassed;            /* fds 3.. passed on (socket activation, --preserve-fds) */
+  unsigned char *fd_gaps; /* of those, the closed ones (berth_passed_fds_reserve) */
 } create_state;
 
 static void
 create_state_release (create_state *cs, const char *id, bool failed)
 {
+  berth_passed_fds_release (cs->npassed, steal_pointer (&cs->fd_gaps));
   if (failed)
     {
       kill_and_reap (cs->pid);
@@ -205,6 +208,11 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   cleanup_close int sync = -1;
   if (berth_validate_id (id, err) < 0)
     return -1;
+  /* First, before berth opens anything that could land in a gap. */
+  int nlisten = listen_fds_count ();
+  cs->npassed = nlisten + o->preserve_fds;
+  if (berth_passed_fds_reserve (cs->npassed, &cs->fd_gaps, err) < 0)
+    return -1;
   const char *bundle = o->bundle ? o->bundle : ".";
   cs->bundle = realpath (bundle, NULL);
   if (cs->bundle == NULL)
@@ -252,10 +260,6 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
       if (cs->cg == NULL || berth_cgroup_check (cs->cg, res, err) < 0)
         return -1;
     }
-  int nlisten = listen_fds_count ();
-  unsigned char *fd_gaps = NULL;
-  if (berth_passed_fds_reserve (nlisten + o->preserve_fds, &fd_gaps, err) < 0)
-    return -1;
   if (nlisten > 0)
     {
       oci_process *p = cs->spec->process;
@@ -266,7 +270,7 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
     }
 
   berth_init_ctx ic = { .spec = cs->spec, .id = id, .bundle = cs->bundle, .rootfs = cs->rootfs, .console_fd = -1,
-                        .preserve_fds = nlisten + o->preserve_fds, .fd_gaps = fd_gaps, .no_pivot = o->no_pivot,
+                        .preserve_fds = cs->npassed, .fd_gaps = cs->fd_gaps, .no_pivot = o->no_pivot,
                         .no_new_keyring = o->no_new_keyring, .seccomp = cs->seccomp };
   const oci_hooks *h = cs->spec->hooks;
   ic.has_hooks_in_runtime = h && (h->prestart_len || h->create_runtime_len);

@@ -165,6 +165,58 @@ amend_process (oci_process *p, const berth_exec_opts *o)
   p->terminal_present = true;
 }
 
+/* A --process file larger than this is refused (a process.json is a few
+   KiB; this is the cap of a whole config.json). */
+#define PROCESS_FILE_MAX (64u << 20)
+
+/* --process names a regular file, or a pipe: `exec -p <(...)` gives
+   /dev/fd/N, as runc reads it.  A pipe is read to EOF within the cap;
+   anything else (a device, a directory) is refused. */
+static oci_process *
+parse_process_file (const char *path, char **perr)
+{
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  struct stat st;
+  if (fd < 0 || fstat (fd, &st) < 0)
+    {
+      *perr = xasprintf ("%s: %s", path, strerror (errno));
+      return NULL;
+    }
+  if (S_ISREG (st.st_mode))
+    return oci_process_parse_file (path, path, perr);
+  if (!S_ISFIFO (st.st_mode) && !S_ISSOCK (st.st_mode))
+    {
+      *perr = xasprintf ("%s: not a regular file or a pipe", path);
+      return NULL;
+    }
+  size_t cap = 4096, len = 0;
+  cleanup_free char *buf = xmalloc (cap);
+  for (;;)
+    {
+      if (len == cap)
+        {
+          if (cap >= PROCESS_FILE_MAX)
+            {
+              *perr = xasprintf ("%s: larger than %u MiB", path, PROCESS_FILE_MAX >> 20);
+              return NULL;
+            }
+          buf = xrealloc (buf, cap *= 2);
+        }
+      ssize_t n = read (fd, buf + len, cap - len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          *perr = xasprintf ("%s: %s", path, strerror (errno));
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      len += (size_t) n;
+    }
+  return oci_parse (&oci_process_desc, buf, len, path, perr);
+}
+
 /* The process to run: the --process file, or the container's own process
    from its stored configuration, amended by the options. */
 static oci_process *
@@ -173,7 +225,7 @@ load_process (const berth_exec_opts *o, const oci_spec *spec, berth_error **err)
   char *perr = NULL;
   if (o->process_file)
     {
-      oci_process *p = oci_process_parse_file (o->process_file, o->process_file, &perr);
+      oci_process *p = parse_process_file (o->process_file, &perr);
       if (p == NULL)
         berth_fail_take (err, 0, perr);
       else if (o->tty)
@@ -398,6 +450,7 @@ process_main (exec_ctx *x)
 {
   berth_error *err = NULL;
   char *exe = NULL;
+  berth_log_keep_stderr (3 + x->o->preserve_fds);
   berth_process_plan pp = exec_process_plan (x);
   if (process_setup (x, &exe, &err) == 0 && berth_process_last_steps (&pp, &err) == 0)
     {

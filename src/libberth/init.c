@@ -87,8 +87,6 @@ berth_init_plan_release (berth_init_ctx *c)
   c->njoin = 0;
   berth_idmap_release (c->mount_fds, c->spec->mounts_len);
   c->mount_fds = NULL;
-  berth_passed_fds_release (c->preserve_fds, c->fd_gaps);
-  c->fd_gaps = NULL;
 }
 
 /* ------------------------------------------------------------ the init */
@@ -285,6 +283,7 @@ init_main (berth_init_ctx *c)
   char *exe = NULL;
   const oci_process *p = c->spec->process;
   c->container_procfd = -1;
+  berth_log_keep_stderr (3 + c->preserve_fds);
 
   if (init_setup (c, &exe, &err) < 0)
     {

@@ -22,7 +22,7 @@ typedef struct
   int procfd;         /* the runtime's /proc */
   int console_fd;     /* connected --console-socket, or -1 */
   int preserve_fds;
-  unsigned char *fd_gaps; /* see berth_passed_fds_reserve; freed by berth_init_plan_release */
+  const unsigned char *fd_gaps; /* the closed ones among them (berth_passed_fds_reserve) */
   bool no_pivot;
   bool no_new_keyring;
   bool has_hooks_in_runtime; /* prestart or createRuntime: stop for the parent */

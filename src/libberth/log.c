@@ -12,6 +12,7 @@
 static int log_fd = 2;
 static bool log_json;
 static bool log_debug;
+static bool log_stderr_copy; /* log_fd is a copy of stderr (berth_log_keep_stderr) */
 
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
 
@@ -53,6 +54,20 @@ berth_log_close (void)
   if (log_fd > 2)
     close (log_fd);
   log_fd = 2;
+  log_stderr_copy = false;
+}
+
+void
+berth_log_keep_stderr (int min_fd)
+{
+  if (log_fd != 2)
+    return;
+  int fd = fcntl (2, F_DUPFD_CLOEXEC, min_fd);
+  if (fd >= 0)
+    {
+      log_fd = fd;
+      log_stderr_copy = true;
+    }
 }
 
 void
@@ -86,7 +101,7 @@ berth_log (berth_log_level level, const char *fmt, ...)
       cleanup_free char *obj = oci_jw_finish (w, NULL);
       line = xasprintf ("%s\n", obj ? obj : "{}");
     }
-  else if (log_fd != 2)
+  else if (log_fd != 2 && !log_stderr_copy)
     line = xasprintf ("%s %s: %s\n", stamp, level_names[level], msg);
   else if (level == BERTH_LOG_ERROR)
     line = xasprintf ("berth: %s\n", msg);

@@ -256,7 +256,7 @@ berth_check_identity (const oci_process *p, const char *what, berth_error **err)
 {
   const oci_user *u = p->user;
   if (u && u->additional_gids_len > (size_t) groups_max ())
-    return berth_fail (err, EINVAL, "%suser.additionalGids: %zu groups, more than the kernel allows (%ld)", what,
+    return berth_fail (err, 0, "%suser.additionalGids: %zu groups, more than the kernel allows (%ld)", what,
                        u->additional_gids_len, groups_max ());
   return 0;
 }
