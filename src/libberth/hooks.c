@@ -176,7 +176,7 @@ run_one (const oci_hook *h, const char *kind, size_t index, const char *state_js
     {
       kill (pid, SIGKILL);
       waitpid (pid, NULL, 0);
-      return berth_fail (err, ETIMEDOUT, "%s hook %zu (`%s`) timed out after %llds", kind, index, h->path,
+      return berth_fail (err, 0, "%s hook %zu (`%s`) timed out after %llds", kind, index, h->path,
                          (long long) h->timeout);
     }
   int status;
