@@ -7,6 +7,8 @@ BUILD="gcc make autoconf automake libtool pkg-config libyajl-dev libseccomp-dev 
        libselinux1-dev libapparmor-dev libsystemd-dev busybox-static go-md2man python3"
 TEST="python3-pytest python3-jsonschema golang-github-opencontainers-specs-dev clang libclang-rt-14-dev
       runc crun strace qemu-system-x86 libc6-dev podman containerd"
+# tests/corpus/capture.py drives containerd's CRI API over gRPC.
+TEST="$TEST python3-grpcio python3-protobuf"
 case $what in
 build) pkgs=$BUILD ;;
 test) pkgs="$BUILD $TEST" ;;
