@@ -173,6 +173,21 @@ def ctr_configs(outdir, work, rootfs):
 
 
 def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "--cri-only":
+        # Only the CRI configs, into OUTDIR (for a host where the rest is done).
+        sys.path.insert(0, str(SRCDIR / "tests" / "integration"))
+        sys.path.insert(0, str(HERE))
+        os.environ.setdefault("BERTH_SRCDIR", str(SRCDIR))
+        import cri_capture
+        work = Path(tempfile.mkdtemp(prefix="berth-corpus-"))
+        try:
+            subprocess.run(["sh", str(SRCDIR / "tests" / "fixtures" / "make-bundle.sh"), str(work / "bundle")],
+                           check=True, env={k: v for k, v in os.environ.items() if k != "BERTH"})
+            cri_capture.cri_configs(Path(sys.argv[2]).resolve(), work, work / "bundle" / "rootfs", write_wrapper,
+                                    take_raw)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     if len(sys.argv) > 2 and sys.argv[1] == "--save":
         save(sys.argv[2], sys.argv[3:])
         return
@@ -188,6 +203,7 @@ def main():
         podman_configs(outdir, work, bundle / "rootfs")
         ctr_configs(outdir, work, bundle / "rootfs")
         if len(sys.argv) <= 2 or sys.argv[2] != "--no-cri":
+            sys.path.insert(0, str(HERE))
             import cri_capture
             cri_capture.cri_configs(outdir, work, bundle / "rootfs", write_wrapper, take_raw)
     finally:

@@ -260,9 +260,10 @@ def _layer(rootfs):
     return buf.getvalue()
 
 
-def build_image_archive(rootfs, out, name=IMAGE):
+def build_image_archive(rootfs, out, name=IMAGE, cmd=("/bin/sh",)):
     """Write rootfs as a one-layer OCI image archive (oci-layout, index.json,
-    blobs/sha256/...) named `name` for both podman and containerd."""
+    blobs/sha256/...) named `name`, running cmd, for both podman and
+    containerd."""
     def blob(tar, data, media_type):
         digest = hashlib.sha256(data).hexdigest()
         _add_bytes(tar, f"blobs/sha256/{digest}", data)
@@ -271,7 +272,7 @@ def build_image_archive(rootfs, out, name=IMAGE):
     layer = _layer(rootfs)
     config = {
         "architecture": "amd64", "os": "linux", "created": "1970-01-01T00:00:00Z",
-        "config": {"Env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": ["/bin/sh"]},
+        "config": {"Env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": list(cmd)},
         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(layer).hexdigest()]},
     }
     with tarfile.open(out, "w") as tar:

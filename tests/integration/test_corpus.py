@@ -19,6 +19,7 @@ import os
 import re
 import shlex
 import signal
+import time
 import subprocess
 import uuid
 from collections import Counter
@@ -33,7 +34,8 @@ from runc_helper import runc  # noqa: F401 (fixture)
 CORPUS = sorted((SRCDIR / "tests" / "corpus").glob("*.json"))
 TIMEOUT = 60
 
-PROBE = ("id; grep -E '^(Cap|NoNewPrivs|Seccomp):' /proc/self/status; hostname; "
+PROBE = ("id; grep -E '^(Cap|NoNewPrivs|Seccomp|Groups):' /proc/self/status; hostname; pwd; umask; "
+         "ulimit -n; ulimit -u; env | sort | sed 's/^/env /'; "
          "awk -F' - ' '{split($1, a, \" \"); split($2, b, \" \"); print \"mount\", a[5], b[1]}' "
          "/proc/self/mountinfo | sort; ls /dev | sed 's/^/dev /'")
 
@@ -71,14 +73,21 @@ def known_for(name, has_cgroup_mount):
 
 
 class NamespaceHolder:
-    """A sleeping process in new net, ipc and uts namespaces, for configs
-    that join namespaces by path (a CRI container joins its pod's)."""
+    """A sleeping process in new pid, net, ipc and uts namespaces, for
+    configs that join namespaces by path (a CRI container joins its pod's).
+    unshare itself stays outside the pid namespace it makes: that one is
+    its pid_for_children, whose init is the sleep."""
 
     def __init__(self):
-        self.proc = subprocess.Popen(["unshare", "-n", "-i", "-u", "sleep", "600"], stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(["unshare", "-p", "-f", "-n", "-i", "-u", "sleep", "600"],
+                                     stdin=subprocess.DEVNULL)
+        for _ in range(100):  # until the sleep (the pid namespace's init) exists
+            if Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().strip():
+                break
+            time.sleep(0.02)
 
     def path(self, ns_type):
-        proc_name = {"network": "net", "mount": "mnt"}.get(ns_type, ns_type)
+        proc_name = {"network": "net", "mount": "mnt", "pid": "pid_for_children"}.get(ns_type, ns_type)
         return f"/proc/{self.proc.pid}/ns/{proc_name}"
 
     def stop(self):
@@ -211,7 +220,7 @@ def test_the_corpus_has_every_source():
     names = {p.stem for p in CORPUS}
     for want in ("runc-spec", "runc-spec-rootless", "crun-spec", "crun-spec-rootless", "podman-run",
                  "podman-run-it", "podman-run-volume", "podman-run-memory", "podman-run-cap-add",
-                 "podman-run-userns", "podman-run-seccomp", "ctr-run"):
+                 "podman-run-userns", "podman-run-seccomp", "ctr-run", "cri-pod-sandbox", "cri-container"):
         assert want in names, f"tests/corpus/{want}.json is missing (run tests/corpus/capture.py)"
     for p in CORPUS:
         text = p.read_text()
