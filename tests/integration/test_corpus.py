@@ -2,8 +2,8 @@
 tests/corpus/capture.py: runc spec, crun spec, podman run with several flag
 sets, containerd's ctr run and CRI plugin), run under berth and under runc
 with the same observable result: the exit status and what a probe prints
-from inside (identity, capabilities, no_new_privs, seccomp mode, hostname,
-mount points, /dev).
+from inside (identity, groups, capabilities, no_new_privs, seccomp mode,
+hostname, cwd, umask, rlimits, environment, mount points, /dev).
 
 Each corpus config is made concrete for a bundle of the test's own: the
 busybox rootfs, empty files and directories for the engines' bind mounts,
@@ -30,6 +30,8 @@ import pytest
 from conftest import (BERTH, SRCDIR, _cgroups_named, _remove_cgroups, berth_env, describe, exec_command,
                       open_path_to)
 from runc_helper import runc  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.comparison
 
 CORPUS = sorted((SRCDIR / "tests" / "corpus").glob("*.json"))
 TIMEOUT = 60
