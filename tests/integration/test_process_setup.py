@@ -216,6 +216,24 @@ def test_terminal_belongs_to_process_user_as_in_runc(bundle_factory, berth_root,
     assert out == theirs_out == "1000\nhi\nok\n"
 
 
+def test_exec_terminal_belongs_to_process_user_as_in_runc(bundle_factory, berth_root, container_id, runc,
+                                                         tmp_path):
+    def edit(c):
+        c["process"]["args"] = ["sleep", "60"]
+
+    ours, theirs = two_bundles(bundle_factory, edit)
+    berth_root.run("run", "-d", "--bundle", ours, container_id, check=True)
+    assert runc.run("run", "-d", "--bundle", theirs, container_id).returncode == 0
+    probe = ["sh", "-c", "stat -L -c %u /proc/self/fd/0; echo hi > /dev/tty && echo ok"]
+    rc, out = run_on_a_terminal([BERTH, "--root", berth_root, "exec", "-t", "--user", "1000:1000", container_id,
+                                 *probe], tmp_path / "berth.err")
+    assert rc == 0, (tmp_path / "berth.err").read_text()
+    rc, theirs_out = run_on_a_terminal(runc.argv("exec", "-t", "--user", "1000:1000", container_id, *probe),
+                                       tmp_path / "runc.err")
+    assert rc == 0, (tmp_path / "runc.err").read_text()
+    assert out == theirs_out == "1000\nhi\nok\n"
+
+
 def test_exec_process_file_may_be_a_pipe_from_process_substitution(bundle, berth_root, container_id):
     bundle.set_args("sleep", "60")
     berth_root.run("run", "-d", "--bundle", bundle, container_id, check=True)
