@@ -180,6 +180,12 @@ typedef struct
 /* Decode a document into a new object of type d.  docname prefixes every
    error: "config.json: linux.resources.memory.limit: expected integer". */
 void *oci_parse (const oci_desc *d, const char *buf, size_t len, const char *docname, char **err);
+/* Large enough for any sane config.json (a big seccomp profile is ~100 KiB),
+   small enough that a hostile file cannot make us allocate without bound;
+   the error for a larger file names it as OCI_MAX_FILE_SIZE_TEXT. */
+#define OCI_MAX_FILE_SIZE (64u << 20)
+#define OCI_MAX_FILE_SIZE_TEXT "64 MiB"
+/* Only a regular file (a fifo is opened without blocking, then refused). */
 void *oci_parse_file (const oci_desc *d, const char *path, const char *docname, char **err);
 /* Decode from an already parsed tree; takes members out of it (leaves NULLs). */
 void *oci_decode_tree (const oci_desc *d, oci_json *tree, const char *path, char **err);

@@ -6,13 +6,16 @@
 #include "hooks.h"
 #include "init.h"
 #include "linux/lsm.h"
+#include "linux/netdev.h"
 #include "linux/process.h"
 #include "linux/sched.h"
 #include "log.h"
 #include "seccomp.h"
+#include "spec.h"
 #include "sync.h"
 #include "terminal.h"
 #include "util.h"
+#include "validate.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -124,9 +127,7 @@ create_state_release (create_state *cs, const char *id, bool failed)
       kill_and_reap (cs->pid);
       if (cs->cg_created)
         {
-          cleanup_error berth_error *cerr = NULL, *serr = NULL;
-          if (cs->unit && berth_systemd_stop (cs->unit, &serr) < 0)
-            berth_warn ("%s", serr->msg);
+          cleanup_error berth_error *cerr = NULL;
           if (berth_cgroup_destroy (cs->cg, &cerr) < 0)
             berth_warn ("%s", cerr->msg);
         }
@@ -144,20 +145,6 @@ create_state_release (create_state *cs, const char *id, bool failed)
   berth_cgroup_free (cs->cg);
   free (cs->slice);
   free (cs->unit);
-}
-
-static int
-validate_config (const oci_spec *s, berth_error **err)
-{
-  if (s->process == NULL)
-    return berth_fail (err, 0, "config.json: process: required to create a container");
-  if (s->root == NULL)
-    return berth_fail (err, 0, "config.json: root: required on Linux");
-  if (s->process->args == NULL || s->process->args_len == 0)
-    return berth_fail (err, 0, "config.json: process.args: must name the program to run");
-  if (berth_check_process_attrs (s, err) < 0)
-    return -1;
-  return berth_lsm_check_spec (s, err);
 }
 
 /* systemd socket activation: fds 3.. handed to us (LISTEN_PID is our pid)
@@ -193,6 +180,7 @@ record_state (const create_state *cs, const char *id, const char *file, berth_er
   st.systemd_cgroup = cs->unit != NULL, st.systemd_cgroup_present = cs->unit != NULL;
   if (cs->cg)
     {
+      st.cgroup_driver = (char *) cs->cg->driver->name;
       st.cgroup_paths.len = cs->cg->len;
       st.cgroup_paths.keys = cs->cg->keys;
       st.cgroup_paths.values = cs->cg->dirs;
@@ -220,23 +208,28 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   cleanup_close int bfd = open (cs->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (bfd < 0)
     return berth_fail_errno (err, "bundle `%s`", bundle);
-  if (read_file_at (bfd, "config.json", &cs->config_text, &cs->config_len, err) < 0)
+  if (berth_config_read_at (bfd, "config.json", &cs->config_text, &cs->config_len, err) < 0)
     return berth_error_wrap (err, "bundle `%s`", bundle);
   char *perr = NULL;
   cs->spec = oci_spec_parse_data (cs->config_text, cs->config_len, "config.json", &perr);
   if (cs->spec == NULL)
     return berth_fail_take (err, 0, perr);
-  if (validate_config (cs->spec, err) < 0)
+  if (berth_validate_config (cs->spec, err) < 0)
     return -1;
-  /* Compiled before anything exists, so that a bad profile leaves nothing. */
-  if (berth_seccomp_compile (cs->spec, &cs->seccomp, err) < 0)
+  /* Compiled before anything exists, so that a bad profile leaves nothing
+     (but the state root, where the compiled-filter cache is). */
+  if ((cs->rootfd = berth_root_open (o->root, true, err)) < 0
+      || berth_seccomp_prepare (cs->spec, cs->rootfd, &cs->seccomp, err) < 0)
     return -1;
 
   cleanup_free char *rootpath = cs->spec->root->path[0] == '/'
                                     ? xstrdup (cs->spec->root->path)
                                     : xasprintf ("%s/%s", cs->bundle, cs->spec->root->path);
-  cs->rootfs = realpath (rootpath, NULL);
   struct stat rst;
+  /* As runc: the root is named by the directory itself, never a link. */
+  if (lstat (rootpath, &rst) == 0 && S_ISLNK (rst.st_mode))
+    return berth_fail (err, 0, "root.path `%s` is a symlink: name the directory itself", cs->spec->root->path);
+  cs->rootfs = realpath (rootpath, NULL);
   if (cs->rootfs == NULL || stat (cs->rootfs, &rst) < 0)
     return berth_fail_errno (err, "root.path `%s`", cs->spec->root->path);
   if (!S_ISDIR (rst.st_mode))
@@ -252,13 +245,17 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   if (o->systemd_cgroup
       && berth_systemd_plan (lin ? lin->cgroups_path : NULL, id, &cs->slice, &cs->unit, err) < 0)
     return -1;
-  if (geteuid () == 0 || res || (lin && lin->cgroups_path))
+  if (geteuid () == 0 || res || (lin && lin->cgroups_path) || cs->unit)
     {
       /* With systemd the place is systemd's to choose: resolve the default
-         one only to check the resources against the host's controllers. */
+         one only to check the resources against the host's controllers.
+         The driver is chosen here, once, and recorded in the state. */
       cs->cg = berth_cgroup_resolve (lin && !cs->unit ? lin->cgroups_path : NULL, id, err);
-      if (cs->cg == NULL || berth_cgroup_check (cs->cg, res, err) < 0)
+      if (cs->cg == NULL || berth_cgroup_check (cs->cg, res, err) < 0
+          || (!cs->unit && berth_cgroup_refuse_frozen (cs->cg, err) < 0))
         return -1;
+      if (cs->unit)
+        berth_cgroup_use_systemd (cs->cg, cs->slice, cs->unit);
     }
   if (nlisten > 0)
     {
@@ -280,12 +277,11 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
       return -1;
     }
 
-  if ((cs->rootfd = berth_root_open (o->root, true, err)) < 0)
-    goto fail_plan;
   if ((cs->dirfd = berth_state_dir_create (cs->rootfd, id, err)) < 0)
     goto fail_plan;
   cs->dir_created = true;
-  if (write_file_atomic_at (cs->dirfd, "config.json", cs->config_text, cs->config_len, 0600, err) < 0)
+  if (write_file_atomic_at (cs->dirfd, "config.json", cs->config_text, cs->config_len, 0600, err) < 0
+      || berth_seccomp_keep (cs->seccomp, cs->rootfd, cs->dirfd, err) < 0)
     goto fail_plan;
   /* Writable by anyone: the init may hold a mapped or non-root uid when it
      reopens the fifo; the state dir (0700) keeps everyone else away. */
@@ -336,18 +332,11 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   if (record_state (cs, id, BERTH_CREATING_FILE, err) < 0)
     return -1;
 
-  if (cs->unit)
-    {
-      berth_cgroup_free (steal_pointer (&cs->cg));
-      cs->cg_created = true;
-      if ((cs->cg = berth_systemd_start (cs->slice, cs->unit, cs->pid, res, err)) == NULL
-          || record_state (cs, id, BERTH_CREATING_FILE, err) < 0 || berth_cgroup_apply (cs->cg, res, lin, false, err) < 0)
-        return -1;
-    }
-  else if (cs->cg)
+  if (cs->cg)
     {
       cs->cg_created = true;
-      if (berth_cgroup_create (cs->cg, res, lin, cs->pid, err) < 0)
+      if (berth_cgroup_create (cs->cg, res, lin, cs->pid, err) < 0
+          || (cs->unit && record_state (cs, id, BERTH_CREATING_FILE, err) < 0))
         return -1;
     }
   if (ic.new_userns)
@@ -357,17 +346,17 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
         {
           oci_id_mapping **maps = k == 0 ? l->uid_mappings : l->gid_mappings;
           size_t n = k == 0 ? l->uid_mappings_len : l->gid_mappings_len;
-          cleanup_free char *text = berth_id_map_text (maps, n);
+          cleanup_free char *text = n ? berth_id_map_text (maps, n) : berth_default_id_map (cs->spec, k == 0);
           char path[64];
           snprintf (path, sizeof path, "%d/%s", (int) cs->pid, k == 0 ? "uid_map" : "gid_map");
           cleanup_close int fd = openat (cs->procfd, path, O_WRONLY | O_CLOEXEC);
-          if (n == 0)
-            return berth_fail (err, 0, "linux.%s: required with a new user namespace",
-                               k == 0 ? "uidMappings" : "gidMappings");
           if (fd < 0 || write_all (fd, text, strlen (text)) < 0)
             return berth_fail_errno (err, "write %s", k == 0 ? "uidMappings" : "gidMappings");
         }
     }
+  /* Before the init goes on: its namespace has the devices from the start. */
+  if (berth_net_devices_move (cs->spec, cs->procfd, cs->pid, err) < 0)
+    return -1;
   berth_sync_send (sync, SYNC_MAPS_DONE, 0, NULL);
 
   for (;;)
@@ -591,8 +580,6 @@ undo_half_create (const berth_state *half, berth_error **err)
       wait_gone (half);
     }
   cleanup_cgroup berth_cgroup *cg = berth_state_cgroup (half);
-  if (half->systemd_unit && berth_systemd_stop (half->systemd_unit, err) < 0)
-    return -1;
   return berth_cgroup_destroy (cg, err);
 }
 
@@ -647,8 +634,6 @@ berth_container_delete (const char *root, const char *id, bool force, berth_erro
     }
   /* Whatever is left in the cgroup (the init's children when it ran in
      the host's pid namespace) dies with it. */
-  if (st->systemd_unit && berth_systemd_stop (st->systemd_unit, err) < 0)
-    goto out;
   if (berth_cgroup_destroy (cg, err) < 0)
     goto out;
 

@@ -4,6 +4,7 @@
 #include "container.h"
 #include "cgroup/cgroup.h"
 #include "util.h"
+#include "validate.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -162,9 +163,9 @@ berth_container_update (const char *root, const char *id, const oci_resources *r
   if (r == 0 && o.status == BERTH_STATUS_STOPPED)
     r = berth_fail (err, 0, "container `%s` is stopped", id);
   if (r == 0)
-    r = berth_cgroup_check (o.cg, res, err);
+    r = berth_validate_resources (res, err) < 0 ? -1 : berth_cgroup_check (o.cg, res, err);
   if (r == 0)
-    r = berth_cgroup_apply (o.cg, res, NULL, true, err);
+    r = berth_cgroup_update (o.cg, res, err);
   if (r == 0)
     r = record_resources (o.dirfd, res, err);
   opened_release (&o);

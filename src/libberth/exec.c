@@ -27,6 +27,7 @@
 #include "terminal.h"
 #include "foreground.h"
 #include "util.h"
+#include "validate.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -66,6 +67,7 @@ typedef struct
   int dirfd;      /* the locked state directory */
   int procfd;     /* the helper's (and the process's) host /proc */
   unsigned char *fd_gaps; /* closed fds among the preserved ones */
+  int rootfd;     /* the state root (the compiled-seccomp cache) */
   berth_seccomp_filter *seccomp; /* the container's filter, or NULL */
   oci_spec *spec;                /* the stored configuration, for a seccomp agent */
   char *bundle;
@@ -256,16 +258,6 @@ load_stored_config (exec_ctx *x, berth_error **err)
   return 0;
 }
 
-static int
-check_process (const oci_process *p, const char *what, berth_error **err)
-{
-  if (p->args == NULL || p->args_len == 0 || p->args[0][0] == '\0')
-    return berth_fail (err, 0, "%sargs: must name the program to run", what);
-  if (p->cwd == NULL || p->cwd[0] != '/')
-    return berth_fail (err, 0, "%scwd: `%s` is not an absolute path", what, p->cwd ? p->cwd : "");
-  return 0;
-}
-
 /* Named as the user gave them: an option, the --process file, or the
    container's configuration. */
 static int
@@ -365,14 +357,14 @@ prepare (exec_ctx *x, berth_error **err)
 
   if (load_stored_config (x, err) < 0 || (x->p = load_process (o, x->spec, err)) == NULL)
     goto out;
-  if (check_process (x->p, o->process_file ? "--process: " : "process.", err) < 0)
+  if (berth_validate_process (x->p, o->process_file ? "--process: " : "process.", err) < 0)
     goto out;
   if (check_labels (x->p, o, err) < 0)
     goto out;
   /* What `create` checks of the container's process. */
   if (berth_check_process (x->p, x->spec->linux ? x->spec->linux->personality : NULL, err) < 0)
     goto out;
-  if (berth_seccomp_compile (x->spec, &x->seccomp, err) < 0)
+  if (berth_seccomp_for_exec (x->spec, x->rootfd, x->dirfd, &x->seccomp, err) < 0)
     goto out;
   if (foreign_namespaces ((pid_t) st->pid, &x->ns_flags, err) < 0)
     goto out;
@@ -402,6 +394,7 @@ exec_process_plan (const exec_ctx *x)
 {
   return (berth_process_plan){ .p = x->p,
                                .personality = x->spec->linux ? x->spec->linux->personality : NULL,
+                               .mempolicy = x->spec->linux ? x->spec->linux->memory_policy : NULL,
                                .procfd = x->procfd,
                                .seccomp = x->seccomp,
                                .sync_fd = x->sync[1],
@@ -619,7 +612,8 @@ berth_exec (const char *id, const berth_exec_opts *o, int *status, berth_error *
   *status = 0;
   if (berth_validate_id (id, err) < 0)
     return -1;
-  exec_ctx x = { .o = o, .id = id, .pidfd = -1, .sync = { -1, -1 }, .console = -1, .proxy = -1, .procfd = -1 };
+  exec_ctx x = { .o = o, .id = id, .pidfd = -1, .sync = { -1, -1 }, .console = -1, .proxy = -1, .procfd = -1,
+                 .rootfd = -1 };
   /* First, before berth opens anything that could land in a gap. */
   if (berth_passed_fds_reserve (o->preserve_fds, &x.fd_gaps, err) < 0)
     {
@@ -627,16 +621,15 @@ berth_exec (const char *id, const berth_exec_opts *o, int *status, berth_error *
       return -1;
     }
   cleanup_close int rootfd = berth_root_open (o->root, false, err);
-  if (rootfd < 0)
+  /* Shared: `delete` waits until the process is started, `kill` and other
+     execs do not. */
+  x.dirfd = rootfd < 0 ? -1 : berth_state_dir_open (rootfd, id, LOCK_SH, err);
+  if (x.dirfd < 0)
     {
       berth_passed_fds_release (o->preserve_fds, x.fd_gaps);
       return -1;
     }
-  /* Shared: `delete` waits until the process is started, `kill` and other
-     execs do not. */
-  x.dirfd = berth_state_dir_open (rootfd, id, LOCK_SH, err);
-  if (x.dirfd < 0)
-    return -1;
+  x.rootfd = rootfd;
 
   int r = prepare (&x, err);
   if (r == 0)

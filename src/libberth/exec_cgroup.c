@@ -110,13 +110,19 @@ plan_hierarchy (const berth_cgroup *cg, size_t i, sub_cgroup *subs, size_t nsubs
   sub_cgroup *sub = sub_for (subs, nsubs, controllers);
   if (sub)
     {
-      char *deeper = xasprintf ("%s/%s", dir, sub->path);
-      free (dir);
-      dir = deeper;
-      sub->used = true;
+      cleanup_free char *deeper = xasprintf ("%s/%s", dir, sub->path);
       struct stat sb;
-      if (stat (dir, &sb) < 0)
-        return berth_fail_errno (err, "--cgroup `%s`: `%s`", sub->value, dir);
+      if (stat (deeper, &sb) == 0)
+        {
+          free (dir);
+          dir = steal_pointer (&deeper);
+          sub->used = true;
+        }
+      else if (errno != ENOENT || sub->controllers)
+        return berth_fail_errno (err, "--cgroup `%s`: `%s`", sub->value, deeper);
+      /* A sub-cgroup for every hierarchy is joined where it exists (on v1
+         it may have been made in some only, as runc allows); elsewhere the
+         process stays in the container's own cgroup. */
     }
   char *procs = xasprintf ("%s/cgroup.procs", dir);
   oci_strv_append (&out->procs, &out->nprocs, procs);
@@ -141,8 +147,10 @@ berth_exec_cgroups_plan (pid_t init_pid, char **subs, size_t nsubs, berth_exec_c
     r = plan_hierarchy (cg, i, s, nsubs, out, err);
   for (size_t i = 0; i < nsubs && r == 0; i++)
     if (!s[i].used)
-      r = berth_fail (err, 0, "--cgroup `%s`: the container has no cgroup for `%s`", s[i].value,
-                      s[i].controllers ? s[i].controllers : "any controller");
+      r = s[i].controllers ? berth_fail (err, 0, "--cgroup `%s`: the container has no cgroup for `%s`", s[i].value,
+                                         s[i].controllers)
+                           : berth_fail (err, ENOENT, "--cgroup `%s`: no hierarchy of the container has it",
+                                         s[i].value);
   for (size_t i = 0; i < nsubs; i++)
     free (s[i].controllers);
   free (s);

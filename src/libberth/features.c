@@ -3,6 +3,7 @@
 #include "features.h"
 #include "linux/caps.h"
 #include "linux/lsm.h"
+#include "linux/mempolicy.h"
 #include "linux/mount_options.h"
 #include "linux/namespaces.h"
 #include "seccomp.h"
@@ -94,11 +95,20 @@ berth_features (void)
 
   l->apparmor = enabled (berth_apparmor_enabled ());
   l->selinux = enabled (berth_selinux_enabled ());
+  /* intelRdt is refused by validate.c, so not enabled;
+     memoryPolicy lists what linux/mempolicy.c accepts and applies. */
   l->intel_rdt = oci_features_intel_rdt_new ();
   l->intel_rdt->enabled = false, l->intel_rdt->enabled_present = true;
+  l->memory_policy = oci_features_memory_policy_new ();
+  l->memory_policy->modes = xcalloc (1, sizeof (char *));
+  l->memory_policy->flags = xcalloc (1, sizeof (char *));
+  for (size_t i = 0; i < berth_n_mpol_modes; i++)
+    append (&l->memory_policy->modes, &l->memory_policy->modes_len, berth_mpol_modes[i].name);
+  for (size_t i = 0; i < berth_n_mpol_flags; i++)
+    append (&l->memory_policy->flags, &l->memory_policy->flags_len, berth_mpol_flags[i].name);
   l->mount_extensions = oci_features_mount_extensions_new ();
   l->mount_extensions->idmap = enabled (true);
-  l->net_devices = enabled (false);
+  l->net_devices = enabled (true); /* linux/netdev.c */
 
   /* Annotations that change how berth runs a container go here as they land. */
   f->potentially_unsafe_config_annotations = xcalloc (1, sizeof (char *));

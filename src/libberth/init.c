@@ -44,18 +44,12 @@ berth_init_plan (berth_init_ctx *c, berth_error **err)
 {
   const oci_linux *l = c->spec->linux;
   c->njoin = 0;
-  bool has_mount = false;
   for (size_t i = 0; l && i < l->namespaces_len; i++)
     {
       const oci_namespace *ns = l->namespaces[i];
       const berth_ns_kind *k = berth_ns_kind_from_name (ns->type);
       if (k == NULL)
-        return berth_fail (err, 0, "linux.namespaces[%zu]: unknown namespace type `%s`", i, ns->type);
-      for (size_t j = 0; j < i; j++)
-        if (strcmp (l->namespaces[j]->type, ns->type) == 0)
-          return berth_fail (err, 0, "linux.namespaces[%zu]: namespace `%s` listed twice", i, ns->type);
-      if (k->clone_flag == CLONE_NEWNS)
-        has_mount = true;
+        continue; /* validate.c refused it already */
       if (ns->path && *ns->path)
         {
           if (c->njoin == BERTH_MAX_JOIN)
@@ -73,10 +67,11 @@ berth_init_plan (berth_init_ctx *c, berth_error **err)
       else
         c->clone_flags |= (unsigned long) k->clone_flag;
     }
-  if (!has_mount)
-    return berth_fail (err, 0, "linux.namespaces: a mount namespace is required");
   c->new_userns = (c->clone_flags & CLONE_NEWUSER) != 0;
-  return berth_idmap_prepare (c->spec, c->bundle, &c->mount_fds, err);
+  bool in_userns = c->new_userns;
+  for (int i = 0; i < c->njoin; i++)
+    in_userns |= c->join_types[i] == CLONE_NEWUSER;
+  return berth_idmap_prepare (c->spec, c->bundle, in_userns, &c->mount_fds, err);
 }
 
 void
@@ -135,6 +130,7 @@ init_process_plan (const berth_init_ctx *c)
 {
   return (berth_process_plan){ .p = c->spec->process,
                                .personality = c->spec->linux ? c->spec->linux->personality : NULL,
+                               .mempolicy = c->spec->linux ? c->spec->linux->memory_policy : NULL,
                                .procfd = c->procfd,
                                .seccomp = c->seccomp,
                                .sync_fd = c->sync_fd,
@@ -154,6 +150,10 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
   /* The parent moves us into the cgroup and writes the id maps first. */
   if (berth_sync_expect (c->sync_fd, SYNC_MAPS_DONE, &m, err) < 0)
     return -1;
+  /* oomScoreAdj and the sysctls are written through the runtime's procfs,
+     which nothing in the config can mount over: it must be a whole one. */
+  if (!berth_proc_is_root (c->procfd))
+    return berth_fail (err, 0, "the runtime's /proc is not the root of a procfs: refusing to write through it");
   /* While we still are the host's root: our /proc files belong to it as
      long as we are not dumpable, and a mapped root could not write them. */
   if (berth_apply_oom_score_adj (c->procfd, p, err) < 0)
@@ -161,8 +161,11 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
   /* After the move: joining a cpuset resets the affinity. */
   if (berth_apply_cpu_affinity (p, false, err) < 0)
     return -1;
-  /* Become the namespace's root (if the maps give us one). */
-  if (c->new_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+  /* Become the namespace's root (if the maps give us one).  Under the
+     default map (idmap.h) our ids are already the mapped ones. */
+  const oci_linux *l = s->linux;
+  bool default_map = l && !l->uid_mappings_len && !l->gid_mappings_len;
+  if (c->new_userns && !default_map && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     return berth_fail_errno (err, "become root in the user namespace (is uid/gid 0 mapped?)");
   /* Only now: the namespace's root is the cgroup we were just moved to. */
   if (c->new_cgroupns && unshare (CLONE_NEWCGROUP) < 0)
@@ -178,16 +181,17 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
     return berth_fail_errno (err, "create a session keyring");
 
   berth_rootfs r = { .spec = s, .rootfs = c->rootfs, .rootfd = -1, .userns = c->new_userns, .no_pivot = c->no_pivot,
-                    .cgroupns = c->new_cgroupns, .mount_fds = c->mount_fds };
+                    .cgroupns = c->new_cgroupns, .mount_fds = c->mount_fds,
+                    .chroot_only = !(c->clone_flags & CLONE_NEWNS) };
   for (int i = 0; i < c->njoin; i++)
-    r.cgroupns |= c->join_types[i] == CLONE_NEWCGROUP;
+    {
+      r.cgroupns |= c->join_types[i] == CLONE_NEWCGROUP;
+      r.chroot_only &= c->join_types[i] != CLONE_NEWNS;
+    }
+  if ((c->clone_flags & CLONE_NEWNET) && berth_netns_loopback_up (err) < 0)
+    return -1;
   if (berth_rootfs_prepare (&r, err) < 0)
     goto fail;
-  if (p->cwd[0] != '/')
-    {
-      berth_fail (err, 0, "process.cwd: `%s` is not absolute", p->cwd);
-      goto fail;
-    }
   /* Made now, while the rootfs may still be written; entered later. */
   cwd = berth_root_mkpath (r.rootfd, p->cwd, true, 0755, err);
   if (cwd < 0)
@@ -220,7 +224,7 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
       berth_error_wrap (err, "process.cwd");
       goto fail;
     }
-  c->container_procfd = berth_proc_open_in_root (r.rootfd);
+  c->container_procfd = berth_proc_open_in_root (r.rootfd, r.proc_mnt_id);
   closep (&r.rootfd);
 
   if (berth_apply_hostname (s, err) < 0 || berth_apply_sysctl (c->procfd, s, err) < 0)
@@ -299,15 +303,17 @@ init_main (berth_init_ctx *c)
 
   if (wait_exec_fifo (c, procfd, &err) < 0)
     goto fail;
+  /* startContainer hooks run under the container's filter, as in runc
+     (whose init loads it before waiting on the fifo). */
+  berth_process_plan pp = init_process_plan (c);
+  if (berth_process_last_steps (&pp, &err) < 0)
+    goto fail;
   if (c->spec->hooks && berth_hooks_run_in_init (c, c->spec->hooks->start_container,
                                                  c->spec->hooks->start_container_len, "startContainer", -1, &err)
                             < 0)
     goto fail;
   closep (&c->procfd);
   closep (&c->container_procfd);
-  berth_process_plan pp = init_process_plan (c);
-  if (berth_process_last_steps (&pp, &err) < 0)
-    goto fail;
 
   environ = p->env ? p->env : (char *[]){ NULL };
   execve (exe, p->args, environ);
@@ -342,8 +348,6 @@ write_time_offsets (int procfd, const oci_linux *l, berth_error **err)
     {
       const char *clock = l->time_offsets.keys[i];
       const oci_time_offset *o = l->time_offsets.values[i];
-      if (strcmp (clock, "monotonic") && strcmp (clock, "boottime"))
-        return berth_fail (err, 0, "linux.timeOffsets: unknown clock `%s`", clock);
       char line[96];
       int n = snprintf (line, sizeof line, "%s %lld %u\n", clock, (long long) (o->secs_present ? o->secs : 0),
                         o->nanosecs_present ? o->nanosecs : 0);
@@ -361,6 +365,10 @@ intermediate_main (berth_init_ctx *c, int parent_fd)
 {
   berth_error *err = NULL;
   harden_self (c, true);
+  /* Before any user namespace is joined: see mounts.h. */
+  if (c->no_pivot && (c->clone_flags & CLONE_NEWNS)
+      && berth_no_pivot_cover_host_pseudofs (c->procfd, c->rootfs, &err) < 0)
+    goto fail;
   /* The user namespace first: the others are then joined with the
      capabilities it gives. */
   for (int pass = 0; pass < 2; pass++)
@@ -405,7 +413,7 @@ fail:
 pid_t
 berth_spawn_init (berth_init_ctx *c, int parent_fd, berth_error **err)
 {
-  if (c->njoin == 0 && !c->new_timens)
+  if (c->njoin == 0 && !c->new_timens && !c->no_pivot)
     {
       pid_t pid = clone_init (c->clone_flags);
       if (pid < 0)

@@ -2,12 +2,15 @@
 
 #include "seccomp.h"
 #include "hooks.h"
+#include "sha256.h"
 #include "log.h"
 #include "sync.h"
 #include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -246,7 +249,7 @@ resolve_flags (const oci_seccomp *sec, bool notify, unsigned int *flags, berth_e
       if (f == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV && !notify)
         {
           /* It qualifies the listener; the kernel refuses it without one. */
-          berth_debug ("linux.seccomp.flags[%zu]: %s ignored: no rule uses SCMP_ACT_NOTIFY", i, sec->flags[i]);
+          berth_debug ("linux.seccomp.flags[%zu]: %s ignored: there is no listener (no listenerPath)", i, sec->flags[i]);
           continue;
         }
       if (!berth_seccomp_flag_supported (f))
@@ -260,12 +263,166 @@ resolve_flags (const oci_seccomp *sec, bool notify, unsigned int *flags, berth_e
   return 0;
 }
 
+/* ------------------------------------------------------------ ENOSYS for newer syscalls */
+
+/* A syscall newer than the profile (a number above every one it names)
+   must fail with ENOSYS, as if the kernel did not have it, not with the
+   default errno: programs probe for new syscalls and fall back on ENOSYS
+   only (glibc's clone3, statx, faccessat2...).  As runc does, a stub in
+   front of libseccomp's program returns ENOSYS for a number above the
+   largest the profile names for the calling architecture. */
+
+#define X32_SYSCALL_BIT 0x40000000U
+
+/* The largest number the profile names on one libseccomp architecture. */
+typedef struct
+{
+  uint32_t token;
+  uint32_t audit; /* AUDIT_ARCH_*: what the kernel puts in seccomp_data.arch */
+  int max;
+} arch_max;
+
+static bool
+stub_wanted (uint32_t default_action)
+{
+  /* Permissive defaults let new syscalls through anyway; so does a tracer,
+     which must see them; and ENOSYS needs no stub to be ENOSYS. */
+  uint32_t kind = default_action & 0xffff0000U;
+  return default_action != SCMP_ACT_ALLOW && default_action != SCMP_ACT_LOG && kind != SCMP_ACT_TRACE (0)
+         && default_action != SCMP_ACT_ERRNO (ENOSYS);
+}
+
+static size_t
+collect_arch_max (scmp_filter_ctx ctx, const oci_seccomp *sec, arch_max *out, size_t cap)
+{
+  size_t n = 0;
+  for (size_t i = 0; i <= sec->architectures_len && n < cap; i++)
+    {
+      uint32_t token = i == 0 ? seccomp_arch_native () : berth_seccomp_arch_token (sec->architectures[i - 1]);
+      bool seen = token == 0 || seccomp_arch_exist (ctx, token) != 0;
+      for (size_t k = 0; k < n; k++)
+        seen |= out[k].token == token;
+      if (seen)
+        continue;
+      int max = -1;
+      for (size_t r = 0; r < sec->syscalls_len; r++)
+        for (size_t j = 0; j < sec->syscalls[r]->names_len; j++)
+          {
+            int nr = seccomp_syscall_resolve_name_arch (token, sec->syscalls[r]->names[j]);
+            if (nr > max)
+              max = nr;
+          }
+      if (max <= 0)
+        continue; /* nothing named: every call takes the default, as before */
+      out[n++] = (arch_max){ .token = token, .audit = token == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : token, .max = max };
+    }
+  return n;
+}
+
+/* Jump targets of the stub, resolved once its length is known. */
+enum
+{
+  TO_NEXT, /* jt/jf as written */
+  TO_FILTER,
+  TO_ENOSYS,
+};
+
+typedef struct
+{
+  struct sock_filter insn[256];
+  uint8_t jt_to[256], jf_to[256];
+  size_t len;
+} stub;
+
+static void
+emit (stub *b, uint16_t code, uint32_t k, uint8_t jt_to, uint8_t jf_to)
+{
+  b->insn[b->len] = (struct sock_filter){ .code = code, .k = k };
+  b->jt_to[b->len] = jt_to;
+  b->jf_to[b->len++] = jf_to;
+}
+
+#define JGT (BPF_JMP | BPF_JGT | BPF_K)
+#define JSET (BPF_JMP | BPF_JSET | BPF_K)
+#define JEQ (BPF_JMP | BPF_JEQ | BPF_K)
+
+/* One architecture's check, with A holding the syscall number.  On
+   x86_64 the x32 ABI shares the arch value and sets a bit in the number:
+   x64 and x32 are the two ABIs' maxima there (either may be NULL). */
+static void
+emit_arch (stub *b, const arch_max *a, const arch_max *x64, const arch_max *x32)
+{
+  if (a->token == SCMP_ARCH_S390 || a->token == SCMP_ARCH_S390X)
+    /* An unknown syscall reaches the filter as 0, the multiplexer. */
+    emit (b, JEQ, 0, TO_ENOSYS, TO_NEXT);
+  if (a->audit != SCMP_ARCH_X86_64)
+    emit (b, JGT, (uint32_t) a->max, TO_ENOSYS, TO_FILTER);
+  else if (x64 && x32)
+    {
+      emit (b, JSET, X32_SYSCALL_BIT, TO_NEXT, TO_NEXT);
+      b->insn[b->len - 1].jt = 1;
+      emit (b, JGT, (uint32_t) x64->max, TO_ENOSYS, TO_FILTER);
+      emit (b, JGT, (uint32_t) x32->max, TO_ENOSYS, TO_FILTER);
+    }
+  else
+    {
+      /* Calls of the other ABI go on to the filter, which does not know
+         their architecture. */
+      emit (b, JSET, X32_SYSCALL_BIT, x32 ? TO_NEXT : TO_FILTER, x32 ? TO_FILTER : TO_NEXT);
+      emit (b, JGT, (uint32_t) (x32 ? x32 : x64)->max, TO_ENOSYS, TO_FILTER);
+    }
+}
+
+/* The stub for ctx's architectures; its length, 0 when none is needed. */
+static size_t
+build_stub (scmp_filter_ctx ctx, const oci_seccomp *sec, stub *b)
+{
+  arch_max a[32];
+  size_t n = collect_arch_max (ctx, sec, a, ARRAY_SIZE (a));
+  if (n == 0)
+    return 0;
+  b->len = 0;
+  emit (b, BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch), TO_NEXT, TO_NEXT);
+  const arch_max *x64 = NULL, *x32 = NULL;
+  for (size_t i = 0; i < n; i++)
+    if (a[i].audit == SCMP_ARCH_X86_64)
+      *(a[i].token == SCMP_ARCH_X32 ? &x32 : &x64) = &a[i];
+  for (size_t i = 0; i < n; i++)
+    {
+      /* x86_64 and x32 make one check, at the first of them. */
+      if (a[i].audit == SCMP_ARCH_X86_64 && &a[i] != (x64 && (!x32 || x64 < x32) ? x64 : x32))
+        continue;
+      size_t check = b->len;
+      emit (b, JEQ, a[i].audit, TO_NEXT, TO_NEXT);
+      emit (b, BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr), TO_NEXT, TO_NEXT);
+      emit_arch (b, &a[i], x64, x32);
+      b->insn[check].jf = (uint8_t) (b->len - check - 1);
+    }
+  size_t to_filter = b->len;
+  emit (b, BPF_JMP | BPF_JA, 1, TO_NEXT, TO_NEXT);
+  size_t to_enosys = b->len;
+  emit (b, BPF_RET | BPF_K, SCMP_ACT_ERRNO (ENOSYS), TO_NEXT, TO_NEXT);
+  for (size_t i = 0; i < b->len; i++)
+    {
+      if (b->jt_to[i] != TO_NEXT)
+        b->insn[i].jt = (uint8_t) ((b->jt_to[i] == TO_FILTER ? to_filter : to_enosys) - i - 1);
+      if (b->jf_to[i] != TO_NEXT)
+        b->insn[i].jf = (uint8_t) ((b->jf_to[i] == TO_FILTER ? to_filter : to_enosys) - i - 1);
+    }
+  return b->len;
+}
+
 static int
-export_program (scmp_filter_ctx ctx, berth_seccomp_filter *f, berth_error **err)
+export_program (scmp_filter_ctx ctx, const oci_seccomp *sec, uint32_t default_action, berth_seccomp_filter *f,
+                berth_error **err)
 {
   cleanup_close int fd = memfd_create ("berth-seccomp", MFD_CLOEXEC);
   if (fd < 0)
     return berth_fail_errno (err, "linux.seccomp: memfd_create");
+  stub b;
+  size_t nstub = stub_wanted (default_action) ? build_stub (ctx, sec, &b) : 0;
+  if (nstub && write_all (fd, b.insn, nstub * sizeof b.insn[0]) < 0)
+    return berth_fail_errno (err, "linux.seccomp: generate the filter");
   int r = seccomp_export_bpf (ctx, fd);
   if (r < 0)
     return berth_fail (err, -r, "linux.seccomp: generate the filter");
@@ -276,7 +433,7 @@ export_program (scmp_filter_ctx ctx, berth_seccomp_filter *f, berth_error **err)
   if (read_all_fd (fd, &text, &len, err) < 0)
     return -1;
   size_t n = len / sizeof (struct sock_filter);
-  if (n == 0 || len % sizeof (struct sock_filter) || n > BPF_MAXINSNS)
+  if (n <= nstub || len % sizeof (struct sock_filter) || n > BPF_MAXINSNS)
     {
       free (text);
       return berth_fail (err, 0, "linux.seccomp: the filter has %zu instructions, the kernel takes at most %d", n,
@@ -322,15 +479,27 @@ build (const oci_spec *s, scmp_filter_ctx ctx, berth_seccomp_filter *f, uint32_t
   for (size_t i = 0; i < sec->syscalls_len; i++)
     if (add_syscall_entry (ctx, sec->syscalls[i], i, default_action, &notify, err) < 0)
       return -1;
-  if (notify && (sec->listener_path == NULL || *sec->listener_path == '\0'))
+  bool has_listener = sec->listener_path && *sec->listener_path;
+  if (notify && !has_listener)
     return berth_fail (err, 0, "linux.seccomp.listenerPath: required when a rule uses SCMP_ACT_NOTIFY");
+  /* An agent at listenerPath waits for its connection whatever the rules
+     say: it always gets a listener (one that never fires without a
+     NOTIFY rule), never silence. */
+  notify |= has_listener;
   if (resolve_flags (sec, notify, &f->flags, err) < 0)
     return -1;
   f->notify = notify;
+  return export_program (ctx, sec, default_action, f, err);
+}
+
+/* When the init loads the filter: without no_new_privs while it still has
+   CAP_SYS_ADMIN; with a listener while `create` still waits for it. */
+static berth_seccomp_when
+load_time (const oci_spec *s, bool notify)
+{
   const oci_process *p = s->process;
   bool nnp = p && p->no_new_privileges_present && p->no_new_privileges;
-  f->when = !nnp ? BERTH_SECCOMP_BEFORE_IDENTITY : notify ? BERTH_SECCOMP_BEFORE_READY : BERTH_SECCOMP_BEFORE_EXEC;
-  return export_program (ctx, f, err);
+  return !nnp ? BERTH_SECCOMP_BEFORE_IDENTITY : notify ? BERTH_SECCOMP_BEFORE_READY : BERTH_SECCOMP_BEFORE_EXEC;
 }
 
 int
@@ -363,6 +532,63 @@ berth_seccomp_compile (const oci_spec *s, berth_seccomp_filter **out, berth_erro
       berth_seccomp_filter_free (f);
       return -1;
     }
+  f->when = load_time (s, f->notify);
+  *out = f;
+  return 0;
+}
+
+int
+berth_seccomp_prepare (const oci_spec *s, int rootfd, berth_seccomp_filter **out, berth_error **err)
+{
+  *out = NULL;
+  const oci_seccomp *sec = s->linux ? s->linux->seccomp : NULL;
+  if (sec == NULL)
+    return 0;
+  if (rootfd < 0)
+    return berth_seccomp_compile (s, out, err);
+  uint8_t key[32];
+  berth_seccomp_cache_key (sec, key);
+  berth_seccomp_filter *f = berth_seccomp_cache_get (rootfd, key);
+  if (f)
+    {
+      f->when = load_time (s, f->notify);
+      *out = f;
+      return 0;
+    }
+  if (berth_seccomp_compile (s, &f, err) < 0)
+    return -1;
+  memcpy (f->key, key, sizeof f->key);
+  cleanup_error berth_error *cerr = NULL;
+  if (berth_seccomp_cache_put (rootfd, f, &cerr) < 0)
+    berth_debug ("linux.seccomp: the compiled filter is not cached: %s", cerr->msg);
+  *out = f;
+  return 0;
+}
+
+int
+berth_seccomp_keep (const berth_seccomp_filter *f, int rootfd, int dirfd, berth_error **err)
+{
+  if (f == NULL)
+    return 0;
+  char hex[2 * BERTH_SHA256_LEN + 1];
+  berth_sha256_hex (f->key, hex);
+  cleanup_close int cache = openat (rootfd, BERTH_SECCOMP_CACHE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  /* The entry is checked when exec reads the link, like any copy. */
+  if (cache >= 0 && linkat (cache, hex, dirfd, BERTH_SECCOMP_KEPT_FILE, 0) == 0)
+    return 0;
+  return berth_seccomp_file_write (dirfd, BERTH_SECCOMP_KEPT_FILE, f, err);
+}
+
+int
+berth_seccomp_for_exec (const oci_spec *s, int rootfd, int dirfd, berth_seccomp_filter **out, berth_error **err)
+{
+  *out = NULL;
+  if (s->linux == NULL || s->linux->seccomp == NULL)
+    return 0;
+  berth_seccomp_filter *f = berth_seccomp_file_read (dirfd, BERTH_SECCOMP_KEPT_FILE, NULL);
+  if (f == NULL)
+    return berth_seccomp_prepare (s, rootfd, out, err);
+  f->when = load_time (s, f->notify);
   *out = f;
   return 0;
 }

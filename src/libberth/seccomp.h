@@ -61,11 +61,45 @@ typedef struct
   unsigned int flags; /* for seccomp(SECCOMP_SET_MODE_FILTER) */
   bool notify;        /* SECCOMP_FILTER_FLAG_NEW_LISTENER: the fd goes to listenerPath */
   berth_seccomp_when when;
+  uint8_t key[32]; /* the cache key of the profile it came from (see seccomp_cache.c) */
 } berth_seccomp_filter;
 
 /* Check and compile linux.seccomp of s; *out is NULL when there is none.
    Every error names the config field. */
 int berth_seccomp_compile (const oci_spec *s, berth_seccomp_filter **out, berth_error **err);
+/* berth_seccomp_compile through the compiled-filter cache under the state
+   root rootfd (<root>/.seccomp-cache): a profile seen before is not
+   compiled again.  The cache is an optimisation only: when it cannot be
+   read or written the profile is compiled as without it. */
+int berth_seccomp_prepare (const oci_spec *s, int rootfd, berth_seccomp_filter **out, berth_error **err);
+/* Keep f with the container (<dir>/seccomp.bpf, a hard link to the cache
+   entry where possible), so that exec loads the very program the init
+   loaded. */
+int berth_seccomp_keep (const berth_seccomp_filter *f, int rootfd, int dirfd, berth_error **err);
+/* The container's filter for exec: the kept program, else prepared again. */
+int berth_seccomp_for_exec (const oci_spec *s, int rootfd, int dirfd, berth_seccomp_filter **out,
+                            berth_error **err);
+
+/* The cache itself (seccomp_cache.c).  Entries are <hex key>: a header
+   (magic, key, flags, length, SHA-256 of the program) and the program.
+   At most BERTH_SECCOMP_CACHE_MAX_ENTRIES entries and
+   BERTH_SECCOMP_CACHE_MAX_BYTES bytes are kept, the least recently used
+   going first. */
+#define BERTH_SECCOMP_CACHE_DIR ".seccomp-cache"
+#define BERTH_SECCOMP_CACHE_MAX_ENTRIES 64
+#define BERTH_SECCOMP_CACHE_MAX_BYTES (4u << 20)
+#define BERTH_SECCOMP_KEPT_FILE "seccomp.bpf"
+/* The key of a profile: SHA-256 of its canonical encoding, berth's and
+   libseccomp's versions and the kernel (which decides the flags). */
+void berth_seccomp_cache_key (const oci_seccomp *sec, uint8_t key[32]);
+/* A checked entry of the cache, or NULL (missing, corrupt, truncated). */
+berth_seccomp_filter *berth_seccomp_cache_get (int rootfd, const uint8_t key[32]);
+/* Store f under its key (temp file and rename), then trim the cache. */
+int berth_seccomp_cache_put (int rootfd, const berth_seccomp_filter *f, berth_error **err);
+/* Read a program file (an entry or a kept copy) at dirfd/name; with key
+   non-NULL the entry must be for that key. */
+berth_seccomp_filter *berth_seccomp_file_read (int dirfd, const char *name, const uint8_t *key);
+int berth_seccomp_file_write (int dirfd, const char *name, const berth_seccomp_filter *f, berth_error **err);
 void berth_seccomp_filter_free (berth_seccomp_filter *f);
 /* In the init: install the filter; with a listener, pass its fd to the
    runtime over sync_fd (SYNC_SECCOMP_FD). */

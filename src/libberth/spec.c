@@ -6,7 +6,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 /* Kept as JSON text: it is the most readable form of a configuration, and
    parsing it goes through the same checks as any user's config.json. */
@@ -47,7 +50,7 @@ static const char default_config[] =
   "\"linux\": {"
   "  \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]},"
   "  \"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"network\"}, {\"type\": \"ipc\"},"
-  "                 {\"type\": \"uts\"}, {\"type\": \"mount\"}, {\"type\": \"cgroup\"}],"
+  "                 {\"type\": \"uts\"}, {\"type\": \"mount\"}],"
   "  \"maskedPaths\": [\"/proc/acpi\", \"/proc/asound\", \"/proc/kcore\", \"/proc/keys\","
   "                  \"/proc/latency_stats\", \"/proc/timer_list\", \"/proc/timer_stats\","
   "                  \"/proc/sched_debug\", \"/proc/scsi\", \"/sys/firmware\","
@@ -141,6 +144,19 @@ berth_spec_default (bool rootless, berth_error **err)
       berth_fail_take (err, 0, perr);
       return NULL;
     }
+  /* As runc's spec: a cgroup namespace only where /sys/fs/cgroup is the
+     unified hierarchy.  On a v1 or hybrid host the container's view of its
+     v1 cgroups through one is not what runc users get, nor what their
+     tools expect. */
+  struct statfs sf;
+  if (statfs ("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
+    {
+      oci_linux *l = s->linux;
+      oci_namespace *cg = oci_namespace_new ();
+      cg->type = xstrdup ("cgroup");
+      l->namespaces = xrealloc (l->namespaces, (l->namespaces_len + 1) * sizeof *l->namespaces);
+      l->namespaces[l->namespaces_len++] = cg;
+    }
   if (rootless)
     make_rootless (s);
   return s;
@@ -173,6 +189,33 @@ berth_spec_write (const char *bundle, bool rootless, berth_error **err)
       int e = errno;
       unlinkat (dirfd, "config.json", 0);
       return berth_fail (err, e, "write %s/config.json", bundle);
+    }
+  return 0;
+}
+
+int
+berth_config_read_at (int dirfd, const char *name, char **text, size_t *len, berth_error **err)
+{
+  /* O_NONBLOCK: opening a fifo must not wait for a writer. */
+  cleanup_close int fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0)
+    return berth_fail_errno (err, "open `%s`", name);
+  struct stat st;
+  if (fstat (fd, &st) < 0)
+    return berth_fail_errno (err, "stat `%s`", name);
+  if (!S_ISREG (st.st_mode))
+    return berth_fail (err, 0, "%s: not a regular file", name);
+  if (st.st_size > OCI_MAX_FILE_SIZE)
+    return berth_fail (err, 0, "%s: %lld bytes is larger than the " OCI_MAX_FILE_SIZE_TEXT " cap", name,
+                       (long long) st.st_size);
+  if (read_all_fd (fd, text, len, err) < 0)
+    return berth_error_wrap (err, "%s", name);
+  /* A file that grew after fstat is held to the cap as well. */
+  if (*len > OCI_MAX_FILE_SIZE)
+    {
+      free (*text);
+      *text = NULL;
+      return berth_fail (err, 0, "%s: larger than the " OCI_MAX_FILE_SIZE_TEXT " cap", name);
     }
   return 0;
 }

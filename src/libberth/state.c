@@ -249,7 +249,9 @@ berth_state_status (int dirfd, const berth_state *st)
 berth_cgroup *
 berth_state_cgroup (const berth_state *st)
 {
-  if (st->cgroup_paths.len == 0)
+  /* A systemd scope asked for but not yet made has no paths, and still
+     must be stopped. */
+  if (st->cgroup_paths.len == 0 && st->systemd_unit == NULL)
     return NULL;
   berth_cgroup *cg = xcalloc (1, sizeof *cg);
   cg->len = st->cgroup_paths.len;
@@ -260,5 +262,12 @@ berth_state_cgroup (const berth_state *st)
       cg->keys[i] = xstrdup (st->cgroup_paths.keys[i]);
       cg->dirs[i] = xstrdup (st->cgroup_paths.values[i]);
     }
+  /* The driver chosen at create; states from before it was recorded
+     name it by the systemd unit or the hierarchies. */
+  cg->driver = berth_cgroup_driver_by_name (st->cgroup_driver);
+  if (st->systemd_unit)
+    cg->unit = xstrdup (st->systemd_unit);
+  if (cg->driver == NULL)
+    cg->driver = st->systemd_unit ? &berth_cgroup_systemd : berth_cgroupfs_driver_for (cg);
   return cg;
 }

@@ -25,6 +25,7 @@
   X (T, BOOL, systemd_cgroup, "systemdCgroup", 0, _)                                                                  \
   X (T, MSTR, cgroup_paths, "cgroupPaths", 0, _)                                                                      \
   X (T, STR, systemd_unit, "systemdUnit", 0, _)                                                                       \
+  X (T, STR, cgroup_driver, "cgroupDriver", 0, _)                                                                     \
   X (T, MSTR, annotations, "annotations", 0, _)
 
 OCI_DEFINE_STRUCT (berth_state)

@@ -444,7 +444,8 @@ def delete_runtime_containers(name, root, problems):
         argv = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
                 f"umount -l {UNIFIED} 2>/dev/null; exec \"$@\"", "sh", *argv]
     for entry in os.scandir(root):
-        if entry.is_dir():
+        # Dot-names are no containers (berth's compiled-seccomp cache).
+        if entry.is_dir() and not entry.name.startswith("."):
             r, _ = exec_command([*argv, "delete", "--force", entry.name], timeout=30)
             problems.append(f"{name} container {entry.name} was left in {root}: {r.stderr.strip()}")
 

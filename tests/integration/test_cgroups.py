@@ -5,11 +5,15 @@ delete).  Files are read from the hierarchy that really holds each
 controller, so the same tests run on a v1, hybrid or v2 host."""
 import json
 import os
+import shutil
+import subprocess
 import time
 import uuid
 from pathlib import Path
 
 import pytest
+
+from conftest import BERTH
 
 pytestmark = pytest.mark.cgroups
 
@@ -337,6 +341,203 @@ def test_bad_cgroup_input_is_refused_and_creates_nothing(bundle, berth_root, con
     assert berth_root.container_ids() == []
     assert not [d for d, _, _ in os.walk("/sys/fs/cgroup") if d.endswith("/" + container_id)]
     assert not [d for d, _, _ in os.walk("/sys/fs/cgroup") if d.endswith("/escape")]
+
+
+# ------------------------------------------------------------------ cgroups made by others
+
+
+def _remove_cgroup_tree(p):
+    if p.exists():
+        for sub in sorted((x for x in p.rglob("*") if x.is_dir()), key=lambda x: len(str(x)), reverse=True):
+            sub.rmdir()
+        p.rmdir()
+
+
+@pytest.fixture
+def foreign_cgroup():
+    """make(controller) -> Path: a cgroup `berth-test-<id>` at the root of
+    the hierarchy holding controller (v1, or the unified one), made as
+    another tool would; thawed and removed on teardown."""
+    top = f"berth-test-{uuid.uuid4().hex[:8]}"
+    made = []
+
+    def make(controller):
+        for fstype, opts, mnt in _cgroup_mounts():
+            if fstype == "cgroup" and controller in opts or fstype == "cgroup2" and controller in \
+                    Path(mnt, "cgroup.controllers").read_text().split() + ["freezer"]:
+                p = Path(mnt, top)
+                p.mkdir()
+                made.append(p)
+                return p
+        pytest.skip(f"no hierarchy holds {controller}")
+
+    yield make
+    for p in made:
+        for f, value in (("freezer.state", "THAWED"), ("cgroup.freeze", "0")):
+            if (p / f).exists():
+                (p / f).write_text(value)
+    # A container below it made `top` in every hierarchy, and its delete
+    # removes only its own leaf.
+    for _, _, mnt in _cgroup_mounts():
+        _remove_cgroup_tree(Path(mnt, top))
+
+
+def freeze(cg):
+    if (cg / "freezer.state").exists():
+        (cg / "freezer.state").write_text("FROZEN")
+    else:
+        (cg / "cgroup.freeze").write_text("1")
+
+
+@pytest.mark.parametrize("where", ["in", "below"])
+def test_create_in_a_frozen_cgroup_is_refused_and_creates_nothing(bundle, berth_root, container_id,
+                                                                  foreign_cgroup, where):
+    cg = foreign_cgroup("freezer")
+    freeze(cg)
+    path = f"/{cg.name}" if where == "in" else f"/{cg.name}/{container_id}"
+    bundle.config["linux"]["cgroupsPath"] = path
+    bundle.write_config()
+    r = berth_root.run("run", "--bundle", bundle, container_id, check=1, timeout=20)
+    assert r.stderr.startswith("berth: run: cgroup `") and len(r.stderr.splitlines()) == 1, r.stderr
+    assert "is frozen: a container cannot be started in it (thaw it first)" in r.stderr
+    assert berth_root.container_ids() == []
+    assert not [d for d, _, _ in os.walk("/sys/fs/cgroup") if d.endswith("/" + container_id)]
+    assert cg.is_dir()  # someone else's: left as it was
+
+
+def test_an_existing_cgroup_with_an_empty_cpuset_gets_the_parents_cpus_and_mems(bundle, berth_root, container_id,
+                                                                                foreign_cgroup):
+    cg = foreign_cgroup("cpuset")
+    if not (cg / "cpuset.cpus").exists() or is_v2(cg):
+        pytest.skip("v1 cpusets only: v2 ones inherit their parent's")
+    # A v1 cpuset made by hand starts with no cpus and no mems.
+    assert (cg / "cpuset.cpus").read_text().strip() == "" and (cg / "cpuset.mems").read_text().strip() == ""
+    bundle.config["linux"]["cgroupsPath"] = f"/{cg.name}/{container_id}"
+    bundle.set_args("true")
+    berth_root.run("run", "--bundle", bundle, container_id, check=True)
+    parent = cg.parent
+    for f in ("cpuset.cpus", "cpuset.mems"):
+        assert (cg / f).read_text().strip() == (parent / f).read_text().strip() != ""
+
+
+def _proc_cgroups(pid):
+    """{controllers: path} from /proc/PID/cgroup."""
+    return dict(line.split(":", 2)[1:] for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines())
+
+
+def test_exec_into_a_sub_cgroup_that_some_v1_hierarchies_lack_joins_it_where_it_exists(bundle, berth_root,
+                                                                                       container_id, tmp_path):
+    bundle.set_args("sleep", "100")
+    pid = created(berth_root, bundle, container_id)
+    berth_root.run("start", container_id, check=True)
+    dirs = cgroup_dirs(pid)
+    v1 = [c for c in ("pids", "memory") if c in dirs and not is_v2(dirs[c])]
+    if len(v1) < 2 or "freezer" not in dirs:
+        pytest.skip("needs v1 pids, memory and freezer hierarchies")
+    for c in v1:
+        Path(dirs[c], "sub").mkdir()
+    pidfile = tmp_path / "exec.pid"
+    berth_root.run("exec", "-d", "--pid-file", pidfile, "--cgroup", "sub", container_id, "sleep", "30", check=True)
+    epid = int(pidfile.read_text())
+    try:
+        init, mine = _proc_cgroups(pid), _proc_cgroups(epid)
+        for controllers, path in mine.items():
+            if set(controllers.split(",")) & set(v1):
+                assert path == init[controllers] + "/sub", controllers
+            else:
+                assert path == init[controllers], controllers  # not there: the container's own
+    finally:
+        os.kill(epid, 9)
+    # Where no hierarchy has it, it is an error, as before.
+    r = berth_root.run("exec", "--cgroup", "nowhere", container_id, "true")
+    assert r.returncode == 1 and "--cgroup `nowhere`: no hierarchy of the container has it" in r.stderr
+
+
+CGROUP2_SUPER_MAGIC = 0x63677270
+
+
+def _statfs_type(path):
+    """f_type of statfs(path) (Python's os.statvfs does not give it)."""
+    import ctypes
+    buf = ctypes.create_string_buffer(256)  # struct statfs; f_type comes first
+    libc = ctypes.CDLL(None, use_errno=True)
+    assert libc.statfs(path.encode(), buf) == 0, ctypes.get_errno()
+    return ctypes.c_long.from_buffer(buf).value
+
+
+@pytest.mark.parametrize("rootless", [False, True], ids=["root", "rootless"])
+def test_spec_adds_a_cgroup_namespace_only_on_a_unified_v2_host(berth, tmp_path, rootless):
+    unified = _statfs_type("/sys/fs/cgroup") == CGROUP2_SUPER_MAGIC
+    berth("spec", *(["--rootless"] if rootless else []), "--bundle", tmp_path, check=True)
+    spaces = [n["type"] for n in json.loads((tmp_path / "config.json").read_text())["linux"]["namespaces"]]
+    assert ("cgroup" in spaces) == unified, spaces
+    if shutil.which("runc"):
+        (tmp_path / "runc").mkdir()
+        subprocess.run(["runc", "spec", *(["--rootless"] if rootless else []), "--bundle", tmp_path / "runc"],
+                       check=True)
+        theirs = json.loads((tmp_path / "runc" / "config.json").read_text())["linux"]["namespaces"]
+        assert ("cgroup" in spaces) == any(n["type"] == "cgroup" for n in theirs)
+
+
+# ------------------------------------------------------------------ the cgroup driver
+
+
+def host_layout():
+    """"v1", "v2" or "hybrid", from the hierarchies this process is in."""
+    lines = Path("/proc/self/cgroup").read_text().splitlines()
+    unified = any(line.startswith("0::") for line in lines) and any(f == "cgroup2" for f, _, _ in _cgroup_mounts())
+    v1 = any(not line.startswith("0::") for line in lines)
+    return "hybrid" if unified and v1 else "v2" if unified else "v1"
+
+
+def recorded_driver(root, cid):
+    return json.loads((root.path / cid / "state.json").read_text())["cgroupDriver"]
+
+
+def test_the_cgroup_driver_is_chosen_at_create_and_recorded(bundle, berth_root, container_id):
+    bundle.set_args("sleep", "100")
+    created(berth_root, bundle, container_id)
+    assert recorded_driver(berth_root, container_id) == f"cgroupfs-{host_layout()}"
+    # Later commands go through the recorded driver.
+    berth_root.run("start", container_id, check=True)
+    berth_root.run("pause", container_id, check=True)
+    assert state_of(berth_root, container_id)["status"] == "paused"
+    berth_root.run("resume", container_id, check=True)
+    berth_root.run("update", "--pids-limit", "50", container_id, check=True)
+    assert read_cg(cgroup_dirs(state_of(berth_root, container_id)["pid"]), "pids", "pids.max", "pids.max") == "50"
+
+
+def test_a_state_without_a_recorded_driver_gets_the_one_its_hierarchies_say(bundle, berth_root, container_id):
+    # Containers created before the driver was recorded keep working.
+    bundle.set_args("sleep", "100")
+    created(berth_root, bundle, container_id)
+    path = berth_root.path / container_id / "state.json"
+    st = json.loads(path.read_text())
+    del st["cgroupDriver"]
+    path.write_text(json.dumps(st))
+    berth_root.run("start", container_id, check=True)
+    berth_root.run("pause", container_id, check=True)
+    assert state_of(berth_root, container_id)["status"] == "paused"
+    berth_root.run("resume", container_id, check=True)
+    berth_root.run("delete", "--force", container_id, check=True)
+    assert berth_root.container_ids() == []
+
+
+@pytest.mark.skipif(host_layout() != "hybrid", reason="shows the v1 driver on a hybrid host only")
+def test_a_v1_only_view_of_the_host_gets_the_v1_driver(bundle, berth_root, container_id):
+    # A private mount namespace where the unified hierarchy is not mounted
+    # (as crun needs here): berth sees a v1 host, and says so in the state.
+    script = (f'umount -l /sys/fs/cgroup/unified && "$0" --root {berth_root.path} create --bundle {bundle.path} '
+              f'{container_id} && cat {berth_root.path}/{container_id}/state.json && '
+              f'"$0" --root {berth_root.path} kill {container_id} KILL && '
+              f'"$0" --root {berth_root.path} delete --force {container_id}')
+    bundle.set_args("sleep", "100")
+    r = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script, BERTH],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    st = json.loads(r.stdout)
+    assert st["cgroupDriver"] == "cgroupfs-v1" and "unified" not in st["cgroupPaths"]
+    assert berth_root.container_ids() == []
 
 
 # ------------------------------------------------------------------ systemd driver

@@ -11,12 +11,15 @@ Where berth differs from a reference runtime for a reason, KNOWN_DIFFERENCES
 says why and the test checks that exactly that difference remains (so the
 table cannot go stale).  A berth gap is an xfail with its reason."""
 import json
+import platform
 import shutil
 import time
 
 import pytest
 
 from conftest import describe, exec_command
+from probe_helper import install_probe, probe_binary, probe_results  # noqa: F401 (fixture)
+from test_seccomp import load_default_profile
 
 pytestmark = pytest.mark.comparison
 
@@ -415,3 +418,28 @@ def test_an_unknown_namespace_type_fails_and_leaves_nothing(runtimes, bundles, c
     for rt in runtimes:
         r = rt.run("list", "-q")
         assert r.returncode == 0 and r.stdout.split() == [], describe(r)
+
+
+def test_a_syscall_newer_than_the_seccomp_profile_gets_enosys_as_under_runc(runtimes, bundles, container_id,
+                                                                            probe_binary):
+    if runtimes[1].name != "runc":
+        pytest.skip("the ENOSYS stub is runc's behaviour")
+    if platform.machine() != "x86_64":
+        pytest.skip("syscall numbers are x86_64's")
+
+    def edit(c):
+        profile = load_default_profile()
+        profile["defaultErrnoRet"] = 1  # EPERM for what the profile does not allow
+        c["linux"]["seccomp"] = profile
+        c["process"]["args"] = ["probe", "syscall:1000", "syscall:163", "getppid"]
+
+    b_ours, b_other = bundles(edit)
+    for b in (b_ours, b_other):
+        install_probe(b, probe_binary)
+    ours = runtimes[0].run("run", "--bundle", b_ours, container_id + "-b")
+    theirs = runtimes[1].run("run", "--bundle", b_other, container_id + "-o")
+    assert ours.returncode == theirs.returncode == 0, (describe(ours), describe(theirs))
+    # 1000 is above every syscall the profile names: ENOSYS (38); acct (163)
+    # is below and not allowed: the default errno.
+    assert probe_results(ours.stdout) == probe_results(theirs.stdout)
+    assert probe_results(ours.stdout)["syscall:1000"] == -38 and probe_results(ours.stdout)["syscall:163"] == -1

@@ -75,11 +75,8 @@ def test_selinux_label_without_selinux_names_the_field(bundle, berth_root, conta
     refused_and_gone(berth_root, bundle, container_id, f"process.selinuxLabel: {why}")
 
 
-def test_mount_label_without_selinux_names_the_field(bundle, berth_root, container_id):
-    why = unavailable("SELinux", "SELINUX", selinux_enabled)
-    bundle.config["linux"]["mountLabel"] = "system_u:object_r:container_file_t:s0:c1,c2"
-    bundle.write_config()
-    refused_and_gone(berth_root, bundle, container_id, f"linux.mountLabel: {why}")
+# linux.mountLabel without SELinux is ignored (as runc and crun do): see
+# test_rootfs_safety.py::test_mount_label_without_selinux_is_ignored_with_a_debug_line.
 
 
 def test_empty_profile_and_label_mean_none(bundle, berth_root, container_id):

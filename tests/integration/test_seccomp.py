@@ -490,3 +490,106 @@ def test_notify_with_no_agent_listening_fails_create_and_leaves_nothing(bundle, 
     one_line_error(r, f"linux.seccomp.listenerPath: connect to `{agent_path}`")
     assert not (berth_root.path / container_id).exists()
     assert read_mounts() == before
+
+
+# ------------------------------------------------------------------ syscalls newer than the profile
+
+NR_ACCT = 163  # x86_64 (and x32): below the largest number the profiles name, and in none of them
+NR_ACCT_I386 = 51
+X32_BIT = 0x40000000
+
+
+@pytest.mark.parametrize("archs", [None, ["SCMP_ARCH_X86_64"], ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]],
+                         ids=["native", "x86_64", "x86_64-x86-x32"])
+@pytest.mark.parametrize("default", ["SCMP_ACT_ERRNO", "SCMP_ACT_KILL_PROCESS"])
+def test_a_syscall_newer_than_the_profile_gets_enosys(bundle, berth_root, container_id, probe_binary, archs,
+                                                     default):
+    profile = load_default_profile()
+    profile["defaultAction"] = default
+    profile.pop("defaultErrnoRet", None)
+    if archs is None:
+        profile.pop("architectures", None)
+    else:
+        profile["architectures"] = archs
+    with_filter(bundle, probe_binary, profile, "true")
+    # 1000 and 1u<<29 are above every syscall x86_64 has; runc gives ENOSYS
+    # there so that programs fall back as on an older kernel.
+    ops = ["syscall:1000", f"syscall:{1 << 29}", "getppid"]
+    multi = archs and len(archs) == 3 and default == "SCMP_ACT_ERRNO"
+    if default == "SCMP_ACT_ERRNO":
+        ops.append(f"syscall:{NR_ACCT}")
+    if multi:
+        # The other ABIs get their own check: i386 through int $0x80, x32
+        # by the number's bit, each against its own largest number.
+        ops += ["syscall32:1000", f"syscall32:{NR_ACCT_I386}", f"syscall:{X32_BIT | 1000}",
+                f"syscall:{X32_BIT | NR_ACCT}"]
+    results, status, _ = run_probe(berth_root, bundle, container_id, *ops)
+    assert status == 0
+    assert results["syscall:1000"] == results[f"syscall:{1 << 29}"] == -ENOSYS
+    assert results["getppid"] > 0
+    if default == "SCMP_ACT_ERRNO":
+        # A number the profile knows of but does not allow keeps the default.
+        assert results[f"syscall:{NR_ACCT}"] == -EPERM
+    if multi:
+        assert results["syscall32:1000"] == results[f"syscall:{X32_BIT | 1000}"] == -ENOSYS
+        assert results[f"syscall32:{NR_ACCT_I386}"] == results[f"syscall:{X32_BIT | NR_ACCT}"] == -EPERM
+
+
+def test_a_permissive_default_leaves_newer_syscalls_to_the_kernel(bundle, berth_root, container_id, probe_binary):
+    seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [getppid_rule("SCMP_ACT_ERRNO", errnoRet=99)]}
+    with_filter(bundle, probe_binary, seccomp, "true")
+    results, status, _ = run_probe(berth_root, bundle, container_id, "syscall:1000", "getppid")
+    assert results == {"syscall:1000": -ENOSYS, "getppid": -99, "status": 0}
+
+
+@pytest.mark.parametrize("nnp", [True, False], ids=["nnp", "no-nnp"])
+def test_start_container_hooks_run_under_the_containers_filter(bundle, berth_root, container_id, probe_binary, nnp):
+    # runc's init loads the filter before it waits for `start`, so the
+    # startContainer hooks (run by the init, in the container) are filtered.
+    seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [getppid_rule("SCMP_ACT_ERRNO", errnoRet=99)]}
+    with_filter(bundle, probe_binary, seccomp, "true")
+    bundle.process["noNewPrivileges"] = nnp
+    (bundle.rootfs / "out").mkdir()
+    bundle.config["mounts"].append({"destination": "/out", "type": "bind", "source": str(bundle.rootfs / "out"),
+                                    "options": ["rbind", "rw"]})
+    bundle.config["hooks"] = {"startContainer": [
+        {"path": "/bin/sh", "args": ["sh", "-c", "cat > /dev/null; probe getppid > /out/hook"]}]}
+    bundle.write_config()
+    berth_root.run("run", "--bundle", bundle, container_id, check=True)
+    assert probe_results((bundle.rootfs / "out" / "hook").read_text()) == {"getppid": -99}
+
+
+def test_a_listener_path_without_notify_rules_still_gets_a_listener(bundle, berth_root, container_id,
+                                                                    probe_binary, agent_path):
+    # An agent at listenerPath waits for its connection: it gets one, with
+    # a listener that never fires, rather than waiting for ever.
+    seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": str(agent_path),
+               "syscalls": [getppid_rule("SCMP_ACT_ERRNO", errnoRet=99)]}
+    with_filter(bundle, probe_binary, seccomp, "true")
+    agent = Agent(agent_path, 1)
+    agent.start()
+    results, status, _ = run_probe(berth_root, bundle, container_id, "getppid")
+    agent.join(30)
+    assert not agent.is_alive() and agent.error is None, agent.error
+    assert agent.nfds == 1 and agent.state["state"]["id"] == container_id
+    assert results["getppid"] == -99 and agent.syscalls == []
+
+
+def test_a_create_failing_after_the_listener_went_out_leaves_the_agent_a_closed_connection(
+        bundle, berth_root, container_id, probe_binary, agent_path, tmp_path):
+    seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": str(agent_path),
+               "syscalls": [getppid_rule("SCMP_ACT_NOTIFY", (0, "SCMP_CMP_EQ", 77, None))]}
+    with_filter(bundle, probe_binary, seccomp, "sleep", "100")
+    agent = Agent(agent_path, 1)
+    agent.start()
+    # The pid file is written once the init is ready: long after the
+    # listener reached the agent.
+    r = berth_root.run("create", "--pid-file", str(tmp_path / "no" / "such" / "dir" / "pid"), "--bundle", bundle,
+                       container_id)
+    assert r.returncode != 0 and "--pid-file" in r.stderr
+    agent.join(30)
+    # The agent had the whole document and the fd, then end of file; the
+    # listener reports the container gone.
+    assert not agent.is_alive() and agent.error is None, agent.error
+    assert agent.nfds == 1 and agent.state["state"]["status"] == "creating"
+    assert not (berth_root.path / container_id).exists()

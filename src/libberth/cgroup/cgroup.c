@@ -26,6 +26,8 @@ berth_cgroup_free (berth_cgroup *cg)
     }
   free (cg->keys);
   free (cg->dirs);
+  free (cg->slice);
+  free (cg->unit);
   free (cg);
 }
 
@@ -248,6 +250,7 @@ berth_cgroup_resolve (const char *cgroups_path, const char *id, berth_error **er
       cgroup_add (cg, h[i].key, xasprintf ("%s%s%s", h[i].mount, base, clean));
     }
   hierarchies_free (h, n);
+  cg->driver = berth_cgroupfs_driver_for (cg);
   return cg;
 }
 
@@ -274,17 +277,29 @@ unified_has (const char *dir, const char *ctl)
   return options_have_all (list, ctl);
 }
 
-berth_cgroup *
-berth_cgroup_of_pid (pid_t pid, berth_error **err)
+int
+berth_cgroup_fill_from_pid (berth_cgroup *cg, pid_t pid, berth_error **err)
 {
   hierarchy *h;
   size_t n;
   if (hierarchies_read (pid, &h, &n, err) < 0)
-    return NULL;
-  berth_cgroup *cg = xcalloc (1, sizeof *cg);
+    return -1;
   for (size_t i = 0; i < n; i++)
     cgroup_add (cg, h[i].key, xasprintf ("%s%s", h[i].mount, strcmp (h[i].own, "/") ? h[i].own : ""));
   hierarchies_free (h, n);
+  return 0;
+}
+
+berth_cgroup *
+berth_cgroup_of_pid (pid_t pid, berth_error **err)
+{
+  berth_cgroup *cg = xcalloc (1, sizeof *cg);
+  if (berth_cgroup_fill_from_pid (cg, pid, err) < 0)
+    {
+      berth_cgroup_free (cg);
+      return NULL;
+    }
+  cg->driver = berth_cgroupfs_driver_for (cg);
   return cg;
 }
 
@@ -336,6 +351,20 @@ cpuset_fill_from_parent (const char *dir, berth_error **err)
         return -1;
     }
   return 0;
+}
+
+/* A v1 cpuset cgroup below the hierarchy's root: it and its parent have
+   the files (the root's parent, outside the hierarchy, has none). */
+static bool
+is_cpuset_child (const char *dir)
+{
+  cleanup_free char *parent = xstrdup (dir);
+  char *slash = strrchr (parent, '/');
+  if (slash == NULL)
+    return false;
+  *slash = '\0';
+  cleanup_free char *mine = xasprintf ("%s/cpuset.cpus", dir), *theirs = xasprintf ("%s/cpuset.cpus", parent);
+  return access (mine, F_OK) == 0 && access (theirs, F_OK) == 0;
 }
 
 /* Turn on every controller the parent offers, so that the child gets its
@@ -391,6 +420,10 @@ make_dirs (const char *dir, bool unified, bool cpuset, bool *made, berth_error *
           if (saved == '\0')
             *made = true;
         }
+      else if (cpuset && is_cpuset_child (path) && cpuset_fill_from_parent (path, err) < 0)
+        /* An existing cgroup on the way (made by someone else, or left
+           empty) holds no task until it has cpus and mems either. */
+        return -1;
       path[i] = saved;
     }
   if (unified && !*made)
@@ -407,8 +440,49 @@ make_dirs (const char *dir, bool unified, bool cpuset, bool *made, berth_error *
   return 0;
 }
 
+/* Whether dir, or the nearest existing cgroup above it, is frozen or
+   freezing: a process moved in would stop at once, and `create` wait for
+   it for ever. */
+static bool
+frozen_here_or_above (const char *dir, bool v2)
+{
+  cleanup_free char *path = xstrdup (dir);
+  for (;;)
+    {
+      if (access (path, F_OK) == 0)
+        {
+          cleanup_free char *text = NULL, *events = NULL;
+          cleanup_error berth_error *ignored = NULL;
+          if (berth_cgroup_read (path, v2 ? "cgroup.freeze" : "freezer.state", &text, &ignored) < 0)
+            return false; /* the hierarchy's root: it cannot be frozen */
+          if (v2)
+            return strcmp (text, "1") == 0
+                   || (berth_cgroup_read (path, "cgroup.events", &events, &ignored) == 0
+                       && strstr (events, "frozen 1") != NULL);
+          return strcmp (text, "THAWED") != 0;
+        }
+      char *slash = strrchr (path, '/');
+      if (slash == NULL || slash == path)
+        return false;
+      *slash = '\0';
+    }
+}
+
 int
-berth_cgroup_enter (const berth_cgroup *cg, pid_t pid, berth_error **err)
+berth_cgroup_refuse_frozen (const berth_cgroup *cg, berth_error **err)
+{
+  bool v2;
+  const char *dir = berth_cgroup_dir_for (cg, "freezer", &v2);
+  if (dir == NULL)
+    dir = berth_cgroup_dir_for (cg, BERTH_CGROUP_UNIFIED, &v2);
+  if (dir && frozen_here_or_above (dir, v2))
+    return berth_fail (err, EBUSY, "cgroup `%s` is frozen: a container cannot be started in it (thaw it first)",
+                       dir);
+  return 0;
+}
+
+static int
+cgroupfs_enter (const berth_cgroup *cg, pid_t pid, berth_error **err)
 {
   char buf[32];
   snprintf (buf, sizeof buf, "%d", (int) pid);
@@ -419,8 +493,7 @@ berth_cgroup_enter (const berth_cgroup *cg, pid_t pid, berth_error **err)
 }
 
 int
-berth_cgroup_create (const berth_cgroup *cg, const oci_resources *r, const oci_linux *l, pid_t pid,
-                     berth_error **err)
+berth_cgroupfs_create (berth_cgroup *cg, const oci_resources *r, const oci_linux *l, pid_t pid, berth_error **err)
 {
   for (size_t i = 0; i < cg->len; i++)
     {
@@ -430,7 +503,7 @@ berth_cgroup_create (const berth_cgroup *cg, const oci_resources *r, const oci_l
     }
   if (berth_cgroup_apply (cg, r, l, false, err) < 0)
     return -1;
-  return berth_cgroup_enter (cg, pid, err);
+  return cgroupfs_enter (cg, pid, err);
 }
 
 /* ------------------------------------------------------------ processes */
@@ -482,8 +555,8 @@ membership_dir (const berth_cgroup *cg)
   return cg->len ? cg->dirs[0] : NULL;
 }
 
-int
-berth_cgroup_pids (const berth_cgroup *cg, pid_t **out, size_t *n, berth_error **err)
+static int
+cgroupfs_pids (const berth_cgroup *cg, pid_t **out, size_t *n, berth_error **err)
 {
   *out = NULL;
   *n = 0;
@@ -503,36 +576,23 @@ sleep_ms (long ms)
   nanosleep (&ts, NULL);
 }
 
-bool
-berth_cgroup_is_frozen (const berth_cgroup *cg)
+/* The freezer at dir: v1's freezer.state, or v2's cgroup.freeze (core on
+   a unified hierarchy, hybrid hosts included). */
+static bool
+frozen_at (const char *dir, bool v2)
 {
-  bool v2;
-  const char *dir = berth_cgroup_dir_for (cg, "freezer", &v2);
-  if (dir == NULL)
-    {
-      dir = berth_cgroup_dir_for (cg, BERTH_CGROUP_UNIFIED, &v2);
-      if (dir == NULL || !v2)
-        return false;
-    }
   cleanup_free char *text = NULL;
   cleanup_error berth_error *ignored = NULL;
+  if (dir == NULL)
+    return false;
   if (v2)
     return berth_cgroup_read (dir, "cgroup.freeze", &text, &ignored) == 0 && strcmp (text, "1") == 0;
   return berth_cgroup_read (dir, "freezer.state", &text, &ignored) == 0 && strcmp (text, "THAWED") != 0;
 }
 
-int
-berth_cgroup_freeze (const berth_cgroup *cg, bool freeze, berth_error **err)
+static int
+freeze_at (const char *dir, bool v2, bool freeze, berth_error **err)
 {
-  bool v2;
-  const char *dir = berth_cgroup_dir_for (cg, "freezer", &v2);
-  if (dir == NULL)
-    {
-      dir = berth_cgroup_dir_for (cg, BERTH_CGROUP_UNIFIED, &v2);
-      /* A hybrid host's unified hierarchy freezes too (cgroup.freeze is core). */
-      if (dir == NULL)
-        return berth_fail (err, ENOTSUP, "cgroup: no freezer controller is mounted");
-    }
   const char *file = v2 ? "cgroup.freeze" : "freezer.state";
   const char *want = v2 ? (freeze ? "1" : "0") : (freeze ? "FROZEN" : "THAWED");
   /* Freezing takes a while when tasks are busy; v1 wants the request repeated. */
@@ -566,32 +626,125 @@ berth_cgroup_freeze (const berth_cgroup *cg, bool freeze, berth_error **err)
   return berth_fail (err, ETIMEDOUT, "cgroup: %s %s", freeze ? "freeze" : "thaw", dir);
 }
 
-int
-berth_cgroup_kill_all (const berth_cgroup *cg, int signo, berth_error **err)
+/* Where each layout freezes: v1 its freezer hierarchy, v2 the unified
+   one, a hybrid host the v1 freezer when mounted, else the unified one. */
+static const char *
+v1_freezer (const berth_cgroup *cg, bool *v2)
+{
+  *v2 = false;
+  return berth_cgroup_dir_for (cg, "freezer", NULL);
+}
+
+static const char *
+v2_freezer (const berth_cgroup *cg, bool *v2)
+{
+  *v2 = true;
+  return berth_cgroup_dir_for (cg, BERTH_CGROUP_UNIFIED, NULL);
+}
+
+static const char *
+hybrid_freezer (const berth_cgroup *cg, bool *v2)
+{
+  const char *dir = v1_freezer (cg, v2);
+  return dir ? dir : v2_freezer (cg, v2);
+}
+
+static bool
+v1_is_frozen (const berth_cgroup *cg)
 {
   bool v2;
-  const char *unified = berth_cgroup_dir_for (cg, BERTH_CGROUP_UNIFIED, &v2);
-  if (signo == SIGKILL && unified && berth_cgroup_dir_for (cg, "freezer", NULL) == NULL)
-    {
-      /* cgroup.kill (5.14) kills the whole subtree atomically. */
-      cleanup_error berth_error *e = NULL;
-      if (berth_cgroup_write (unified, "cgroup.kill", "1", &e) == 0)
-        return 0;
-    }
+  const char *dir = v1_freezer (cg, &v2);
+  return frozen_at (dir, v2);
+}
+
+static bool
+v2_is_frozen (const berth_cgroup *cg)
+{
+  bool v2;
+  const char *dir = v2_freezer (cg, &v2);
+  return frozen_at (dir, v2);
+}
+
+static bool
+hybrid_is_frozen (const berth_cgroup *cg)
+{
+  bool v2;
+  const char *dir = hybrid_freezer (cg, &v2);
+  return frozen_at (dir, v2);
+}
+
+static int
+freeze_with (const berth_cgroup *cg, const char *(*where) (const berth_cgroup *, bool *), bool freeze,
+             berth_error **err)
+{
+  bool v2;
+  const char *dir = where (cg, &v2);
+  if (dir == NULL)
+    return berth_fail (err, ENOTSUP, "cgroup: no freezer controller is mounted");
+  return freeze_at (dir, v2, freeze, err);
+}
+
+static int
+v1_freeze (const berth_cgroup *cg, bool freeze, berth_error **err)
+{
+  return freeze_with (cg, v1_freezer, freeze, err);
+}
+
+static int
+v2_freeze (const berth_cgroup *cg, bool freeze, berth_error **err)
+{
+  return freeze_with (cg, v2_freezer, freeze, err);
+}
+
+static int
+hybrid_freeze (const berth_cgroup *cg, bool freeze, berth_error **err)
+{
+  return freeze_with (cg, hybrid_freezer, freeze, err);
+}
+
+/* Signal every process, frozen meanwhile so that none escapes by forking. */
+static int
+kill_frozen (const berth_cgroup *cg, int signo, berth_error **err)
+{
   cleanup_error berth_error *ferr = NULL;
-  bool frozen = berth_cgroup_freeze (cg, true, &ferr) == 0;
+  bool frozen = cg->driver->freeze (cg, true, &ferr) == 0;
   cleanup_free pid_t *pids = NULL;
   size_t n;
-  int r = berth_cgroup_pids (cg, &pids, &n, err);
+  int r = cgroupfs_pids (cg, &pids, &n, err);
   for (size_t i = 0; r == 0 && i < n; i++)
     if (kill (pids[i], signo) < 0 && errno != ESRCH)
       r = berth_fail_errno (err, "kill %d", (int) pids[i]);
   if (frozen)
     {
       cleanup_error berth_error *terr = NULL;
-      berth_cgroup_freeze (cg, false, &terr);
+      cg->driver->freeze (cg, false, &terr);
     }
   return r;
+}
+
+/* cgroup.kill (5.14) kills the whole subtree atomically. */
+static bool
+kill_by_cgroup_kill (const berth_cgroup *cg, int signo)
+{
+  const char *unified = berth_cgroup_dir_for (cg, BERTH_CGROUP_UNIFIED, NULL);
+  cleanup_error berth_error *e = NULL;
+  return signo == SIGKILL && unified && berth_cgroup_write (unified, "cgroup.kill", "1", &e) == 0;
+}
+
+static int
+v2_kill (const berth_cgroup *cg, int signo, berth_error **err)
+{
+  return kill_by_cgroup_kill (cg, signo) ? 0 : kill_frozen (cg, signo, err);
+}
+
+static int
+hybrid_kill (const berth_cgroup *cg, int signo, berth_error **err)
+{
+  /* With a v1 freezer the unified tree may hold only some of the
+     processes' cgroups: signal them one by one. */
+  if (berth_cgroup_dir_for (cg, "freezer", NULL) == NULL && kill_by_cgroup_kill (cg, signo))
+    return 0;
+  return kill_frozen (cg, signo, err);
 }
 
 /* ------------------------------------------------------------ destroy */
@@ -611,10 +764,8 @@ remove_tree (const char *dir)
 }
 
 int
-berth_cgroup_destroy (const berth_cgroup *cg, berth_error **err)
+berth_cgroupfs_destroy (const berth_cgroup *cg, berth_error **err)
 {
-  if (cg == NULL)
-    return 0;
   bool any = false;
   for (size_t i = 0; i < cg->len; i++)
     any |= access (cg->dirs[i], F_OK) == 0;
@@ -623,10 +774,10 @@ berth_cgroup_destroy (const berth_cgroup *cg, berth_error **err)
   cleanup_free pid_t *pids = NULL;
   size_t n = 0;
   cleanup_error berth_error *ignored = NULL;
-  if (berth_cgroup_pids (cg, &pids, &n, &ignored) == 0 && n > 0)
+  if (cgroupfs_pids (cg, &pids, &n, &ignored) == 0 && n > 0)
     {
       cleanup_error berth_error *kerr = NULL;
-      berth_cgroup_kill_all (cg, SIGKILL, &kerr);
+      cg->driver->kill (cg, SIGKILL, &kerr);
     }
   /* A killed task leaves its cgroup a little after it dies. */
   for (size_t i = 0; i < cg->len; i++)
@@ -640,4 +791,119 @@ berth_cgroup_destroy (const berth_cgroup *cg, berth_error **err)
         }
     }
   return 0;
+}
+
+/* ------------------------------------------------------------ drivers */
+
+static int
+cgroupfs_update (const berth_cgroup *cg, const oci_resources *r, berth_error **err)
+{
+  return berth_cgroup_apply (cg, r, NULL, true, err);
+}
+
+#define CGROUPFS_DRIVER(layout)                                                                                      \
+  {                                                                                                                  \
+    .name = "cgroupfs-" #layout, .create = berth_cgroupfs_create, .enter = cgroupfs_enter,                           \
+    .apply = berth_cgroup_apply, .update = cgroupfs_update, .freeze = layout##_freeze,                               \
+    .is_frozen = layout##_is_frozen, .kill = layout##_kill, .destroy = berth_cgroupfs_destroy,                       \
+    .stats = berth_cgroupfs_stats_write, .pids = cgroupfs_pids,                                                      \
+  }
+
+#define v1_kill kill_frozen
+const berth_cgroup_driver berth_cgroupfs_v1 = CGROUPFS_DRIVER (v1);
+const berth_cgroup_driver berth_cgroupfs_v2 = CGROUPFS_DRIVER (v2);
+const berth_cgroup_driver berth_cgroupfs_hybrid = CGROUPFS_DRIVER (hybrid);
+#undef v1_kill
+
+static const berth_cgroup_driver *const drivers[] = { &berth_cgroupfs_v1, &berth_cgroupfs_v2, &berth_cgroupfs_hybrid,
+                                                      &berth_cgroup_systemd };
+
+const berth_cgroup_driver *
+berth_cgroup_driver_by_name (const char *name)
+{
+  for (size_t i = 0; name && i < ARRAY_SIZE (drivers); i++)
+    if (strcmp (drivers[i]->name, name) == 0)
+      return drivers[i];
+  return NULL;
+}
+
+const berth_cgroup_driver *
+berth_cgroupfs_driver_for (const berth_cgroup *cg)
+{
+  bool unified = false, v1 = false;
+  for (size_t i = 0; i < cg->len; i++)
+    *(is_unified (cg, i) ? &unified : &v1) = true;
+  return unified && !v1 ? &berth_cgroupfs_v2 : unified ? &berth_cgroupfs_hybrid : &berth_cgroupfs_v1;
+}
+
+void
+berth_cgroup_use_systemd (berth_cgroup *cg, const char *slice, const char *unit)
+{
+  for (size_t i = 0; i < cg->len; i++)
+    {
+      free (cg->keys[i]);
+      free (cg->dirs[i]);
+    }
+  cg->len = 0;
+  cg->driver = &berth_cgroup_systemd;
+  free (cg->slice);
+  free (cg->unit);
+  cg->slice = xstrdup (slice);
+  cg->unit = xstrdup (unit);
+}
+
+/* The public operations: each goes to the container's driver. */
+
+int
+berth_cgroup_create (berth_cgroup *cg, const oci_resources *r, const oci_linux *l, pid_t pid, berth_error **err)
+{
+  return cg->driver->create (cg, r, l, pid, err);
+}
+
+int
+berth_cgroup_enter (const berth_cgroup *cg, pid_t pid, berth_error **err)
+{
+  return cg->driver->enter (cg, pid, err);
+}
+
+int
+berth_cgroup_update (const berth_cgroup *cg, const oci_resources *r, berth_error **err)
+{
+  return cg->driver->update (cg, r, err);
+}
+
+int
+berth_cgroup_freeze (const berth_cgroup *cg, bool freeze, berth_error **err)
+{
+  return cg->driver->freeze (cg, freeze, err);
+}
+
+bool
+berth_cgroup_is_frozen (const berth_cgroup *cg)
+{
+  return cg->driver->is_frozen (cg);
+}
+
+int
+berth_cgroup_kill_all (const berth_cgroup *cg, int signo, berth_error **err)
+{
+  return cg->driver->kill (cg, signo, err);
+}
+
+int
+berth_cgroup_destroy (const berth_cgroup *cg, berth_error **err)
+{
+  return cg == NULL ? 0 : cg->driver->destroy (cg, err);
+}
+
+int
+berth_cgroup_pids (const berth_cgroup *cg, pid_t **out, size_t *n, berth_error **err)
+{
+  return cg->driver->pids (cg, out, n, err);
+}
+
+void
+berth_cgroup_stats_write (const berth_cgroup *cg, oci_jw *w)
+{
+  cg->driver->stats (cg, w);
 }

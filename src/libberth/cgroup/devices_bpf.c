@@ -72,21 +72,13 @@ parse_access (const char *s, unsigned *out)
       *out = ACC_ALL;
       return 0;
     }
-  for (; *s; s++)
-    switch (*s)
-      {
-      case 'r':
-        access |= ACC_READ;
-        break;
-      case 'w':
-        access |= ACC_WRITE;
-        break;
-      case 'm':
-        access |= ACC_MKNOD;
-        break;
-      default:
-        return -1;
-      }
+  /* As runc 1.1: letters other than r, w and m are ignored ("rwa" is
+     "rw"; clients write it), but a string that is not empty must grant
+     something. */
+  for (const char *c = s; *c; c++)
+    access |= *c == 'r' ? ACC_READ : *c == 'w' ? ACC_WRITE : *c == 'm' ? ACC_MKNOD : 0;
+  if (*s && access == 0)
+    return -1;
   *out = access;
   return 0;
 }
@@ -122,7 +114,7 @@ parse_rule (const oci_device_cgroup *r, size_t i, struct dev_rule *out, berth_er
     return berth_fail (err, 0, "%s[%zu].minor: %" PRId64 " is out of range (-1 for any, or 0 to %lld)", where, i,
                        r->minor, DEVNUM_MAX);
   if (parse_access (r->access, &out->access) < 0)
-    return berth_fail (err, 0, "%s[%zu].access: \"%s\" is not made of r, w and m", where, i, r->access);
+    return berth_fail (err, 0, "%s[%zu].access: \"%s\" grants none of r, w and m", where, i, r->access);
   return 0;
 }
 

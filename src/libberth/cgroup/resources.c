@@ -186,7 +186,15 @@ cpu_v1 (const char *dir, const oci_cpu *c, berth_error **err)
       cleanup_error berth_error *first = NULL;
       if (write_i64 (dir, "cpu.cfs_period_us", (int64_t) c->period, NULL, &first) < 0)
         {
-          if (!c->quota_present || write_i64 (dir, "cpu.cfs_quota_us", c->quota, NULL, err) < 0
+          /* Without a quota to write first, the first refusal is the error
+             (returning -1 with no error set crashed berth here). */
+          if (!c->quota_present)
+            {
+              if (err && *err == NULL)
+                *err = steal_pointer (&first);
+              return berth_error_wrap (err, "linux.resources.cpu.period");
+            }
+          if (write_i64 (dir, "cpu.cfs_quota_us", c->quota, NULL, err) < 0
               || write_i64 (dir, "cpu.cfs_period_us", (int64_t) c->period, NULL, err) < 0)
             return berth_error_wrap (err, "linux.resources.cpu.period");
         }
@@ -454,11 +462,13 @@ rule_new (bool allow, char type, int64_t major, int64_t minor, const char *acces
   return d;
 }
 
-/* The config's rules, then the defaults, then linux.devices. */
+/* The config's rules, then the defaults: exactly what runc allows.  An
+   entry of linux.devices only makes a node; whether it may be opened is
+   for linux.resources.devices to say. */
 static oci_device_cgroup **
-device_rules (const oci_resources *r, const oci_linux *l, size_t *n)
+device_rules (const oci_resources *r, size_t *n)
 {
-  size_t cap = r->devices_len + ARRAY_SIZE (default_devices) + (l ? l->devices_len : 0) + 1;
+  size_t cap = r->devices_len + ARRAY_SIZE (default_devices) + 1;
   oci_device_cgroup **v = xcalloc (cap, sizeof *v);
   *n = 0;
   for (size_t i = 0; i < r->devices_len; i++)
@@ -466,13 +476,6 @@ device_rules (const oci_resources *r, const oci_linux *l, size_t *n)
   for (size_t i = 0; i < ARRAY_SIZE (default_devices); i++)
     v[(*n)++] = rule_new (true, default_devices[i].type, default_devices[i].major, default_devices[i].minor,
                           default_devices[i].access);
-  for (size_t i = 0; l && i < l->devices_len; i++)
-    {
-      const oci_device *d = l->devices[i];
-      char type = d->type[0] == 'u' ? 'c' : d->type[0];
-      if (type == 'c' || type == 'b')
-        v[(*n)++] = rule_new (true, type, d->major, d->minor, "rwm");
-    }
   return v;
 }
 
@@ -510,7 +513,14 @@ device_line_v1 (const char *dir, const oci_device_cgroup *d, const char *type, b
       strcat (line, ":");
       append_id (line, sizeof line, d->minor_present, d->minor);
       strcat (line, " ");
-      strncat (line, d->access ? d->access : "rwm", 4);
+      /* Only r, w and m, in that order: other letters ("rwa", as runc 1.1
+         takes them) are ignored as devices_bpf.c ignores them. */
+      const char *access = d->access ? d->access : "rwm";
+      size_t k = strlen (line);
+      for (const char *c = "rwm"; *c; c++)
+        if (strchr (access, *c))
+          line[k++] = *c;
+      line[k] = '\0';
     }
   return berth_cgroup_write (dir, d->allow ? "devices.allow" : "devices.deny", line, err);
 }
@@ -536,7 +546,7 @@ devices_v1 (const char *dir, oci_device_cgroup **rules, size_t n, berth_error **
 }
 
 static int
-devices (const berth_cgroup *cg, const oci_resources *r, const oci_linux *l, berth_error **err)
+devices (const berth_cgroup *cg, const oci_resources *r, berth_error **err)
 {
   if (r->devices_len == 0)
     return 0;
@@ -549,7 +559,7 @@ devices (const berth_cgroup *cg, const oci_resources *r, const oci_linux *l, ber
         return berth_fail (err, ENOTSUP, "linux.resources.devices: no devices controller is available");
     }
   size_t n;
-  oci_device_cgroup **rules = device_rules (r, l, &n);
+  oci_device_cgroup **rules = device_rules (r, &n);
   int rc = v2 ? berth_cgroup_devices_v2 (dir, rules, n, err) : devices_v1 (dir, rules, n, err);
   device_rules_free (rules, n);
   return rc;
@@ -563,7 +573,7 @@ berth_cgroup_apply (const berth_cgroup *cg, const oci_resources *r, const oci_li
     return 0;
   bool v2;
   const char *dir;
-  if (devices (cg, r, l, err) < 0)
+  if (devices (cg, r, err) < 0)
     return -1;
   if (r->memory)
     {
@@ -676,66 +686,17 @@ check_id_list (const char *field, const char *want, const char *online_file, con
   return 0;
 }
 
-static int
-check_limit (const char *field, bool present, int64_t v, berth_error **err)
-{
-  if (present && v < -1)
-    return berth_fail (err, EINVAL, "linux.resources.%s: %" PRId64 " is not a limit (-1 means none)", field, v);
-  return 0;
-}
-
-static int
-check_weight (const char *field, bool present, uint64_t v, berth_error **err)
-{
-  if (present && v != 0 && (v < 10 || v > 1000))
-    return berth_fail (err, EINVAL, "linux.resources.blockIO.%s: %" PRIu64 " is outside 10..1000", field, v);
-  return 0;
-}
-
 int
 berth_cgroup_check (const berth_cgroup *cg, const oci_resources *r, berth_error **err)
 {
   if (r == NULL)
     return 0;
-  const oci_memory *m = r->memory;
-  if (m
-      && (check_limit ("memory.limit", m->limit_present, m->limit, err) < 0
-          || check_limit ("memory.reservation", m->reservation_present, m->reservation, err) < 0
-          || check_limit ("memory.swap", m->swap_present, m->swap, err) < 0
-          || check_limit ("memory.kernel", m->kernel_present, m->kernel, err) < 0
-          || check_limit ("memory.kernelTCP", m->kernel_tcp_present, m->kernel_tcp, err) < 0))
-    return -1;
-  if (m && m->swappiness_present && m->swappiness > 100)
-    return berth_fail (err, EINVAL, "linux.resources.memory.swappiness: %" PRIu64 " is outside 0..100",
-                       m->swappiness);
-  if (r->pids && check_limit ("pids.limit", true, r->pids->limit, err) < 0)
-    return -1;
+  /* The bounds that hold on any host are validate.c's; here, what this
+     host has. */
   const oci_cpu *c = r->cpu;
-  if (c)
-    {
-      if (check_limit ("cpu.quota", c->quota_present, c->quota, err) < 0
-          || check_limit ("cpu.realtimeRuntime", c->realtime_runtime_present, c->realtime_runtime, err) < 0)
-        return -1;
-      if (c->idle_present && c->idle != 0 && c->idle != 1)
-        return berth_fail (err, EINVAL, "linux.resources.cpu.idle: %" PRId64 " is not 0 or 1", c->idle);
-      if (c->shares_present && c->shares > 262144)
-        return berth_fail (err, EINVAL, "linux.resources.cpu.shares: %" PRIu64 " is above 262144", c->shares);
-      if (check_id_list ("cpu.cpus", c->cpus, "/sys/devices/system/cpu/online", "0", err) < 0
-          || check_id_list ("cpu.mems", c->mems, "/sys/devices/system/node/online", "0", err) < 0)
-        return -1;
-    }
-  const oci_block_io *b = r->block_io;
-  if (b)
-    {
-      if (check_weight ("weight", b->weight_present, b->weight, err) < 0
-          || check_weight ("leafWeight", b->leaf_weight_present, b->leaf_weight, err) < 0)
-        return -1;
-      for (size_t i = 0; i < b->weight_device_len; i++)
-        if (check_weight ("weightDevice.weight", b->weight_device[i]->weight_present, b->weight_device[i]->weight,
-                          err) < 0)
-          return -1;
-    }
-  if (berth_devices_rules_check (r->devices, r->devices_len, err) < 0)
+  if (c
+      && (check_id_list ("cpu.cpus", c->cpus, "/sys/devices/system/cpu/online", "0", err) < 0
+          || check_id_list ("cpu.mems", c->mems, "/sys/devices/system/node/online", "0", err) < 0))
     return -1;
   bool v2 = false;
   const char *udir = berth_cgroup_dir_for (cg, BERTH_CGROUP_UNIFIED, &v2);

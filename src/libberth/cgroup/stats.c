@@ -481,7 +481,7 @@ write_hugetlb (const berth_cgroup *cg, oci_jw *w)
 }
 
 void
-berth_cgroup_stats_write (const berth_cgroup *cg, oci_jw *w)
+berth_cgroupfs_stats_write (const berth_cgroup *cg, oci_jw *w)
 {
   oci_jw_begin_object (w);
   write_cpu (cg, w);

@@ -1,7 +1,10 @@
 /* The systemd cgroup driver (--systemd-cgroup): systemd owns the cgroup
    tree on a systemd host, so the container's cgroup is a transient scope
    asked for over D-Bus (sd-bus), delegated to us (Delegate=yes) so that
-   the cgroupfs code can then write the rest of linux.resources into it. */
+   the cgroupfs code can then write the rest of linux.resources into it.
+   The resources systemd has properties for are set as unit properties, at
+   start and on `update` (SetUnitProperties), so that systemd's view of the
+   unit never differs from its cgroup files (systemd_props.c maps them). */
 #include "config.h"
 
 #include "cgroup.h"
@@ -10,6 +13,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifdef HAVE_SYSTEMD
 static int load_libsystemd (berth_error **err);
@@ -88,7 +92,7 @@ berth_systemd_plan (const char *cgroups_path, const char *id, char **slice, char
   X (bus_open_system) X (bus_set_method_call_timeout) X (bus_flush_close_unref) X (bus_message_unref)               \
   X (bus_slot_unref) X (bus_message_read) X (bus_match_signal) X (bus_call) X (bus_error_free) X (bus_process)      \
   X (bus_wait) X (bus_message_new_method_call) X (bus_message_append) X (bus_message_open_container)                \
-  X (bus_message_close_container)
+  X (bus_message_close_container) X (bus_message_append_array)
 
 static struct
 {
@@ -214,36 +218,49 @@ call_and_wait (sd_bus *bus, sd_bus_message *m, const char *what, berth_error **e
   return 0;
 }
 
+/* The mapped resource properties (systemd_props.c), appended to an open
+   a(sv) container. */
 static int
 append_resource_properties (sd_bus_message *m, const oci_resources *r, bool v2)
 {
+  berth_unit_property props[BERTH_UNIT_PROPERTIES_MAX];
+  size_t n = berth_systemd_properties (r, v2, props);
   int rc = 0;
-  if (r == NULL)
-    return 0;
-  if (r->memory && r->memory->limit_present && r->memory->limit > 0)
-    rc = sd.bus_message_append (m, "(sv)", v2 ? "MemoryMax" : "MemoryLimit", "t", (uint64_t) r->memory->limit);
-  if (rc >= 0 && r->pids && r->pids->limit > 0)
-    rc = sd.bus_message_append (m, "(sv)", "TasksMax", "t", (uint64_t) r->pids->limit);
-  if (rc >= 0 && r->cpu && r->cpu->shares_present && r->cpu->shares)
-    rc = v2 ? sd.bus_message_append (m, "(sv)", "CPUWeight", "t", berth_cpu_shares_to_weight (r->cpu->shares))
-            : sd.bus_message_append (m, "(sv)", "CPUShares", "t", r->cpu->shares);
-  if (rc >= 0 && r->cpu && r->cpu->quota_present && r->cpu->quota > 0)
+  for (size_t i = 0; rc >= 0 && i < n; i++)
     {
-      uint64_t period = r->cpu->period_present && r->cpu->period ? r->cpu->period : 100000;
-      rc = sd.bus_message_append (m, "(sv)", "CPUQuotaPerSecUSec", "t",
-                                  (uint64_t) r->cpu->quota * 1000000 / period);
+      if (props[i].type == 't')
+        {
+          rc = sd.bus_message_append (m, "(sv)", props[i].name, "t", props[i].u);
+          continue;
+        }
+      rc = sd.bus_message_open_container (m, 'r', "sv");
+      if (rc >= 0)
+        rc = sd.bus_message_append (m, "s", props[i].name);
+      if (rc >= 0)
+        rc = sd.bus_message_open_container (m, 'v', "ay");
+      if (rc >= 0)
+        rc = sd.bus_message_append_array (m, 'y', props[i].bytes, props[i].nbytes);
+      if (rc >= 0)
+        rc = sd.bus_message_close_container (m);
+      if (rc >= 0)
+        rc = sd.bus_message_close_container (m);
     }
   return rc;
 }
 
-berth_cgroup *
-berth_systemd_start (const char *slice, const char *unit, pid_t pid, const oci_resources *r, berth_error **err)
+static bool
+host_is_unified (void)
+{
+  return access ("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+}
+
+static int
+systemd_start (const char *slice, const char *unit, pid_t pid, const oci_resources *r, berth_error **err)
 {
   __attribute__ ((cleanup (bus_unrefp))) sd_bus *bus = NULL;
   if (bus_open (&bus, err) < 0)
-    return NULL;
+    return -1;
   __attribute__ ((cleanup (msg_unrefp))) sd_bus_message *m = NULL;
-  bool v2 = access ("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
   int rc = sd.bus_message_new_method_call (bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                                            "org.freedesktop.systemd1.Manager", "StartTransientUnit");
   if (rc >= 0)
@@ -254,24 +271,55 @@ berth_systemd_start (const char *slice, const char *unit, pid_t pid, const oci_r
     rc = sd.bus_message_append (m, "(sv)(sv)(sv)(sv)", "Slice", "s", slice, "Delegate", "b", 1, "PIDs", "au", 1,
                                 (uint32_t) pid, "Description", "s", "berth container");
   if (rc >= 0)
-    rc = append_resource_properties (m, r, v2);
+    rc = append_resource_properties (m, r, host_is_unified ());
   if (rc >= 0)
     rc = sd.bus_message_close_container (m);
   if (rc >= 0)
     rc = sd.bus_message_append (m, "a(sa(sv))", 0);
   if (rc < 0)
-    {
-      berth_fail (err, -rc, "--systemd-cgroup: build the request for %s", unit);
-      return NULL;
-    }
+    return berth_fail (err, -rc, "--systemd-cgroup: build the request for %s", unit);
   cleanup_free char *what = xasprintf ("start %s in %s", unit, slice);
-  if (call_and_wait (bus, m, what, err) < 0)
-    return NULL;
-  return berth_cgroup_of_pid (pid, err);
+  return call_and_wait (bus, m, what, err);
 }
 
-int
-berth_systemd_stop (const char *unit, berth_error **err)
+/* SetUnitProperties returns no job: the change is done when it returns. */
+static int
+systemd_set_properties (const char *unit, const oci_resources *r, berth_error **err)
+{
+  berth_unit_property props[BERTH_UNIT_PROPERTIES_MAX];
+  if (berth_systemd_properties (r, host_is_unified (), props) == 0)
+    return 0;
+  __attribute__ ((cleanup (bus_unrefp))) sd_bus *bus = NULL;
+  if (bus_open (&bus, err) < 0)
+    return -1;
+  __attribute__ ((cleanup (msg_unrefp))) sd_bus_message *m = NULL;
+  int rc = sd.bus_message_new_method_call (bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                           "org.freedesktop.systemd1.Manager", "SetUnitProperties");
+  if (rc >= 0)
+    rc = sd.bus_message_append (m, "sb", unit, 1);
+  if (rc >= 0)
+    rc = sd.bus_message_open_container (m, 'a', "(sv)");
+  if (rc >= 0)
+    rc = append_resource_properties (m, r, host_is_unified ());
+  if (rc >= 0)
+    rc = sd.bus_message_close_container (m);
+  if (rc < 0)
+    return berth_fail (err, -rc, "--systemd-cgroup: build the update of %s", unit);
+  sd_bus_error e = SD_BUS_ERROR_NULL;
+  __attribute__ ((cleanup (msg_unrefp))) sd_bus_message *reply = NULL;
+  rc = sd.bus_call (bus, m, JOB_TIMEOUT_USEC, &e, &reply);
+  if (rc < 0)
+    {
+      berth_fail (err, -rc, "--systemd-cgroup: set the properties of %s: %s", unit,
+                  e.message ? e.message : strerror (-rc));
+      sd.bus_error_free (&e);
+      return -1;
+    }
+  return 0;
+}
+
+static int
+systemd_stop (const char *unit, berth_error **err)
 {
   __attribute__ ((cleanup (bus_unrefp))) sd_bus *bus = NULL;
   if (bus_open (&bus, err) < 0)
@@ -293,19 +341,112 @@ berth_systemd_stop (const char *unit, berth_error **err)
 
 #else
 
-berth_cgroup *
-berth_systemd_start (const char *slice, const char *unit, pid_t pid, const oci_resources *r, berth_error **err)
+static int
+unsupported (berth_error **err)
 {
-  (void) slice, (void) unit, (void) pid, (void) r;
-  berth_fail (err, ENOTSUP, "--systemd-cgroup: berth was built without libsystemd");
-  return NULL;
+  return berth_fail (err, ENOTSUP, "--systemd-cgroup: berth was built without libsystemd");
 }
 
-int
-berth_systemd_stop (const char *unit, berth_error **err)
+static int
+systemd_start (const char *slice, const char *unit, pid_t pid, const oci_resources *r, berth_error **err)
+{
+  (void) slice, (void) unit, (void) pid, (void) r;
+  return unsupported (err);
+}
+
+static int
+systemd_set_properties (const char *unit, const oci_resources *r, berth_error **err)
+{
+  (void) unit, (void) r;
+  return unsupported (err);
+}
+
+static int
+systemd_stop (const char *unit, berth_error **err)
 {
   (void) unit;
-  return berth_fail (err, 0, "--systemd-cgroup: berth was built without libsystemd");
+  return unsupported (err);
 }
 
 #endif
+
+/* ------------------------------------------------------------ the driver */
+
+/* Once the scope exists, its directories are cgroupfs ones like any:
+   what systemd has no property for is written there (Delegate=yes makes
+   them ours), and everything that only reads or signals goes through the
+   cgroupfs driver of the host's layout. */
+static const berth_cgroup_driver *
+files (const berth_cgroup *cg)
+{
+  return berth_cgroupfs_driver_for (cg);
+}
+
+static int
+sd_create (berth_cgroup *cg, const oci_resources *r, const oci_linux *l, pid_t pid, berth_error **err)
+{
+  if (systemd_start (cg->slice, cg->unit, pid, r, err) < 0 || berth_cgroup_fill_from_pid (cg, pid, err) < 0)
+    return -1;
+  return berth_cgroup_apply (cg, r, l, false, err);
+}
+
+static int
+sd_enter (const berth_cgroup *cg, pid_t pid, berth_error **err)
+{
+  return files (cg)->enter (cg, pid, err);
+}
+
+/* As runc's systemd driver: the unit properties first, so that systemd
+   agrees (and keeps the values over a daemon-reload), then the files for
+   what has no property. */
+static int
+sd_update (const berth_cgroup *cg, const oci_resources *r, berth_error **err)
+{
+  if (systemd_set_properties (cg->unit, r, err) < 0)
+    return -1;
+  return berth_cgroup_apply (cg, r, NULL, true, err);
+}
+
+static int
+sd_freeze (const berth_cgroup *cg, bool freeze, berth_error **err)
+{
+  return files (cg)->freeze (cg, freeze, err);
+}
+
+static bool
+sd_is_frozen (const berth_cgroup *cg)
+{
+  return files (cg)->is_frozen (cg);
+}
+
+static int
+sd_kill (const berth_cgroup *cg, int signo, berth_error **err)
+{
+  return files (cg)->kill (cg, signo, err);
+}
+
+static int
+sd_destroy (const berth_cgroup *cg, berth_error **err)
+{
+  if (cg->unit && systemd_stop (cg->unit, err) < 0)
+    return -1;
+  return cg->len ? berth_cgroupfs_destroy (cg, err) : 0;
+}
+
+static void
+sd_stats (const berth_cgroup *cg, oci_jw *w)
+{
+  files (cg)->stats (cg, w);
+}
+
+static int
+sd_pids (const berth_cgroup *cg, pid_t **out, size_t *n, berth_error **err)
+{
+  return files (cg)->pids (cg, out, n, err);
+}
+
+const berth_cgroup_driver berth_cgroup_systemd = {
+  .name = "systemd", .create = sd_create, .enter = sd_enter, .apply = berth_cgroup_apply, .update = sd_update,
+  .freeze = sd_freeze, .is_frozen = sd_is_frozen, .kill = sd_kill, .destroy = sd_destroy, .stats = sd_stats,
+  .pids = sd_pids,
+};

@@ -41,6 +41,14 @@ write_map (pid_t pid, const char *file, oci_id_mapping **maps, size_t n, berth_e
   return 0;
 }
 
+char *
+berth_default_id_map (const oci_spec *s, bool uid)
+{
+  const oci_user *u = s->process ? s->process->user : NULL;
+  unsigned inside = uid ? (u && u->uid_present ? u->uid : 0) : (u && u->gid_present ? u->gid : 0);
+  return xasprintf ("%u %u 1\n", inside, uid ? (unsigned) geteuid () : (unsigned) getegid ());
+}
+
 int
 berth_userns_for_maps (oci_id_mapping **uid, size_t nuid, oci_id_mapping **gid, size_t ngid, berth_error **err)
 {
@@ -112,21 +120,24 @@ userns_for_mount (const oci_spec *s, const oci_mount *m, berth_error **err)
   return berth_fail (err, 0, "no uidMappings/gidMappings, and the container has no user namespace to take them from");
 }
 
+static bool
+is_bind_mount (const oci_mount *m, const berth_mount_opts *o)
+{
+  return (o->flags & MS_BIND) || (m->type && strcmp (m->type, "bind") == 0);
+}
+
 static int
-prepare_one (const oci_spec *s, const oci_mount *m, int bundlefd, berth_error **err)
+prepare_one (const oci_spec *s, const oci_mount *m, bool idmapped, int bundlefd, berth_error **err)
 {
   berth_mount_opts o;
   if (berth_mount_opts_parse (m->options, m->options_len, &o, err) < 0)
     return -1;
   free (o.data);
-  bool bind = (o.flags & MS_BIND) || (m->type && strcmp (m->type, "bind") == 0);
-  if (!bind)
-    return berth_fail (err, 0, "idmapped mounts are supported for bind mounts only (type `%s`)",
-                       m->type ? m->type : "");
+  if (!is_bind_mount (m, &o))
+    return idmapped ? berth_fail (err, 0, "idmapped mounts are supported for bind mounts only (type `%s`)",
+                                  m->type ? m->type : "")
+                    : -2;
 
-  cleanup_close int userns = userns_for_mount (s, m, err);
-  if (userns < 0)
-    return -1;
   const char *src = m->source ? m->source : "";
   unsigned int tree_flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
   if (o.flags & MS_REC)
@@ -134,6 +145,12 @@ prepare_one (const oci_spec *s, const oci_mount *m, int bundlefd, berth_error **
   cleanup_close int tree = open_tree (bundlefd, src, tree_flags);
   if (tree < 0)
     return berth_fail_errno (err, "bind source `%s`", src);
+  if (!idmapped)
+    return steal_fd (&tree);
+
+  cleanup_close int userns = userns_for_mount (s, m, err);
+  if (userns < 0)
+    return -1;
 
   struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t) userns };
   if (mount_setattr (tree, "", AT_EMPTY_PATH | (o.ridmap ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
@@ -156,17 +173,17 @@ berth_idmap_release (int *fds, size_t n)
 }
 
 int
-berth_idmap_prepare (const oci_spec *s, const char *bundle, int **fds, berth_error **err)
+berth_idmap_prepare (const oci_spec *s, const char *bundle, bool all_binds, int **fds, berth_error **err)
 {
   *fds = NULL;
   cleanup_close int bundlefd = -1;
   for (size_t i = 0; i < s->mounts_len; i++)
     {
       const oci_mount *m = s->mounts[i];
-      bool wanted = m->uid_mappings || m->gid_mappings;
-      for (size_t j = 0; j < m->options_len && !wanted; j++)
-        wanted = strcmp (m->options[j], "idmap") == 0 || strcmp (m->options[j], "ridmap") == 0;
-      if (!wanted)
+      bool idmapped = m->uid_mappings || m->gid_mappings;
+      for (size_t j = 0; j < m->options_len && !idmapped; j++)
+        idmapped = strcmp (m->options[j], "idmap") == 0 || strcmp (m->options[j], "ridmap") == 0;
+      if (!idmapped && !all_binds)
         continue;
       if (*fds == NULL)
         {
@@ -177,9 +194,10 @@ berth_idmap_prepare (const oci_spec *s, const char *bundle, int **fds, berth_err
           if (bundlefd < 0)
             return berth_fail_errno (err, "bundle `%s`", bundle);
         }
-      (*fds)[i] = prepare_one (s, m, bundlefd, err);
-      if ((*fds)[i] < 0)
+      int fd = prepare_one (s, m, idmapped, bundlefd, err);
+      if (fd == -1)
         return berth_error_wrap (err, "mounts[%zu] `%s`", i, m->destination);
+      (*fds)[i] = fd < 0 ? -1 : fd;
     }
   return 0;
 }

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "lsm.h"
+#include "../log.h"
 #include "procfs.h"
 #include "../util.h"
 
@@ -213,7 +214,12 @@ berth_lsm_check_spec (const oci_spec *s, berth_error **err)
       && (berth_lsm_check_apparmor (p->apparmor_profile, "process.apparmorProfile", err) < 0
           || berth_lsm_check_selinux (p->selinux_label, "process.selinuxLabel", err) < 0))
     return -1;
-  if (s->linux && berth_lsm_check_selinux (s->linux->mount_label, "linux.mountLabel", err) < 0)
+  /* A label for mounts means nothing without SELinux: runc and crun go
+     on (a malformed one is still refused). */
+  const char *ml = s->linux ? s->linux->mount_label : NULL;
+  if (ml && *ml && berth_selinux_context_valid (ml) && !berth_selinux_enabled ())
+    berth_debug ("linux.mountLabel `%s` ignored: SELinux is not enabled on this host", ml);
+  else if (berth_lsm_check_selinux (ml, "linux.mountLabel", err) < 0)
     return -1;
   return 0;
 }

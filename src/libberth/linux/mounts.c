@@ -11,6 +11,7 @@
 #include "../util.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -159,6 +160,87 @@ flags_to_attr (unsigned long flags)
   return a;
 }
 
+/* ------------------------------------------------------------ /proc rules */
+
+/* Where fd is inside the rootfs, as the kernel resolved it (its magic
+   link less the rootfs's own path), or NULL when that cannot be told. */
+static char *
+resolved_dest (const berth_rootfs *r, int fd)
+{
+  char buf[4096];
+  cleanup_free char *link = fd_path (fd);
+  ssize_t n = readlink (link, buf, sizeof buf - 1);
+  if (n < 0)
+    return NULL;
+  buf[n] = '\0';
+  size_t rl = strcmp (r->rootfs, "/") == 0 ? 0 : strlen (r->rootfs);
+  if (strncmp (buf, r->rootfs, rl) != 0 || (buf[rl] != '/' && buf[rl] != '\0'))
+    return NULL;
+  return xstrdup (buf[rl] ? buf + rl : "/");
+}
+
+/* The files of /proc that lxcfs and its kind emulate: the only mounts
+   allowed inside /proc (runc's list). */
+static const char *const proc_emulated[] = {
+  "/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat",         "/proc/swaps",
+  "/proc/uptime",  "/proc/loadavg",   "/proc/slabinfo", "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+};
+
+/* Nothing but a procfs goes on /proc, and nothing inside it but the
+   emulated files: a bind there would fake what the runtime and the
+   container read and write as the kernel's (runc's checkProcMount).
+   target is the fd the mount is made on, so this is the resolved path. */
+static int
+check_proc_dest (const berth_rootfs *r, int target, const oci_mount *m, bool is_procfs, berth_error **err)
+{
+  cleanup_free char *dest = resolved_dest (r, target);
+  if (dest == NULL || !str_has_prefix (dest, "/proc") || (dest[5] != '\0' && dest[5] != '/'))
+    return 0;
+  if (dest[5] == '\0')
+    return is_procfs ? 0
+                     : berth_fail (err, 0, "`%s` cannot be mounted because it is not of type proc", m->destination);
+  for (size_t i = 0; i < ARRAY_SIZE (proc_emulated); i++)
+    if (strcmp (dest, proc_emulated[i]) == 0)
+      return 0;
+  return berth_fail (err, 0, "`%s` cannot be mounted because it is inside /proc", m->destination);
+}
+
+/* procfs and sysfs go on an ordinary directory of the rootfs: never
+   through a symlink, onto a file, or onto something already mounted
+   there (runc: "must be mounted on ordinary directory").  The last
+   component is opened without following it, and the checks are made on
+   the very fd the mount then goes through. */
+static int
+pseudofs_target (berth_rootfs *r, const oci_mount *m, berth_error **err)
+{
+  cleanup_free char *copy = xstrdup (m->destination);
+  size_t n = strlen (copy);
+  while (n > 1 && copy[n - 1] == '/')
+    copy[--n] = '\0';
+  char *slash = strrchr (copy, '/');
+  const char *base = slash + 1;
+  if (*base == '\0' || strcmp (base, ".") == 0 || strcmp (base, "..") == 0)
+    return berth_fail (err, 0, "filesystem \"%s\" cannot be mounted on `%s`", m->type, m->destination);
+  *slash = '\0';
+  cleanup_close int parent = berth_root_mkpath (r->rootfd, *copy ? copy : "/", true, 0755, err);
+  if (parent < 0)
+    return -1;
+  if (mkdirat (parent, base, 0755) < 0 && errno != EEXIST)
+    return berth_fail_errno (err, "create `%s` in the rootfs", m->destination);
+  cleanup_close int fd = openat (parent, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return berth_fail_errno (err, "open `%s` in the rootfs", m->destination);
+  const char *why = S_ISLNK (st.st_mode)        ? "is a symlink"
+                    : !S_ISDIR (st.st_mode)     ? "is not a directory"
+                    : berth_fd_is_mount_root (fd) ? "already has something mounted on it"
+                                                  : NULL;
+  if (why)
+    return berth_fail (err, 0, "filesystem \"%s\" must be mounted on ordinary directory: `%s` %s", m->type,
+                       m->destination, why);
+  return steal_fd (&fd);
+}
+
 /* ------------------------------------------------------------ bind mounts */
 
 /* prepared: a detached clone of the source made by the runtime (taken), or -1. */
@@ -182,7 +264,7 @@ bind_mount (berth_rootfs *r, const oci_mount *m, const berth_mount_opts *o, int 
 
   cleanup_close int target = berth_root_mkpath (r->rootfd, m->destination, S_ISDIR (st.st_mode),
                                                 S_ISDIR (st.st_mode) ? 0755 : 0644, err);
-  if (target < 0)
+  if (target < 0 || check_proc_dest (r, target, m, berth_proc_is_procfs (tree), err) < 0)
     return -1;
 
   /* Flags on a bind apply to the new mount (and, for rbind, below it only
@@ -275,7 +357,7 @@ cgroup_mount (berth_rootfs *r, const oci_mount *m, const berth_mount_opts *o, be
     return -1;
 
   cleanup_close int target = berth_root_mkpath (r->rootfd, m->destination, true, 0755, err);
-  if (target < 0)
+  if (target < 0 || check_proc_dest (r, target, m, false, err) < 0)
     return -1;
   if (sfs.f_type == CGROUP2_SUPER_MAGIC)
     {
@@ -367,7 +449,8 @@ static const char *
 mount_label (const berth_rootfs *r)
 {
   const oci_linux *l = r->spec->linux;
-  return l && l->mount_label && *l->mount_label ? l->mount_label : NULL;
+  /* Without SELinux the label is ignored (berth_lsm_check_spec). */
+  return l && l->mount_label && *l->mount_label && berth_selinux_enabled () ? l->mount_label : NULL;
 }
 
 /* sysfs belongs to the network namespace: in a user namespace that shares
@@ -445,6 +528,17 @@ tmpfs_copyup (int target, const oci_mount *m, const berth_mount_opts *o, const c
   return 0;
 }
 
+/* Remember which mount is the container's /proc: the init later trusts
+   only that one (procfs.h). */
+static void
+note_proc_mount (berth_rootfs *r, const char *dest)
+{
+  cleanup_close int fd = berth_root_open_path (r->rootfd, dest, NULL);
+  cleanup_free char *where = fd < 0 ? NULL : resolved_dest (r, fd);
+  if (where && strcmp (where, "/proc") == 0 && berth_proc_is_procfs (fd))
+    r->proc_mnt_id = berth_fd_mount_id (fd);
+}
+
 static int
 new_fs_mount (berth_rootfs *r, const oci_mount *m, const berth_mount_opts *o, berth_error **err)
 {
@@ -453,14 +547,21 @@ new_fs_mount (berth_rootfs *r, const oci_mount *m, const berth_mount_opts *o, be
   bool tmpfs = strcmp (m->type, "tmpfs") == 0;
   if (o->tmpcopyup && !tmpfs)
     return berth_fail (err, 0, "mount `%s`: tmpcopyup needs a tmpfs, not `%s`", m->destination, m->type);
-  cleanup_close int target = berth_root_mkpath (r->rootfd, m->destination, true, 0755, err);
-  if (target < 0)
+  bool procfs = strcmp (m->type, "proc") == 0;
+  cleanup_close int target = procfs || strcmp (m->type, "sysfs") == 0
+                                 ? pseudofs_target (r, m, err)
+                                 : berth_root_mkpath (r->rootfd, m->destination, true, 0755, err);
+  if (target < 0 || check_proc_dest (r, target, m, procfs, err) < 0)
     return -1;
   if (o->tmpcopyup)
     return tmpfs_copyup (target, m, o, mount_label (r), err);
   cleanup_free char *data = berth_lsm_mount_data (m->type, o->data, mount_label (r));
   if (mount_on_fd (m->source ? m->source : m->type, target, m->type, o->flags & ~MS_REC, data) == 0)
-    return 0;
+    {
+      if (procfs)
+        note_proc_mount (r, m->destination);
+      return 0;
+    }
   if (errno == EPERM && r->userns && strcmp (m->type, "sysfs") == 0)
     return sysfs_bind_fallback (target, m, o, err);
   return berth_fail_errno (err, "mount `%s` (%s) on `%s`", m->source ? m->source : "", m->type, m->destination);
@@ -472,6 +573,15 @@ static bool
 is_bind (const oci_mount *m, const berth_mount_opts *o)
 {
   return (o->flags & MS_BIND) || (m->type && strcmp (m->type, "bind") == 0);
+}
+
+static bool
+is_dev_dest (const char *dest)
+{
+  size_t n = strlen (dest);
+  while (n > 1 && dest[n - 1] == '/')
+    n--;
+  return n == 4 && strncmp (dest, "/dev", 4) == 0;
 }
 
 static int
@@ -492,6 +602,14 @@ do_mount (berth_rootfs *r, size_t idx, berth_error **err)
   cleanup_close int prepared = r->mount_fds ? steal_fd (&r->mount_fds[idx]) : -1;
   if ((o.idmap || o.ridmap || m->uid_mappings) && prepared < 0)
     return berth_fail (err, 0, "mount `%s`: the idmapped mount was not prepared", m->destination);
+  /* Mounts under /dev come after it: a read-only /dev is made so only
+     once they are in place (berth_rootfs_finish), as runc does. */
+  if (is_dev_dest (m->destination))
+    {
+      r->dev_bound |= is_bind (m, &o);
+      if (o.flags & MS_RDONLY)
+        o.flags &= ~MS_RDONLY, r->dev_readonly = true;
+    }
   if (is_bind (m, &o))
     {
       if (m->type && strcmp (m->type, "bind") == 0)
@@ -540,8 +658,34 @@ config_has_device (const oci_spec *s, const char *path)
   return false;
 }
 
-/* Make one device node at path, or in a user namespace (where mknod is not
-   allowed) bind the host's node onto an empty file. */
+/* In a user namespace mknod is refused: bind the host's node instead, as
+   runc and crun do.  It must be the device asked for; its mode and owner
+   stay the host's (a host node is never chmod'ed or chown'ed), and the
+   bind is nosuid,noexec. */
+static int
+bind_host_device (int target, const char *path, mode_t type, dev_t dev, berth_error **err)
+{
+  cleanup_close int tree = open_tree (AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree < 0 && errno == ENOENT)
+    return berth_fail (err, ENOENT,
+                       "device `%s`: the host has no such node to bind, and mknod is not allowed in a user namespace",
+                       path);
+  struct stat st;
+  if (tree < 0 || fstat (tree, &st) < 0)
+    return berth_fail_errno (err, "bind device `%s` from the host", path);
+  if ((st.st_mode & S_IFMT) != type || (type != S_IFIFO && st.st_rdev != dev))
+    return berth_fail (err, 0,
+                       "device `%s`: the host's node is not the device asked for (%u:%u), and mknod is not allowed in "
+                       "a user namespace",
+                       path, major (dev), minor (dev));
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC };
+  if (mount_setattr (tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0 || attach_tree (tree, target) < 0)
+    return berth_fail_errno (err, "bind device `%s` from the host", path);
+  return 0;
+}
+
+/* Make one device node at path, or in a user namespace bind the host's.
+   Whatever a config mount already put there is left alone. */
 static int
 make_device (berth_rootfs *r, const char *path, mode_t type, dev_t dev, mode_t mode, uid_t uid, gid_t gid,
              berth_error **err)
@@ -552,16 +696,18 @@ make_device (berth_rootfs *r, const char *path, mode_t type, dev_t dev, mode_t m
   if (parent < 0)
     return -1;
   const char *base = slash + 1;
+  {
+    cleanup_close int old = openat (parent, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (old >= 0 && berth_fd_is_mount_root (old))
+      return 0;
+  }
 
   if (r->userns)
     {
       cleanup_close int target = berth_root_mkpath (r->rootfd, path, false, 0644, err);
       if (target < 0)
         return -1;
-      cleanup_close int tree = open_tree (AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-      if (tree < 0 || attach_tree (tree, target) < 0)
-        return berth_fail_errno (err, "bind device `%s` from the host", path);
-      return 0;
+      return bind_host_device (target, path, type, dev, err);
     }
 
   /* Replace whatever is there: an image may ship a stale node or a file. */
@@ -571,7 +717,8 @@ make_device (berth_rootfs *r, const char *path, mode_t type, dev_t dev, mode_t m
     return berth_fail_errno (err, "mknod `%s`", path);
   cleanup_close int fd = openat (parent, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   cleanup_free char *p = fd < 0 ? NULL : fd_path (fd);
-  /* mknod applied the umask; chmod and chown through the fd's magic link. */
+  /* mknod applied the umask; chmod and chown through the fd's magic link
+     (the node is the one just made, in the container's /dev). */
   if (fd < 0 || chmod (p, mode & 07777) < 0 || chown (p, uid, gid) < 0)
     return berth_fail_errno (err, "set mode of `%s`", path);
   return 0;
@@ -581,6 +728,10 @@ static int
 setup_dev (berth_rootfs *r, berth_error **err)
 {
   const oci_spec *s = r->spec;
+  /* A /dev bound from elsewhere is taken as it is (runc's needsSetupDev):
+     nothing is made, replaced or re-owned in it. */
+  if (r->dev_bound)
+    return 0;
   for (size_t i = 0; i < ARRAY_SIZE (default_devices); i++)
     {
       cleanup_free char *path = xasprintf ("/dev/%s", default_devices[i].name);
@@ -658,6 +809,17 @@ propagation_of (const char *name, unsigned long *flags, berth_error **err)
   return berth_fail (err, 0, "linux.rootfsPropagation: unknown value `%s`", name);
 }
 
+/* The runtime fills /dev with devices and links: a /dev that is a link
+   would have them made wherever it points (runc fails on it too). */
+static int
+refuse_dev_symlink (const berth_rootfs *r, berth_error **err)
+{
+  struct stat st;
+  if (fstatat (r->rootfd, "dev", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
+    return berth_fail (err, 0, "`/dev` in the rootfs is a symlink: refusing to make devices through it");
+  return 0;
+}
+
 int
 berth_rootfs_prepare (berth_rootfs *r, berth_error **err)
 {
@@ -667,10 +829,16 @@ berth_rootfs_prepare (berth_rootfs *r, berth_error **err)
     {
       if (propagation_of (s->linux->rootfs_propagation, &prop, err) < 0)
         return -1;
-      /* pivot_root refuses a shared parent: share the new root after it. */
-      if (prop & MS_SHARED)
+      /* pivot_root refuses a shared parent, and an unbindable rootfs
+         cannot be bound onto itself: either is set after pivot_root. */
+      if (prop & (MS_SHARED | MS_UNBINDABLE))
         prop = MS_SLAVE | MS_REC;
       prop |= MS_REC;
+    }
+  if (r->chroot_only)
+    {
+      r->rootfd = open (r->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      return r->rootfd < 0 ? berth_fail_errno (err, "open the rootfs `%s`", r->rootfs) : 0;
     }
   /* Mount targets are named /proc/self/fd/N below: that must be the magic
      link of a real procfs, not whatever a joined mount namespace put there. */
@@ -687,10 +855,121 @@ berth_rootfs_prepare (berth_rootfs *r, berth_error **err)
   if (r->rootfd < 0)
     return berth_fail_errno (err, "open the rootfs `%s`", r->rootfs);
 
+  if (refuse_dev_symlink (r, err) < 0)
+    return -1;
   for (size_t i = 0; i < s->mounts_len; i++)
     if (do_mount (r, i, err) < 0)
       return berth_error_wrap (err, "mounts[%zu]", i);
   return setup_dev (r, err);
+}
+
+/* ------------------------------------------------------------ --no-pivot */
+
+/* mountinfo escapes blanks and backslashes as \ooo. */
+static void
+unescape_octal (char *s)
+{
+  char *out = s;
+  for (; *s; s++)
+    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7')
+      {
+        *out++ = (char) ((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+        s += 3;
+      }
+    else
+      *out++ = *s;
+  *out = '\0';
+}
+
+typedef int (*pseudofs_fn) (const char *mountpoint, bool procfs, berth_error **err);
+
+/* Call fn for every mount in mi (a mountinfo) of a whole procfs or sysfs
+   (its root is the filesystem's) outside rootfs. */
+static int
+for_each_host_pseudofs (FILE *mi, const char *rootfs, pseudofs_fn fn, berth_error **err)
+{
+  cleanup_free char *line = NULL;
+  size_t cap = 0;
+  size_t rl = strlen (rootfs);
+  while (getline (&line, &cap, mi) > 0)
+    {
+      char root[4096], mnt[4096], fstype[64];
+      const char *sep = strstr (line, " - ");
+      if (sep == NULL || sscanf (line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2
+          || sscanf (sep + 3, "%63s", fstype) != 1)
+        continue;
+      bool procfs = strcmp (fstype, "proc") == 0;
+      if ((!procfs && strcmp (fstype, "sysfs") != 0) || strcmp (root, "/") != 0)
+        continue;
+      unescape_octal (mnt);
+      if (strncmp (mnt, rootfs, rl) == 0 && (mnt[rl] == '/' || mnt[rl] == '\0'))
+        continue;
+      if (fn (mnt, procfs, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* A subdirectory every procfs and sysfs has, which nothing of the init's
+   set-up reads through the host's mounts. */
+static int
+cover_one (const char *mountpoint, bool procfs, berth_error **err)
+{
+  cleanup_free char *sub = xasprintf ("%s/%s", mountpoint, procfs ? "sys" : "kernel");
+  if (mount ("tmpfs", sub, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0") < 0
+      && errno != ENOENT)
+    return berth_fail_errno (err, "--no-pivot: cover `%s`", sub);
+  return 0;
+}
+
+int
+berth_no_pivot_cover_host_pseudofs (int procfd, const char *rootfs, berth_error **err)
+{
+  if (unshare (CLONE_NEWNS) < 0)
+    return berth_fail_errno (err, "--no-pivot: unshare the mount namespace");
+  /* Nothing done here may reach the host's mount namespace. */
+  if (mount (NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    return berth_fail_errno (err, "--no-pivot: set propagation of /");
+  int fd = berth_proc_open (procfd, "thread-self/mountinfo", O_RDONLY);
+  cleanup_fclose FILE *mi = fd < 0 ? NULL : fdopen (fd, "re");
+  if (mi == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return berth_fail_errno (err, "--no-pivot: read mountinfo");
+    }
+  return for_each_host_pseudofs (mi, rootfs, cover_one, err);
+}
+
+/* runc's msMoveRoot: the host's procfs and sysfs leave the container's
+   mount namespace before its root moves over "/"; a mount that cannot be
+   detached (locked in a user namespace) gets an empty tmpfs on top. */
+static int
+detach_one (const char *mountpoint, bool procfs, berth_error **err)
+{
+  (void) procfs;
+  if (mount (NULL, mountpoint, NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    return errno == ENOENT ? 0 : berth_fail_errno (err, "--no-pivot: make `%s` a slave", mountpoint);
+  if (umount2 (mountpoint, MNT_DETACH) == 0)
+    return 0;
+  if ((errno != EINVAL && errno != EPERM)
+      || mount ("tmpfs", mountpoint, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0") < 0)
+    return berth_fail_errno (err, "--no-pivot: hide the host's `%s`", mountpoint);
+  return 0;
+}
+
+static int
+detach_host_pseudofs (const char *rootfs, berth_error **err)
+{
+  /* Read it whole first: it changes under us as mounts go. */
+  cleanup_free char *text = NULL;
+  size_t len;
+  if (read_file_at (AT_FDCWD, "/proc/self/mountinfo", &text, &len, err) < 0)
+    return -1;
+  cleanup_fclose FILE *mi = fmemopen (text, len, "r");
+  if (mi == NULL)
+    return berth_fail_errno (err, "--no-pivot: read mountinfo");
+  return for_each_host_pseudofs (mi, rootfs, detach_one, err);
 }
 
 int
@@ -700,8 +979,15 @@ berth_rootfs_enter (berth_rootfs *r, berth_error **err)
   if (newroot < 0 || fchdir (newroot) < 0)
     return berth_fail_errno (err, "enter the rootfs `%s`", r->rootfs);
 
-  if (r->no_pivot)
+  if (r->chroot_only)
     {
+      if (chroot (".") < 0)
+        return berth_fail_errno (err, "chroot");
+    }
+  else if (r->no_pivot)
+    {
+      if (detach_host_pseudofs (r->rootfs, err) < 0)
+        return -1;
       if (mount (r->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
         return berth_fail_errno (err, "move the rootfs to /");
       if (chroot (".") < 0)
@@ -777,6 +1063,8 @@ int
 berth_rootfs_finish (berth_rootfs *r, berth_error **err)
 {
   const oci_spec *s = r->spec;
+  if (r->chroot_only)
+    return 0;
   for (size_t i = 0; s->linux && i < s->linux->masked_paths_len; i++)
     if (mask_path (r, s->linux->masked_paths[i], err) < 0)
       return -1;
@@ -784,6 +1072,15 @@ berth_rootfs_finish (berth_rootfs *r, berth_error **err)
     if (readonly_path (r, s->linux->readonly_paths[i], err) < 0)
       return -1;
 
+  if (r->dev_readonly)
+    {
+      struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+      cleanup_close int dev = berth_root_open_path (r->rootfd, "/dev", err);
+      if (dev < 0)
+        return -1;
+      if (mount_setattr (dev, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+        return berth_fail_errno (err, "make /dev read-only");
+    }
   if (s->root && s->root->readonly_present && s->root->readonly)
     {
       struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };

@@ -2,8 +2,14 @@
 
 #include "namespaces.h"
 
+#include <net/if.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../util.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -24,4 +30,20 @@ berth_ns_kind_from_name (const char *name)
     if (strcmp (berth_ns_kinds[i].name, name) == 0)
       return &berth_ns_kinds[i];
   return NULL;
+}
+
+int
+berth_netns_loopback_up (berth_error **err)
+{
+  cleanup_close int sock = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct ifreq ifr = { 0 };
+  strcpy (ifr.ifr_name, "lo");
+  if (sock < 0 || ioctl (sock, SIOCGIFFLAGS, &ifr) < 0)
+    return berth_fail_errno (err, "read the flags of the loopback interface");
+  if (ifr.ifr_flags & IFF_UP)
+    return 0;
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl (sock, SIOCSIFFLAGS, &ifr) < 0)
+    return berth_fail_errno (err, "bring the loopback interface up");
+  return 0;
 }

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "../error.h"
+
 typedef struct
 {
   const char *name;    /* "network" */
@@ -16,5 +18,9 @@ typedef struct
 extern const berth_ns_kind berth_ns_kinds[];
 extern const size_t berth_n_ns_kinds;
 const berth_ns_kind *berth_ns_kind_from_name (const char *name);
+
+/* Bring up the loopback interface of the network namespace we are in (a
+   new one has it down), as runc does. */
+int berth_netns_loopback_up (berth_error **err);
 
 #endif

@@ -4,6 +4,7 @@
 #include "caps.h"
 #include "procfs.h"
 #include "lsm.h"
+#include "mempolicy.h"
 #include "sched.h"
 #include "../log.h"
 #include <stdlib.h>
@@ -113,9 +114,10 @@ berth_apply_oom_score_adj (int procfd, const oci_process *p, berth_error **err)
 int
 berth_apply_hostname (const oci_spec *s, berth_error **err)
 {
-  if (s->hostname && sethostname (s->hostname, strlen (s->hostname)) < 0)
+  /* An empty name is not set (as runc): validate.c lets it pass without a UTS namespace. */
+  if (s->hostname && *s->hostname && sethostname (s->hostname, strlen (s->hostname)) < 0)
     return berth_fail_errno (err, "sethostname `%s`", s->hostname);
-  if (s->domainname && setdomainname (s->domainname, strlen (s->domainname)) < 0)
+  if (s->domainname && *s->domainname && setdomainname (s->domainname, strlen (s->domainname)) < 0)
     return berth_fail_errno (err, "setdomainname `%s`", s->domainname);
   return 0;
 }
@@ -128,14 +130,15 @@ berth_apply_sysctl (int procfd, const oci_spec *s, berth_error **err)
   for (size_t i = 0; i < s->linux->sysctl.len; i++)
     {
       const char *key = s->linux->sysctl.keys[i], *value = s->linux->sysctl.values[i];
-      if (strstr (key, "..") || key[0] == '/' || key[0] == '.' || *key == '\0')
-        return berth_fail (err, 0, "linux.sysctl: invalid name `%s`", key);
-      /* Through the runtime's procfs, never the container's /proc: a sysctl
-         belongs to the namespaces of the writer, not to the procfs instance. */
+      /* The name and the namespace it needs were checked by validate.c.
+         Through the runtime's procfs, never the container's /proc: a sysctl
+         belongs to the namespaces of the writer, not to the procfs instance.
+         As sysctl(8): in the dotted form a slash stands for a dot
+         ("net.ipv4.conf.eth0/100.rp_filter"); the slash form is a path. */
       cleanup_free char *path = xasprintf ("sys/%s", key);
-      for (char *c = path + 4; *c; c++)
-        if (*c == '.')
-          *c = '/';
+      bool dotted = key[strcspn (key, "./")] == '.';
+      for (char *c = path + 4; dotted && *c; c++)
+        *c = *c == '.' ? '/' : *c == '/' ? '.' : *c;
       cleanup_close int fd = berth_proc_open (procfd, path, O_WRONLY);
       if (fd < 0 || write_all (fd, value, strlen (value)) < 0)
         return berth_fail_errno (err, "linux.sysctl: set %s=%s", key, value);
@@ -392,6 +395,10 @@ berth_process_setup (const berth_process_plan *pp, berth_error **err)
     return -1;
   /* They may need CAP_SYS_NICE or CAP_SYS_ADMIN: before the identity. */
   if (berth_apply_sched_attrs (p, pp->personality, err) < 0)
+    return -1;
+  /* Before any filter (profiles allow set_mempolicy only with
+     CAP_SYS_NICE); everything the process starts inherits it. */
+  if (berth_apply_mempolicy (pp->mempolicy, err) < 0)
     return -1;
   if (load_seccomp_at (pp, BERTH_SECCOMP_BEFORE_IDENTITY, err) < 0)
     return -1;

@@ -34,6 +34,7 @@ typedef struct
 {
   const oci_process *p;
   const oci_personality *personality; /* the container's linux.personality, or NULL */
+  const oci_memory_policy *mempolicy; /* the container's linux.memoryPolicy, or NULL */
   int procfd;                         /* the runtime's /proc, for the LSM labels */
   const berth_seccomp_filter *seccomp; /* the container's filter, or NULL */
   int sync_fd;                        /* where a seccomp listener fd goes */
@@ -52,6 +53,7 @@ int berth_passed_fds_reserve (int count, unsigned char **gaps, berth_error **err
 void berth_passed_fds_release (int count, unsigned char *gaps);
 
 /* rlimits, LSM exec labels, I/O priority, personality, scheduler, the
+   NUMA memory policy, the
    identity (groups, uid/gid, the five capability sets), no_new_privs, the
    fds that survive execve, and the seccomp filter at the point that its
    no_new_privs and its listener allow. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../util.h"
+#include "rootpath.h"
 
 /* The inode number of every procfs root. */
 #define PROC_ROOT_INO 1
@@ -62,12 +63,18 @@ berth_proc_write (int procfd, const char *path, const char *data, size_t len, co
   return 0;
 }
 
+bool
+berth_proc_is_root (int fd)
+{
+  struct stat st;
+  return berth_proc_is_procfs (fd) && fstat (fd, &st) == 0 && st.st_ino == PROC_ROOT_INO;
+}
+
 int
-berth_proc_open_in_root (int rootfd)
+berth_proc_open_in_root (int rootfd, unsigned long long mnt_id)
 {
   int fd = openat2_retry (rootfd, "proc", O_PATH | O_DIRECTORY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-  struct stat st;
-  if (fd >= 0 && (!berth_proc_is_procfs (fd) || fstat (fd, &st) < 0 || st.st_ino != PROC_ROOT_INO))
+  if (fd >= 0 && (!berth_proc_is_root (fd) || (mnt_id && berth_fd_mount_id (fd) != mnt_id)))
     {
       close (fd);
       return -1;

@@ -22,8 +22,12 @@ int berth_proc_open (int procfd, const char *path, int flags);
    the error. */
 int berth_proc_write (int procfd, const char *path, const char *data, size_t len, const char *what,
                       berth_error **err);
+/* Whether fd is the root directory of a procfs (not a bind of a part). */
+bool berth_proc_is_root (int fd);
 /* The root of a real procfs mounted at /proc inside rootfd (resolved in
-   the root), as O_PATH, or -1 when there is none. */
-int berth_proc_open_in_root (int rootfd);
+   the root), as O_PATH, or -1 when there is none.  With mnt_id non-zero
+   it must also be that mount (the fresh one the runtime made), not one
+   put over it since. */
+int berth_proc_open_in_root (int rootfd, unsigned long long mnt_id);
 
 #endif

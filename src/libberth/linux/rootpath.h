@@ -15,4 +15,9 @@ int berth_root_open_path (int rootfd, const char *path, berth_error **err);
    last component as a directory (dir true) or an empty file. */
 int berth_root_mkpath (int rootfd, const char *path, bool dir, mode_t mode, berth_error **err);
 
+/* Whether fd (any kind, O_PATH included) is the root of a mount. */
+bool berth_fd_is_mount_root (int fd);
+/* The id of the mount fd is on (statx STATX_MNT_ID), or 0 when unknown. */
+unsigned long long berth_fd_mount_id (int fd);
+
 #endif

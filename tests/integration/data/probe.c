@@ -7,6 +7,8 @@
  *
  *   getppid[:a0,a1,...]  getppid with these raw arguments (the kernel
  *                        ignores them; seccomp rules can look at them)
+ *   syscall:NR           the raw syscall number NR, no arguments
+ *   syscall32:NR         the i386 syscall NR through int $0x80 (x86_64 only)
  *   unshare-uts          unshare(CLONE_NEWUTS)
  *   keyctl               keyctl(KEYCTL_GET_KEYRING_ID, session keyring)
  *   ptrace-init          PTRACE_ATTACH to pid 1 (detached again on success)
@@ -49,6 +51,27 @@ on_sigsys (int sig, siginfo_t *si, void *uc)
   _exit (42);
 }
 
+/* A 64-bit process entering the kernel through int $0x80 makes an i386
+   syscall: seccomp sees AUDIT_ARCH_I386. */
+static long
+syscall32 (long nr)
+{
+#ifdef __x86_64__
+  long r;
+  __asm__ volatile ("int $0x80" : "=a"(r) : "a"(nr) : "memory", "rcx", "r11", "r8", "r9", "r10");
+  if (r < 0 && r > -4096)
+    {
+      errno = (int) -r;
+      return -1;
+    }
+  return r;
+#else
+  (void) nr;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
 static long
 raw_getppid (const char *spec)
 {
@@ -71,6 +94,10 @@ main (int argc, char **argv)
       const char *op = argv[i];
       if (strncmp (op, "getppid", 7) == 0)
         report (op, raw_getppid (op[7] == ':' ? op + 8 : NULL));
+      else if (strncmp (op, "syscall32:", 10) == 0)
+        report (op, syscall32 (strtol (op + 10, NULL, 0)));
+      else if (strncmp (op, "syscall:", 8) == 0)
+        report (op, syscall (strtol (op + 8, NULL, 0), 0, 0, 0, 0, 0, 0));
       else if (strcmp (op, "unshare-uts") == 0)
         report (op, unshare (CLONE_NEWUTS));
       else if (strcmp (op, "keyctl") == 0)
