@@ -41,7 +41,9 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -171,24 +173,39 @@ amend_process (oci_process *p, const berth_exec_opts *o)
    KiB; this is the cap of a whole config.json). */
 #define PROCESS_FILE_MAX (64u << 20)
 
-/* --process names a regular file, or a pipe: `exec -p <(...)` gives
-   /dev/fd/N, as runc reads it.  A pipe is read to EOF within the cap;
-   anything else (a device, a directory) is refused. */
+/* Whether fd is an anonymous pipe or socket (pipefs, sockfs): what
+   /dev/fd/N of a process substitution is, unlike a named fifo. */
+static bool
+anonymous_pipe (int fd, const struct stat *st)
+{
+  struct statfs sfs;
+  return (S_ISFIFO (st->st_mode) || S_ISSOCK (st->st_mode)) && fstatfs (fd, &sfs) == 0
+         && (sfs.f_type == PIPEFS_MAGIC || sfs.f_type == SOCKFS_MAGIC);
+}
+
+/* --process names a regular file, or an anonymous pipe: `exec -p <(...)`
+   gives /dev/fd/N, as runc reads it.  Opened non-blocking, so that a named
+   fifo without a writer cannot stall us; it is refused, as is anything
+   else that is not a regular file (a device, a directory).  Read to EOF
+   within the cap. */
 static oci_process *
 parse_process_file (const char *path, char **perr)
 {
-  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   struct stat st;
   if (fd < 0 || fstat (fd, &st) < 0)
     {
       *perr = xasprintf ("%s: %s", path, strerror (errno));
       return NULL;
     }
-  if (S_ISREG (st.st_mode))
-    return oci_process_parse_file (path, path, perr);
-  if (!S_ISFIFO (st.st_mode) && !S_ISSOCK (st.st_mode))
+  if (!S_ISREG (st.st_mode) && !anonymous_pipe (fd, &st))
     {
-      *perr = xasprintf ("%s: not a regular file or a pipe", path);
+      *perr = xasprintf ("%s: not a regular file or an anonymous pipe", path);
+      return NULL;
+    }
+  if (fcntl (fd, F_SETFL, 0) < 0)
+    {
+      *perr = xasprintf ("%s: %s", path, strerror (errno));
       return NULL;
     }
   size_t cap = 4096, len = 0;

@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -99,11 +100,13 @@ feed_and_wait (int pidfd, int in, const char *state_json, int timeout_ms)
         }
       if (r > 0 && in >= 0 && pf[1].revents)
         {
-          ssize_t n = (pf[1].revents & POLLOUT) ? write (in, state_json + off, len - off) : -1;
+          /* POLLERR alone: the hook closed its stdin. */
+          bool gone = !(pf[1].revents & POLLOUT);
+          ssize_t n = gone ? -1 : write (in, state_json + off, len - off);
           if (n > 0)
             off += (size_t) n;
           /* All written, or the hook closed its stdin (EPIPE): done with it. */
-          if (off == len || (n < 0 && errno != EAGAIN && errno != EINTR))
+          if (off == len || gone || (n < 0 && errno != EAGAIN && errno != EINTR))
             {
               close (in);
               in = -1;

@@ -248,7 +248,7 @@ def test_exec_process_file_that_is_a_device_is_a_clear_error(bundle, berth_root,
     bundle.set_args("sleep", "60")
     berth_root.run("run", "-d", "--bundle", bundle, container_id, check=True)
     r = berth_root.run("exec", "-p", "/dev/zero", container_id, check=1)
-    assert r.stderr.splitlines() == ["berth: exec: /dev/zero: not a regular file or a pipe"]
+    assert r.stderr.splitlines() == ["berth: exec: /dev/zero: not a regular file or an anonymous pipe"]
 
 
 LIST_FDS = "ls -l /proc/self/fd/ | sed -n 's/.* \\([0-9]*\\) -> \\(.*\\)/\\1 \\2/p' | grep -v ' /proc/'"
