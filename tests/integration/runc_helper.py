@@ -4,7 +4,6 @@ could reach host state cannot, and every container deleted on teardown.
 
 Debian's runc 1.1.5 refuses ociVersion 1.3.0 and knows no spec-1.2
 fields: the configs given to it say RUNC_OCI_VERSION."""
-import os
 import shutil
 import subprocess
 

@@ -173,6 +173,34 @@ def probe_lines(text):
     return [line for line in text.splitlines() if line]
 
 
+def corpus_bundle(original, bundle_factory, name, tmp_path, holder, cgroup):
+    """A bundle of the test's with the corpus config made real in .config
+    (not written yet)."""
+    b = bundle_factory(f"bundle-{name}")
+    open_path_to(b.rootfs)  # for a mapped root (a user namespace)
+    root_map = [m for m in original.get("linux", {}).get("uidMappings", []) if m["containerID"] == 0]
+    if root_map and root_map[0]["hostID"] != 0:
+        # As podman does for --uidmap: the rootfs belongs to the mapped root.
+        host_id = root_map[0]["hostID"]
+        subprocess.run(["chown", "-R", "--no-dereference", f"{host_id}:{host_id}", str(b.rootfs)], check=True)
+    b.config = concrete(original, b, tmp_path / f"data-{name}", holder, cgroup)
+    return b
+
+
+def assert_same_probe(corpus, original, out_ours, out_theirs):
+    """The probe's lines are the same but for KNOWN_DIFFERENCES, in the same
+    order (mount lines are sorted by the probe)."""
+    ours, theirs = probe_lines(out_ours), probe_lines(out_theirs)
+    # Lines (a mount point may show more than once) that one has more often.
+    more_ours, more_theirs = Counter(ours) - Counter(theirs), Counter(theirs) - Counter(ours)
+    differences = {f"+{line}" for line in more_ours} | {f"-{line}" for line in more_theirs}
+    has_cgroup_mount = any(m.get("type") == "cgroup" for m in original.get("mounts", []))
+    assert differences == known_for(corpus.stem, has_cgroup_mount), (
+        f"{corpus.name}: berth (+) and runc (-) differ\n--- berth ---\n{out_ours}\n--- runc ---\n{out_theirs}")
+    assert all(n == 1 for n in (more_ours + more_theirs).values())
+    assert without(ours, more_ours) == without(theirs, more_theirs)
+
+
 @pytest.mark.parametrize("corpus", CORPUS, ids=[p.stem for p in CORPUS])
 def test_corpus_config_runs_under_berth_as_under_runc(corpus, bundle_factory, berth_root, container_id, runc,
                                                       ns_holder, cgroup_parent, tmp_path):
@@ -180,15 +208,9 @@ def test_corpus_config_runs_under_berth_as_under_runc(corpus, bundle_factory, be
     terminal = bool(original["process"].get("terminal"))
     outcomes = {}
     for name in ("berth", "runc"):
-        b = bundle_factory(f"bundle-{name}")
-        open_path_to(b.rootfs)  # for a mapped root (a user namespace)
-        root_map = [m for m in original.get("linux", {}).get("uidMappings", []) if m["containerID"] == 0]
-        if root_map and root_map[0]["hostID"] != 0:
-            # As podman does for --uidmap: the rootfs belongs to the mapped root.
-            host_id = root_map[0]["hostID"]
-            subprocess.run(["chown", "-R", "--no-dereference", f"{host_id}:{host_id}", str(b.rootfs)], check=True)
-        b.write_config(concrete(original, b, tmp_path / f"data-{name}", ns_holder,
-                                f"/{cgroup_parent}/{container_id}-{name}"))
+        b = corpus_bundle(original, bundle_factory, name, tmp_path, ns_holder,
+                          f"/{cgroup_parent}/{container_id}-{name}")
+        b.write_config()
         cid = f"{container_id}-{name}"
         if name == "berth":
             argv = [BERTH, "--root", berth_root, "run", "--bundle", b, cid]
@@ -206,16 +228,39 @@ def test_corpus_config_runs_under_berth_as_under_runc(corpus, bundle_factory, be
         return
     assert rc_theirs == 0, f"runc failed on {corpus.name}:\n{out_theirs}\n{err_theirs}"
     assert rc_ours == 0, f"berth failed on {corpus.name}:\n{out_ours}\n{err_ours}"
-    ours, theirs = probe_lines(out_ours), probe_lines(out_theirs)
-    # Lines (a mount point may show more than once) that one has more often.
-    more_ours, more_theirs = Counter(ours) - Counter(theirs), Counter(theirs) - Counter(ours)
-    differences = {f"+{line}" for line in more_ours} | {f"-{line}" for line in more_theirs}
-    has_cgroup_mount = any(m.get("type") == "cgroup" for m in original.get("mounts", []))
-    assert differences == known_for(corpus.stem, has_cgroup_mount), (
-        f"{corpus.name}: berth (+) and runc (-) differ\n--- berth ---\n{out_ours}\n--- runc ---\n{out_theirs}")
-    assert all(n == 1 for n in (more_ours + more_theirs).values())
-    # And in the same order (mount lines are sorted by the probe).
-    assert without(ours, more_ours) == without(theirs, more_theirs)
+    assert_same_probe(corpus, original, out_ours, out_theirs)
+
+
+@pytest.mark.parametrize("corpus", CORPUS, ids=[p.stem for p in CORPUS])
+def test_corpus_config_exec_under_berth_as_under_runc(corpus, bundle_factory, berth_root, container_id, runc,
+                                                     ns_holder, cgroup_parent, tmp_path):
+    """`exec` of the probe into each corpus container (its init a sleep,
+    without a terminal: `run -d` of a terminal needs a console socket)."""
+    original = json.loads(corpus.read_text())
+    if corpus.stem in RUNC_REFUSES:
+        pytest.skip(f"runc refuses {corpus.name}: {RUNC_REFUSES[corpus.stem][1]}")
+    outcomes = {}
+    for name in ("berth", "runc"):
+        b = corpus_bundle(original, bundle_factory, name, tmp_path, ns_holder,
+                          f"/{cgroup_parent}/{container_id}-{name}")
+        b.config["process"]["args"] = ["sleep", "60"]
+        b.config["process"]["terminal"] = False
+        b.write_config()
+        cid = f"{container_id}-{name}"
+        runtime = [BERTH, "--root", berth_root] if name == "berth" else [runc.path, "--root", runc.root]
+        # Both in one sandbox: the exec must find the container's namespaces and /dev.
+        script = ('"$@" run -d --bundle "$B" "$C" </dev/null >/dev/null 2>"$E" || exit 90; '
+                  '"$@" exec "$C" sh -c "$P"; rc=$?; "$@" delete --force "$C" 2>>"$E"; exit $rc')
+        argv = [*SANDBOX, "env", f"B={b.path}", f"C={cid}", f"E={tmp_path}/{name}.err", f"P={PROBE}", "sh", "-c",
+                script, "sh", *map(str, runtime)]
+        result, timed_out = exec_command(argv, timeout=TIMEOUT)
+        assert not timed_out, describe(result)
+        outcomes[name] = (result.returncode, result.stdout, (tmp_path / f"{name}.err").read_text() + result.stderr)
+    (rc_ours, out_ours, err_ours), (rc_theirs, out_theirs, err_theirs) = outcomes["berth"], outcomes["runc"]
+    assert "Sanitizer" not in err_ours, err_ours
+    assert rc_theirs == 0, f"runc failed on {corpus.name}:\n{out_theirs}\n{err_theirs}"
+    assert rc_ours == 0, f"berth failed on {corpus.name}:\n{out_ours}\n{err_ours}"
+    assert_same_probe(corpus, original, out_ours, out_theirs)
 
 
 def test_the_corpus_has_every_source():

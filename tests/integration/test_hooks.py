@@ -7,7 +7,6 @@ import json
 import os
 import time
 
-import pytest
 
 from runc_helper import RUNC_OCI_VERSION, runc  # noqa: F401 (fixture)
 
