@@ -5,8 +5,13 @@ set -eu
 what=${1:-test}
 BUILD="gcc make autoconf automake libtool pkg-config libyajl-dev libseccomp-dev libcap-dev
        libselinux1-dev libapparmor-dev libsystemd-dev busybox-static go-md2man python3"
+# Every program a test runs comes from a package listed here, even those a
+# full Debian has anyway (tests/integration/test_cli.py checks the list):
+# procps (`berth ps` runs ps), util-linux (unshare, nsenter, setpriv, flock),
+# mount (mount, umount), iproute2 (ip), coreutils (timeout), dpkg (dpkg-deb).
 TEST="python3-pytest python3-jsonschema golang-github-opencontainers-specs-dev clang libclang-rt-14-dev
-      runc crun strace qemu-system-x86 libc6-dev podman containerd"
+      runc crun strace qemu-system-x86 libc6-dev podman containerd
+      procps util-linux mount iproute2 coreutils dpkg"
 # tests/corpus/capture.py drives containerd's CRI API over gRPC.
 TEST="$TEST python3-grpcio python3-protobuf"
 case $what in

@@ -18,6 +18,7 @@ typedef struct
   const char *arg;   /* metavar for options that take a value; NULL for flags */
   const char *help;
   bool repeat;       /* may be given several times (--env A --env B) */
+  const char *doc;   /* the man page's text (markdown), when it says more than help; NULL: help */
 } cli_opt;
 
 typedef struct cli_ctx cli_ctx;
@@ -32,6 +33,9 @@ typedef struct
   int min_args, max_args; /* max_args -1: unbounded */
   cli_fn run;          /* NULL: not implemented yet */
   bool sealed_exe;     /* runs container code: re-executes from a sealed copy first (sealed_exe.h) */
+  int fail_status;     /* exit status of a failure; 0: 1 (runc's exec fails with 255) */
+  bool args_verbatim;  /* all after the first argument is the argument's own (exec's command, ps's options):
+                          options are not gathered from among the arguments (cli_reorder_args) */
 } cli_cmd;
 
 /* Global options, parsed before the command. */
@@ -59,6 +63,13 @@ struct cli_ctx
 };
 
 extern const cli_cmd cli_commands[];
+
+/* help.c: runc's layout for --help and --version, and the man page filter. */
+#include <stdio.h>
+void cli_usage (FILE *out, const cli_opt *global_opts);
+void cli_command_usage (FILE *out, const cli_cmd *c);
+void cli_print_version_lines (FILE *out, bool first_line);
+int cli_help_man (FILE *in, FILE *out, const cli_opt *global_opts, berth_error **err);
 
 bool cli_flag (const cli_ctx *ctx, const char *name);
 const char *cli_value (const cli_ctx *ctx, const char *name);

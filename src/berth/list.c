@@ -18,15 +18,25 @@ cmd_list (cli_ctx *ctx, berth_error **err)
   if (strcmp (format, "table") && strcmp (format, "json"))
     return berth_fail (err, 0, "list: unknown format `%s` (use table or json)", format);
 
+  if (cli_flag (ctx, "quiet"))
+    {
+      /* Only the names: no state is read. */
+      char **ids = NULL;
+      size_t nids = 0;
+      if (berth_container_list_ids (ctx->global->root, &ids, &nids, err) < 0)
+        return berth_error_wrap (err, "list");
+      for (size_t i = 0; i < nids; i++)
+        printf ("%s\n", ids[i]);
+      strv_free (ids);
+      return 0;
+    }
+
   berth_list_entry *l = NULL;
   size_t n = 0;
   if (berth_container_list (ctx->global->root, &l, &n, err) < 0)
     return berth_error_wrap (err, "list");
 
-  if (cli_flag (ctx, "quiet"))
-    for (size_t i = 0; i < n; i++)
-      printf ("%s\n", l[i].state->id);
-  else if (strcmp (format, "json") == 0)
+  if (strcmp (format, "json") == 0)
     {
       oci_jw *w = oci_jw_new (0);
       oci_jw_begin_array (w);

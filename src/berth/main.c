@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <seccomp.h>
 
 #include "cli.h"
 #include "libberth/features.h"
@@ -22,67 +21,43 @@ enum
 {
   EXIT_ERROR = 1,
   EXIT_USAGE = 2,
+  EXIT_NO_SUCH_COMMAND = 3, /* runc's (urfave/cli's) "No help topic for 'x'" */
 };
 
 static const cli_opt global_opts[] = {
-  { "root", 0, "DIR", "directory holding container state (default: /run/berth)", false },
-  { "log", 0, "FILE", "write log messages to FILE (default: stderr)", false },
-  { "log-format", 0, "text|json", "format of log messages (default: text)", false },
-  { "systemd-cgroup", 0, NULL, "manage cgroups through systemd (cgroupsPath is slice:prefix:name)", false },
-  { "debug", 0, NULL, "log debug messages", false },
-  { "rootless", 0, "true|false|auto", "rootless mode (default: auto)", false },
-  { "help", 'h', NULL, "show this help", false },
-  { "version", 'v', NULL, "print the version", false },
+  { "root", 0, "DIR", "directory holding container state (default: /run/berth)", false,
+    "Directory holding the state of the containers. Every command must be given\n"
+    "the same value to see the same containers. Default: */run/berth*." },
+  { "log", 0, "FILE", "write log messages to FILE (default: stderr)", false,
+    "Append log messages to *FILE* instead of writing them to standard error.\n"
+    "Errors are also printed once on standard error." },
+  { "log-format", 0, "text|json", "format of log messages (default: text)", false,
+    "Format of log messages. **text** (the default) writes plain lines; **json**\n"
+    "writes one JSON object per line, which is the form the containerd shim reads\n"
+    "from the log file it passes with **--log**." },
+  { "systemd-cgroup", 0, NULL, "manage cgroups through systemd (cgroupsPath is slice:prefix:name)", false,
+    "Manage the container's cgroup through systemd instead of writing to the\n"
+    "cgroup file system directly. The configuration's **linux.cgroupsPath** must\n"
+    "then have the form *slice*:*prefix*:*name*, for example\n"
+    "**system.slice:berth:demo**, which names the transient scope\n"
+    "*prefix*-*name*.scope in *slice*. On a host where systemd is not running,\n"
+    "berth fails at once with an error." },
+  { "debug", 0, NULL, "log debug messages", false,
+    "Log debug messages as well." },
+  { "rootless", 0, "true|false|auto", "rootless mode (default: auto)", false,
+    "Whether to run in rootless mode, for containers started by an unprivileged\n"
+    "user. **auto**, the default, lets berth decide." },
+  { "help", 'h', NULL, "show this help", false,
+    "Print a summary of the commands and global options, then exit.\n"
+    "**berth** *command* **--help** and **berth help** *command* describe one\n"
+    "command." },
+  { "version", 'v', NULL, "print the version", false,
+    "Print the berth version, the commit it was built from, the runtime-spec\n"
+    "version it implements, the libseccomp version it uses, and the features\n"
+    "compiled in, as a list such as **+SECCOMP +CAP +SELINUX -APPARMOR +YAJL**\n"
+    "(a minus sign marks a feature this build lacks)." },
   { NULL, 0, NULL, NULL, false },
 };
-
-static void
-print_opts (FILE *out, const cli_opt *opts)
-{
-  for (const cli_opt *o = opts; o->name; o++)
-    {
-      char lhs[64];
-      if (o->short_name)
-        snprintf (lhs, sizeof lhs, "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-      else
-        snprintf (lhs, sizeof lhs, "    --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-      fprintf (out, "  %-32s %s\n", lhs, o->help);
-    }
-}
-
-static void
-usage (FILE *out)
-{
-  fprintf (out, "usage: berth [global options] COMMAND [command options] [ARGS...]\n\n"
-                "berth runs containers from OCI bundles (runtime-spec %s); its command line is runc's.\n\n"
-                "Commands:\n",
-           OCI_RUNTIME_SPEC_VERSION);
-  for (const cli_cmd *c = cli_commands; c->name; c++)
-    fprintf (out, "  %-12s %s\n", c->name, c->summary);
-  fprintf (out, "\nGlobal options:\n");
-  print_opts (out, global_opts);
-  fprintf (out, "\nRun 'berth COMMAND --help' for the options of a command.\n");
-}
-
-static void
-command_usage (FILE *out, const cli_cmd *c)
-{
-  fprintf (out, "usage: berth %s [options]%s%s\n\n%s\n", c->name, *c->args ? " " : "", c->args, c->summary);
-  if (c->opts[0].name)
-    {
-      fprintf (out, "\nOptions:\n");
-      print_opts (out, c->opts);
-    }
-  fprintf (out, "  %-32s %s\n", "-h, --help", "show this help");
-}
-
-static void
-print_version (void)
-{
-  const struct scmp_version *sv = seccomp_version ();
-  printf ("berth version %s\ncommit: %s\nspec: %s\nlibseccomp: %u.%u.%u\n%s\n", PACKAGE_VERSION, GIT_COMMIT,
-          OCI_RUNTIME_SPEC_VERSION, sv->major, sv->minor, sv->micro, berth_build_features ());
-}
 
 /* Build getopt's tables from ours.  Index i of cli_opt maps to val 256+i so
    that options without a short name still find their slot. */
@@ -152,6 +127,83 @@ parse_options (const char *what, const cli_opt *opts, int argc, char **argv, cli
   return 0;
 }
 
+enum
+{
+  NOT_AN_OPTION,
+  A_FLAG,         /* an option without a value, or one written --x=v */
+  NEEDS_A_VALUE,  /* --x v */
+};
+
+/* Whether arg names one of the command's options (or --help), as runc's
+   parser (urfave/cli 1) decides it: leading dashes and any "=value" off. */
+static int
+arg_option_kind (const cli_opt *opts, const char *arg)
+{
+  if (arg[0] != '-' || strcmp (arg, "-") == 0 || strcmp (arg, "--") == 0)
+    return NOT_AN_OPTION;
+  const char *name = arg + (arg[1] == '-' ? 2 : 1);
+  size_t len = strcspn (name, "=");
+  if ((len == 1 && name[0] == 'h') || (len == 4 && strncmp (name, "help", 4) == 0))
+    return A_FLAG;
+  for (const cli_opt *o = opts; o->name; o++)
+    if ((strlen (o->name) == len && strncmp (o->name, name, len) == 0)
+        || (o->short_name && len == 1 && name[0] == o->short_name))
+      return o->arg && name[len] != '=' ? NEEDS_A_VALUE : A_FLAG;
+  return NOT_AN_OPTION;
+}
+
+/* runc accepts options after and between the arguments (`update ID
+   --memory 1M`, `kill ID KILL --all`): before parsing, its parser moves
+   every known option to the front, each with the next argument unless that
+   starts with '-' or the option holds '=' -- also after a flag without a
+   value, so that `kill ID --all 0` takes 0 for the id, as runc does.  Up to
+   a "--"; unknown options stay where they are, as arguments.  One
+   difference: an option that needs a value takes the next word whatever it
+   starts with (`update ID --memory -1`), as getopt would; runc's parser
+   leaves a "-1" behind and gives the option the next word that does not
+   start with '-'.  Returns a new vector (argv[0] first), NULL-terminated. */
+static char **
+cli_reorder_args (const cli_opt *opts, int argc, char **argv)
+{
+  char **out = xcalloc ((size_t) argc + 1, sizeof *out);
+  cleanup_free char **rest = xcalloc ((size_t) argc + 1, sizeof *rest);
+  int n = 0, nrest = 0;
+  out[n++] = argv[0];
+  bool may_be_value = false;
+  int kind;
+  for (int i = 1; i < argc; i++)
+    {
+      if (strcmp (argv[i], "--") == 0)
+        {
+          while (i < argc)
+            rest[nrest++] = argv[i++];
+          break;
+        }
+      if (may_be_value && argv[i][0] != '-')
+        {
+          may_be_value = false;
+          out[n++] = argv[i];
+        }
+      else if ((kind = arg_option_kind (opts, argv[i])) == NEEDS_A_VALUE)
+        {
+          out[n++] = argv[i];
+          if (i + 1 < argc)
+            out[n++] = argv[++i];
+          may_be_value = false;
+        }
+      else if (kind == A_FLAG)
+        {
+          out[n++] = argv[i];
+          may_be_value = strchr (argv[i], '=') == NULL;
+        }
+      else
+        rest[nrest++] = argv[i];
+    }
+  for (int i = 0; i < nrest; i++)
+    out[n++] = rest[i];
+  return out;
+}
+
 static int
 find_opt (const cli_opt *opts, const char *name)
 {
@@ -210,17 +262,21 @@ main (int argc, char **argv)
   cli_cmd gcmd = { .name = "berth", .opts = global_opts };
   gctx.cmd = &gcmd;
 
+  /* Hidden: the man page's generated blocks (docs/berth.8.md, help.c). */
+  if (argc == 2 && strcmp (argv[1], "--help-man") == 0)
+    return cli_help_man (stdin, stdout, global_opts, &err) < 0 ? report (err, EXIT_ERROR) : 0;
+
   int r = parse_options ("", global_opts, argc, argv, &gctx, &err);
   if (r < 0)
     return report (err, EXIT_USAGE);
   if (r > 0 || cli_flag (&gctx, "help"))
     {
-      usage (stdout);
+      cli_usage (stdout, global_opts);
       return 0;
     }
   if (cli_flag (&gctx, "version"))
     {
-      print_version ();
+      cli_print_version_lines (stdout, true);
       return 0;
     }
   if (cli_value (&gctx, "root"))
@@ -233,32 +289,32 @@ main (int argc, char **argv)
 
   if (gctx.argc == 0)
     {
-      usage (stderr);
-      return EXIT_USAGE;
+      cli_usage (stdout, global_opts); /* as runc: the help, and success */
+      return 0;
     }
   char **cargv = gctx.argv;
   int cargc = gctx.argc;
 
-  if (strcmp (cargv[0], "help") == 0)
+  if (strcmp (cargv[0], "help") == 0 || strcmp (cargv[0], "h") == 0)
     {
       const cli_cmd *c = cargc > 1 ? find_command (cargv[1]) : NULL;
       if (cargc > 1 && c == NULL)
         {
-          berth_fail (&err, 0, "help: unknown command `%s`", cargv[1]);
-          return report (err, EXIT_USAGE);
+          berth_fail (&err, 0, "No help topic for '%s'", cargv[1]);
+          return report (err, EXIT_NO_SUCH_COMMAND);
         }
       if (c)
-        command_usage (stdout, c);
+        cli_command_usage (stdout, c);
       else
-        usage (stdout);
+        cli_usage (stdout, global_opts);
       return 0;
     }
 
   const cli_cmd *cmd = find_command (cargv[0]);
   if (cmd == NULL)
     {
-      berth_fail (&err, 0, "unknown command `%s` (see 'berth --help')", cargv[0]);
-      return report (err, EXIT_USAGE);
+      berth_fail (&err, 0, "No help topic for '%s'", cargv[0]);
+      return report (err, EXIT_NO_SUCH_COMMAND);
     }
 
   /* Before anything is opened: the re-exec keeps only what our caller gave. */
@@ -266,15 +322,19 @@ main (int argc, char **argv)
     return report (err, EXIT_ERROR);
   if (berth_log_init (g.log, g.log_format, g.debug, &err) < 0)
     return report (err, EXIT_USAGE);
+  berth_debug ("berth %s %s: command %s, root %s", PACKAGE_VERSION, GIT_COMMIT, cmd->name, g.root);
 
   cli_ctx ctx = { .global = &g, .cmd = cmd };
   cleanup_free char *what = xasprintf ("%s: ", cmd->name);
+  cleanup_free char **reordered = NULL;
+  if (!cmd->args_verbatim)
+    cargv = reordered = cli_reorder_args (cmd->opts, cargc, cargv);
   r = parse_options (what, cmd->opts, cargc, cargv, &ctx, &err);
   if (r < 0)
     return report (err, EXIT_USAGE);
   if (r > 0)
     {
-      command_usage (stdout, cmd);
+      cli_command_usage (stdout, cmd);
       return 0;
     }
 
@@ -296,7 +356,7 @@ main (int argc, char **argv)
     {
       r = cmd->run (&ctx, &err);
       if (r < 0)
-        status = report (err, EXIT_ERROR);
+        status = report (err, cmd->fail_status ? cmd->fail_status : EXIT_ERROR);
       else
         status = r; /* a command may pass on a status (run: the workload's) */
     }

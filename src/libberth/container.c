@@ -56,7 +56,7 @@ berth_signal_from_name (const char *name)
 {
   unsigned long long n;
   if (parse_uint64 (name, &n) == 0)
-    return n >= 1 && n <= (unsigned long long) SIGRTMAX ? (int) n : -1;
+    return n <= (unsigned long long) SIGRTMAX ? (int) n : -1; /* 0: does it exist? (kill(2)) */
   if (strncasecmp (name, "SIG", 3) == 0)
     name += 3;
   for (size_t i = 0; i < ARRAY_SIZE (signals); i++)
@@ -82,6 +82,89 @@ kill_and_reap (pid_t pid)
   kill (pid, SIGKILL);
   while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
     ;
+}
+
+/* What start, state and delete need of the configuration: a view of
+   summary.json, or, for a container that an older berth made, config.json
+   decoded.  NULL if neither can be read (then there are no hooks to run
+   and no annotations to show). */
+typedef struct
+{
+  oci_spec view;
+  berth_config_summary *summary;
+  char **values; /* of the annotations, pointing into summary */
+  oci_spec *decoded;
+} stored_config;
+
+static oci_spec *load_config_at (int dirfd, const char *docname, berth_error **err);
+
+static const oci_spec *
+stored_config_load (int dirfd, const berth_state *st, stored_config *sc)
+{
+  memset (sc, 0, sizeof *sc);
+  if (!st->has_config_summary)
+    return sc->decoded = load_config_at (dirfd, "config.json", NULL);
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  char *perr = NULL;
+  if (read_file_at (dirfd, BERTH_SUMMARY_FILE, &text, &len, NULL) < 0
+      || (sc->summary = berth_config_summary_parse_data (text, len, BERTH_SUMMARY_FILE, &perr)) == NULL)
+    {
+      free (perr);
+      return NULL;
+    }
+  const oci_json *ann = sc->summary->annotations;
+  if (ann && ann->kind == OCI_JSON_OBJECT && ann->len)
+    {
+      sc->values = xcalloc (ann->len, sizeof *sc->values);
+      for (size_t i = 0; i < ann->len; i++)
+        sc->values[i] = ann->items[i]->kind == OCI_JSON_STRING ? ann->items[i]->text : (char *) "";
+      sc->view.annotations.keys = ann->keys;
+      sc->view.annotations.values = sc->values;
+      sc->view.annotations.len = ann->len;
+    }
+  sc->view.hooks = sc->summary->hooks;
+  return &sc->view;
+}
+
+static void
+stored_config_release (stored_config *sc)
+{
+  free (sc->values);
+  berth_config_summary_free (sc->summary);
+  oci_spec_free (sc->decoded);
+}
+
+/* Write summary.json from the configuration create read. */
+static int
+record_config_summary (int dirfd, const oci_spec *spec, berth_error **err)
+{
+  berth_config_summary sum = { 0 };
+  oci_hooks later = { 0 };
+  if (spec->annotations.len)
+    {
+      sum.annotations = oci_json_new (OCI_JSON_OBJECT);
+      for (size_t i = 0; i < spec->annotations.len; i++)
+        {
+          oci_json *v = oci_json_new (OCI_JSON_STRING);
+          v->text = xstrdup (spec->annotations.values[i]);
+          v->text_len = strlen (v->text);
+          oci_json_append (sum.annotations, spec->annotations.keys[i], v);
+        }
+    }
+  const oci_hooks *h = spec->hooks;
+  if (h && (h->poststart_len || h->poststop_len))
+    {
+      later.poststart = h->poststart, later.poststart_len = h->poststart_len;
+      later.poststop = h->poststop, later.poststop_len = h->poststop_len;
+      sum.hooks = &later;
+    }
+  size_t len = 0;
+  cleanup_free char *text = berth_config_summary_generate (&sum, 0, &len);
+  oci_json_free (sum.annotations);
+  if (text == NULL)
+    return berth_fail (err, 0, "cannot encode the configuration summary");
+  return write_file_atomic_at (dirfd, BERTH_SUMMARY_FILE, text, len, 0600, err);
 }
 
 static oci_spec *
@@ -147,6 +230,17 @@ create_state_release (create_state *cs, const char *id, bool failed)
   free (cs->unit);
 }
 
+/* Decode and check the configuration read from the bundle. */
+static int
+load_config (create_state *cs, berth_error **err)
+{
+  char *perr = NULL;
+  cs->spec = oci_spec_parse_data (cs->config_text, cs->config_len, "config.json", &perr);
+  if (cs->spec == NULL)
+    return berth_fail_take (err, 0, perr);
+  return berth_validate_config (cs->spec, err);
+}
+
 /* systemd socket activation: fds 3.. handed to us (LISTEN_PID is our pid)
    go on to the container first, as runc does, with the environment saying
    so.  LISTEN_PID=1 assumes the process is its pid namespace's init. */
@@ -161,11 +255,16 @@ listen_fds_count (void)
   return (int) n;
 }
 
-/* Write what create knows of the container to file in its directory. */
+/* Write what create knows of the container to file in its directory
+   (summary.json is written before the first of these). */
 static int
 record_state (const create_state *cs, const char *id, const char *file, berth_error **err)
 {
   berth_state st = { 0 };
+  const oci_hooks *h = cs->spec->hooks;
+  st.has_config_summary = st.has_config_summary_present = true;
+  st.has_poststart = st.has_poststart_present = h && h->poststart_len;
+  st.has_poststop = st.has_poststop_present = h && h->poststop_len;
   st.id = (char *) id;
   st.pid = cs->pid, st.pid_present = true;
   st.pid_start = berth_pid_start_time (cs->pid), st.pid_start_present = true;
@@ -210,12 +309,11 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
     return berth_fail_errno (err, "bundle `%s`", bundle);
   if (berth_config_read_at (bfd, "config.json", &cs->config_text, &cs->config_len, err) < 0)
     return berth_error_wrap (err, "bundle `%s`", bundle);
-  char *perr = NULL;
-  cs->spec = oci_spec_parse_data (cs->config_text, cs->config_len, "config.json", &perr);
-  if (cs->spec == NULL)
-    return berth_fail_take (err, 0, perr);
-  if (berth_validate_config (cs->spec, err) < 0)
-    return -1;
+  /* Whatever check refuses the configuration (the decoder's or the
+     validation pass's), clients see runc's "invalid configuration". */
+  if (load_config (cs, err) < 0)
+    return berth_error_tag (err, BERTH_ERR_INVALID_CONFIG);
+  berth_debug ("create %s: configuration of bundle %s read and checked (%zu bytes)", id, cs->bundle, cs->config_len);
   /* Compiled before anything exists, so that a bad profile leaves nothing
      (but the state root, where the compiled-filter cache is). */
   if ((cs->rootfd = berth_root_open (o->root, true, err)) < 0
@@ -280,7 +378,9 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   if ((cs->dirfd = berth_state_dir_create (cs->rootfd, id, err)) < 0)
     goto fail_plan;
   cs->dir_created = true;
+  berth_debug ("create %s: state directory made under %s", id, o->root);
   if (write_file_atomic_at (cs->dirfd, "config.json", cs->config_text, cs->config_len, 0600, err) < 0
+      || record_config_summary (cs->dirfd, cs->spec, err) < 0
       || berth_seccomp_keep (cs->seccomp, cs->rootfd, cs->dirfd, err) < 0)
     goto fail_plan;
   /* Writable by anyone: the init may hold a mapped or non-root uid when it
@@ -327,6 +427,7 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   sync = sp[0];
   if (cs->pid < 0)
     return -1;
+  berth_debug ("create %s: init spawned, pid %d", id, (int) cs->pid);
   /* From here a `delete` after berth is killed can find the init and the
      cgroup (written again once systemd has said where the cgroup is). */
   if (record_state (cs, id, BERTH_CREATING_FILE, err) < 0)
@@ -339,6 +440,8 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
           || (cs->unit && record_state (cs, id, BERTH_CREATING_FILE, err) < 0))
         return -1;
     }
+  if (cs->cg)
+    berth_debug ("create %s: cgroup ready (%zu hierarchies)", id, cs->cg->len);
   if (ic.new_userns)
     {
       const oci_linux *l = cs->spec->linux;
@@ -354,6 +457,8 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
             return berth_fail_errno (err, "write %s", k == 0 ? "uidMappings" : "gidMappings");
         }
     }
+  if (ic.new_userns)
+    berth_debug ("create %s: uid and gid maps written", id);
   /* Before the init goes on: its namespace has the devices from the start. */
   if (berth_net_devices_move (cs->spec, cs->procfd, cs->pid, err) < 0)
     return -1;
@@ -383,6 +488,8 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
       if (m.type == SYNC_HOOKS_PLS)
         {
           cleanup_free char *doc = berth_state_document (id, "creating", cs->pid, cs->bundle, cs->spec, NULL, NULL, NULL);
+          berth_debug ("create %s: running %zu prestart and %zu createRuntime hooks", id, h->prestart_len,
+                       h->create_runtime_len);
           if (berth_hooks_run (h->prestart, h->prestart_len, "prestart", doc, err) < 0
               || berth_hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime", doc, err) < 0)
             return -1;
@@ -390,9 +497,11 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
         }
     }
 
+  berth_debug ("create %s: init ready, waiting on the exec fifo", id);
   if (record_state (cs, id, "state.json", err) < 0)
     return -1;
   unlinkat (cs->dirfd, BERTH_CREATING_FILE, 0);
+  berth_debug ("create %s: state recorded; container created", id);
   if (o->pid_file && berth_write_pid_file (o->pid_file, cs->pid, err) < 0)
     return -1;
   return 0;
@@ -464,15 +573,22 @@ do_start (int dirfd, const char *id, berth_error **err)
   berth_status status = berth_state_status (dirfd, st);
   if (status != BERTH_STATUS_CREATED)
     {
-      berth_fail (err, 0, "cannot start container `%s`: it is %s", id, berth_status_name (status));
+      /* runc: a stopped container "has stopped", with its not-running kind. */
+      if (status == BERTH_STATUS_STOPPED)
+        berth_fail_kind (err, BERTH_ERR_NOT_RUNNING, 0, "cannot start `%s`: it has stopped", id);
+      else
+        berth_fail (err, 0, "cannot start container `%s`: it is %s", id, berth_status_name (status));
       goto out;
     }
+  berth_debug ("start %s: releasing init %lld through the exec fifo", id, (long long) st->pid);
   if (release_init (dirfd, st, err) < 0)
     goto out;
+  berth_debug ("start %s: the init has gone on to exec the process", id);
   r = 0;
   /* A failing poststart hook is an error that stops the container
      (runtime-spec 1.3, lifecycle step 9; runc kills its init too). */
-  oci_spec *spec = load_config_at (dirfd, "config.json", NULL);
+  stored_config sc = { 0 };
+  const oci_spec *spec = !st->has_config_summary || st->has_poststart ? stored_config_load (dirfd, st, &sc) : NULL;
   if (spec && spec->hooks && spec->hooks->poststart_len)
     {
       cleanup_free char *doc = berth_state_document (id, "running", (pid_t) st->pid, st->bundle, spec, NULL, NULL, NULL);
@@ -484,7 +600,7 @@ do_start (int dirfd, const char *id, berth_error **err)
           r = -1;
         }
     }
-  oci_spec_free (spec);
+  stored_config_release (&sc);
 out:
   berth_state_free (st);
   return r;
@@ -513,7 +629,7 @@ signal_init (const berth_state *st, int signo, berth_error **err)
      process that reused the pid. */
   cleanup_close int pidfd = (int) syscall (SYS_pidfd_open, (pid_t) st->pid, 0);
   if (pidfd < 0 || !berth_state_init_alive (st))
-    return berth_fail (err, ESRCH, "container `%s` is not running", st->id);
+    return berth_fail_kind (err, BERTH_ERR_NOT_RUNNING, ESRCH, "`%s`", st->id);
   if (syscall (SYS_pidfd_send_signal, pidfd, signo, NULL, 0) < 0)
     return berth_fail_errno (err, "signal container `%s`", st->id);
   return 0;
@@ -542,12 +658,14 @@ berth_container_kill (const char *root, const char *id, int signo, bool all, ber
       cleanup_error berth_error *ignored = NULL;
       pid_t *pids = NULL;
       size_t n = 0;
-      if (berth_cgroup_pids (cg, &pids, &n, &ignored) == 0 && n > 0)
+      /* Signal 0 only asks whether there is anything: no freeze and thaw
+         round (which would also thaw a paused container). */
+      if (berth_cgroup_pids (cg, &pids, &n, &ignored) == 0 && n > 0 && signo != 0)
         r = berth_cgroup_kill_all (cg, signo, err);
       free (pids);
     }
   else if (status == BERTH_STATUS_STOPPED)
-    r = all ? 0 : berth_fail (err, 0, "container `%s` is not running", id);
+    r = all ? 0 : berth_fail_kind (err, BERTH_ERR_NOT_RUNNING, 0, "`%s`", id);
   else
     r = signal_init (st, signo, err);
   berth_state_free (st);
@@ -620,7 +738,7 @@ berth_container_delete (const char *root, const char *id, bool force, berth_erro
   berth_status status = berth_state_status (dirfd, st);
   if ((status == BERTH_STATUS_RUNNING || status == BERTH_STATUS_PAUSED) && !force)
     {
-      berth_fail (err, 0, "cannot delete container `%s`: it is %s (use --force)", id, berth_status_name (status));
+      berth_fail_kind (err, BERTH_ERR_STILL_RUNNING, 0, "cannot delete `%s`: it is %s (use --force)", id, berth_status_name (status));
       goto out;
     }
   cg = berth_state_cgroup (st);
@@ -637,10 +755,11 @@ berth_container_delete (const char *root, const char *id, bool force, berth_erro
   if (berth_cgroup_destroy (cg, err) < 0)
     goto out;
 
-  oci_spec *spec = load_config_at (dirfd, "config.json", NULL);
+  stored_config sc = { 0 };
+  const oci_spec *spec = !st->has_config_summary || st->has_poststop ? stored_config_load (dirfd, st, &sc) : NULL;
   if (berth_state_dir_remove (rootfd, id, err) < 0)
     {
-      oci_spec_free (spec);
+      stored_config_release (&sc);
       goto out;
     }
   r = 0;
@@ -650,13 +769,45 @@ berth_container_delete (const char *root, const char *id, bool force, berth_erro
       cleanup_free char *doc = berth_state_document (id, "stopped", 0, st->bundle, spec, NULL, NULL, NULL);
       berth_hooks_run_warn (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", doc);
     }
-  oci_spec_free (spec);
+  stored_config_release (&sc);
 out:
   berth_state_free (st);
   return r;
 }
 
 /* ------------------------------------------------------------ state, list */
+
+/* A create holds its directory's lock from mkdir to its end, hooks
+   included, and a hook may take long or never return: `list` and `state`
+   must not wait for it.  They need no lock to read: state.json is replaced
+   by rename, so it is whole whenever it is there.  A directory whose lock is
+   held and that has no state.json yet is a create in progress: "creating",
+   with what creating.json says (or just the id).  NULL: nothing to show (a
+   create that died half-way, or a directory that went away). */
+static berth_state *
+read_state_unlocked (int dirfd, const char *id, bool lock_held, berth_status *status)
+{
+  berth_state *st = berth_state_read (dirfd, id, NULL);
+  if (st)
+    {
+      *status = berth_state_status (dirfd, st);
+      return st;
+    }
+  if (!lock_held)
+    return NULL;
+  st = berth_state_read_as (dirfd, BERTH_CREATING_FILE, id, NULL);
+  if (st == NULL)
+    {
+      st = berth_state_new ();
+      st->id = xstrdup (id);
+      st->bundle = xstrdup ("");
+      st->has_config_summary = true; /* what summary.json there is; never config.json */
+    }
+  if (!berth_state_init_alive (st))
+    st->pid = 0;
+  *status = BERTH_STATUS_CREATING;
+  return st;
+}
 
 char *
 berth_container_state (const char *root, const char *id, berth_error **err)
@@ -666,25 +817,107 @@ berth_container_state (const char *root, const char *id, berth_error **err)
   cleanup_close int rootfd = berth_root_open (root, false, err);
   if (rootfd < 0)
     return NULL;
-  cleanup_close int dirfd = berth_state_dir_open (rootfd, id, LOCK_SH, err);
+  /* A create in progress is answered at once; another holder is waited
+     for, a bounded time. */
+  bool locked;
+  cleanup_close int dirfd = berth_state_dir_open_reader (rootfd, id, BERTH_READER_WAIT_MS, &locked, err);
   if (dirfd < 0)
     return NULL;
-  berth_state *st = berth_state_read (dirfd, id, err);
+  berth_status status;
+  berth_state *st = locked ? berth_state_read (dirfd, id, err) : read_state_unlocked (dirfd, id, true, &status);
   if (st == NULL)
-    return NULL;
-  berth_status status = berth_state_status (dirfd, st);
-  oci_spec *spec = load_config_at (dirfd, "config.json", NULL);
-  char *doc = berth_state_document (id, berth_status_name (status), status == BERTH_STATUS_STOPPED ? 0 : (pid_t) st->pid,
-                                    st->bundle, spec, st->rootfs, st->created, st->owner);
-  oci_spec_free (spec);
+    {
+      if (!locked)
+        berth_fail_kind (err, BERTH_ERR_NOT_FOUND, 0, "`%s`", id);
+      return NULL;
+    }
+  if (locked)
+    status = berth_state_status (dirfd, st);
+  stored_config sc;
+  const oci_spec *spec = stored_config_load (dirfd, st, &sc);
+  bool has_pid = status != BERTH_STATUS_STOPPED && st->pid > 0;
+  char *doc = berth_state_document (id, berth_status_name (status), has_pid ? (pid_t) st->pid : 0, st->bundle, spec,
+                                    st->rootfs, st->created, st->owner);
+  stored_config_release (&sc);
   berth_state_free (st);
   return doc;
+}
+
+int
+berth_container_find (const char *root, const char *id, berth_error **err)
+{
+  if (berth_validate_id (id, err) < 0)
+    return -1;
+  cleanup_close int rootfd = berth_root_open (root, false, err);
+  cleanup_close int dirfd = rootfd < 0 ? -1 : berth_state_dir_open (rootfd, id, 0, err);
+  return dirfd < 0 ? -1 : 0;
 }
 
 static int
 cmp_entry (const void *a, const void *b)
 {
   return strcmp (((const berth_list_entry *) a)->state->id, ((const berth_list_entry *) b)->state->id);
+}
+
+static int
+cmp_name (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* The names under root that may be containers, sorted. */
+static int
+list_names (int rootfd, const char *root, char ***names, size_t *n, berth_error **err)
+{
+  *names = NULL;
+  *n = 0;
+  int dfd = dup (rootfd);
+  DIR *d = dfd >= 0 ? fdopendir (dfd) : NULL;
+  if (d == NULL)
+    {
+      if (dfd >= 0)
+        close (dfd);
+      return berth_fail_errno (err, "read state root `%s`", root);
+    }
+  struct dirent *de;
+  while ((de = readdir (d)))
+    if (de->d_name[0] != '.' && de->d_type == DT_DIR)
+      oci_strv_append (names, n, de->d_name);
+  closedir (d);
+  if (*n)
+    qsort (*names, *n, sizeof **names, cmp_name);
+  return 0;
+}
+
+int
+berth_container_list_ids (const char *root, char ***ids, size_t *n, berth_error **err)
+{
+  *ids = NULL;
+  *n = 0;
+  cleanup_close int rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return errno == ENOENT ? 0 : berth_fail_errno (err, "open state root `%s`", root);
+  char **names = NULL;
+  size_t nnames = 0;
+  if (list_names (rootfd, root, &names, &nnames, err) < 0)
+    return -1;
+  /* The same containers as `list`, without reading a state: a stat of
+     state.json, and only without it a look at the lock (a create). */
+  for (size_t i = 0; i < nnames; i++)
+    {
+      cleanup_free char *path = xasprintf ("%s/state.json", names[i]);
+      struct stat sb;
+      bool listed = fstatat (rootfd, path, &sb, 0) == 0;
+      if (!listed)
+        {
+          cleanup_close int dirfd = berth_state_dir_open (rootfd, names[i], 0, NULL);
+          listed = dirfd >= 0 && berth_state_dir_trylock (dirfd, LOCK_SH) == 0;
+        }
+      if (listed)
+        oci_strv_append (ids, n, names[i]);
+    }
+  strv_free (names);
+  return 0;
 }
 
 int
@@ -695,26 +928,27 @@ berth_container_list (const char *root, berth_list_entry **out, size_t *n, berth
   cleanup_close int rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return errno == ENOENT ? 0 : berth_fail_errno (err, "open state root `%s`", root);
-  int dfd = dup (rootfd);
-  DIR *d = dfd >= 0 ? fdopendir (dfd) : NULL;
-  if (d == NULL)
-    return berth_fail_errno (err, "read state root `%s`", root);
-  struct dirent *de;
-  while ((de = readdir (d)))
+  char **names = NULL;
+  size_t nnames = 0;
+  if (list_names (rootfd, root, &names, &nnames, err) < 0)
+    return -1;
+  for (size_t i = 0; i < nnames; i++)
     {
-      if (de->d_name[0] == '.' || de->d_type != DT_DIR)
-        continue;
-      cleanup_close int dirfd = berth_state_dir_open (rootfd, de->d_name, LOCK_SH, NULL);
+      /* Never waits: see read_state_unlocked. */
+      cleanup_close int dirfd = berth_state_dir_open (rootfd, names[i], 0, NULL);
       if (dirfd < 0)
         continue;
-      berth_state *st = berth_state_read (dirfd, de->d_name, NULL);
+      struct stat sb;
+      bool held = fstatat (dirfd, "state.json", &sb, 0) < 0 && berth_state_dir_trylock (dirfd, LOCK_SH) == 0;
+      berth_status status;
+      berth_state *st = read_state_unlocked (dirfd, names[i], held, &status);
       if (st == NULL)
-        continue; /* a create in progress, or one that died: not a container yet */
+        continue;
       *out = xrealloc (*out, (*n + 1) * sizeof **out);
       (*out)[*n].state = st;
-      (*out)[(*n)++].status = berth_state_status (dirfd, st);
+      (*out)[(*n)++].status = status;
     }
-  closedir (d);
+  strv_free (names);
   if (*n)
     qsort (*out, *n, sizeof **out, cmp_entry);
   return 0;

@@ -40,6 +40,9 @@ int berth_container_pids (const char *root, const char *id, pid_t **pids, size_t
 int berth_container_update (const char *root, const char *id, const oci_resources *res, berth_error **err);
 /* The cgroup of a container that has not stopped (events). */
 berth_cgroup *berth_container_cgroup (const char *root, const char *id, berth_error **err);
+/* 0 if there is a container (or a create in progress) named id, else -1
+   with the error a command on it would give. */
+int berth_container_find (const char *root, const char *id, berth_error **err);
 /* True while the container exists and has not stopped. */
 bool berth_container_alive (const char *root, const char *id);
 
@@ -48,9 +51,12 @@ typedef struct
   berth_state *state;
   berth_status status;
 } berth_list_entry;
-/* Every container under root, sorted by id. */
+/* Every container under root, sorted by id.  Never waits for a lock: a
+   create in progress is listed as creating. */
 int berth_container_list (const char *root, berth_list_entry **out, size_t *n, berth_error **err);
 void berth_list_free (berth_list_entry *l, size_t n);
+/* Only the ids (list -q): one readdir, no state read. */
+int berth_container_list_ids (const char *root, char ***ids, size_t *n, berth_error **err);
 
 /* "SIGKILL", "KILL", "9" -> 9; -1 if unknown. */
 int berth_signal_from_name (const char *name);

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 
 /* The state and cgroup of a container, with its directory locked. */
 typedef struct
@@ -31,19 +32,39 @@ opened_release (opened *o)
   berth_cgroup_free (o->cg);
 }
 
+/* lock LOCK_SH: a reader (ps, events), which never waits long for the
+   lock (berth_state_dir_open_reader). */
 static int
 open_container (const char *root, const char *id, int lock, opened *o, berth_error **err)
 {
   *o = (opened){ .rootfd = -1, .dirfd = -1 };
-  if (berth_validate_id (id, err) < 0 || (o->rootfd = berth_root_open (root, false, err)) < 0
-      || (o->dirfd = berth_state_dir_open (o->rootfd, id, lock, err)) < 0
-      || (o->st = berth_state_read (o->dirfd, id, err)) == NULL)
+  bool locked = false;
+  if (berth_validate_id (id, err) < 0 || (o->rootfd = berth_root_open (root, false, err)) < 0)
+    return -1;
+  o->dirfd = lock == LOCK_SH ? berth_state_dir_open_reader (o->rootfd, id, BERTH_READER_WAIT_MS, &locked, err)
+                             : berth_state_dir_open (o->rootfd, id, lock, err);
+  if (o->dirfd < 0)
+    return -1;
+  struct stat sb;
+  if (lock == LOCK_SH && !locked && fstatat (o->dirfd, "state.json", &sb, 0) < 0 && errno == ENOENT)
+    return berth_fail_kind (err, BERTH_ERR_NOT_RUNNING, 0, "`%s` is being created", id);
+  if ((o->st = berth_state_read (o->dirfd, id, err)) == NULL)
     return -1;
   o->status = berth_state_status (o->dirfd, o->st);
   o->cg = berth_state_cgroup (o->st);
   if (o->cg == NULL)
     return berth_fail (err, ENOTSUP, "container `%s` has no cgroup", id);
   return 0;
+}
+
+/* runc's answers: pause of what is not running is "not running", resume of
+   what is not paused "not paused". */
+static berth_error_kind
+pause_refusal (berth_status status, bool pause)
+{
+  if (pause)
+    return status == BERTH_STATUS_PAUSED ? BERTH_ERR_PAUSED : BERTH_ERR_NOT_RUNNING;
+  return status == BERTH_STATUS_STOPPED ? BERTH_ERR_NOT_RUNNING : BERTH_ERR_NOT_PAUSED;
 }
 
 static int
@@ -53,8 +74,7 @@ pause_or_resume (const char *root, const char *id, bool pause, berth_error **err
   int r = open_container (root, id, LOCK_EX, &o, err);
   berth_status want = pause ? BERTH_STATUS_RUNNING : BERTH_STATUS_PAUSED;
   if (r == 0 && o.status != want && !(pause && o.status == BERTH_STATUS_CREATED))
-    r = berth_fail (err, 0, "container `%s` is %s, not %s", id, berth_status_name (o.status),
-                    berth_status_name (want));
+    r = berth_fail_kind (err, pause_refusal (o.status, pause), 0, "`%s` is %s", id, berth_status_name (o.status));
   if (r == 0)
     r = berth_cgroup_freeze (o.cg, pause, err);
   opened_release (&o);
@@ -161,7 +181,7 @@ berth_container_update (const char *root, const char *id, const oci_resources *r
   opened o;
   int r = open_container (root, id, LOCK_EX, &o, err);
   if (r == 0 && o.status == BERTH_STATUS_STOPPED)
-    r = berth_fail (err, 0, "container `%s` is stopped", id);
+    r = berth_fail_kind (err, BERTH_ERR_NOT_RUNNING, 0, "`%s`", id);
   if (r == 0)
     r = berth_validate_resources (res, err) < 0 ? -1 : berth_cgroup_check (o.cg, res, err);
   if (r == 0)
@@ -179,7 +199,7 @@ berth_container_cgroup (const char *root, const char *id, berth_error **err)
   berth_cgroup *cg = NULL;
   int r = open_container (root, id, LOCK_SH, &o, err);
   if (r == 0 && o.status == BERTH_STATUS_STOPPED)
-    r = berth_fail (err, 0, "container `%s` is not running", id);
+    r = berth_fail_kind (err, BERTH_ERR_NOT_RUNNING, 0, "`%s`", id);
   if (r == 0)
     cg = steal_pointer (&o.cg);
   opened_release (&o);

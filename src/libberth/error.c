@@ -34,6 +34,73 @@ berth_fail (berth_error **err, int errnum, const char *fmt, ...)
   return set_message (err, errnum, msg);
 }
 
+/* The one place where a kind becomes words: runc's, which clients match
+   (containerd's shim: "container not running" on kill means already gone,
+   "does not exist" means no such container; podman: "does not exist"). */
+static const char *const kind_phrases[] = {
+  [BERTH_ERR_OTHER] = "",
+  [BERTH_ERR_NOT_FOUND] = "container does not exist",
+  [BERTH_ERR_EXISTS] = "container with given ID already exists",
+  [BERTH_ERR_NOT_RUNNING] = "container not running",
+  [BERTH_ERR_PAUSED] = "container paused",
+  [BERTH_ERR_NOT_PAUSED] = "container not paused",
+  [BERTH_ERR_STILL_RUNNING] = "container still running",
+  [BERTH_ERR_INVALID_ID] = "invalid container ID format",
+  [BERTH_ERR_INVALID_CONFIG] = "invalid configuration",
+  [BERTH_ERR_PERMISSION] = "permission denied",
+};
+
+const char *
+berth_error_kind_phrase (berth_error_kind kind)
+{
+  return (size_t) kind < sizeof kind_phrases / sizeof *kind_phrases ? kind_phrases[kind] : "";
+}
+
+int
+berth_fail_kind (berth_error **err, berth_error_kind kind, int errnum, const char *fmt, ...)
+{
+  if (err == NULL || *err != NULL)
+    return -1;
+  va_list ap;
+  char *what = NULL;
+  va_start (ap, fmt);
+  if (vasprintf (&what, fmt, ap) < 0)
+    abort ();
+  va_end (ap);
+  const char *phrase = berth_error_kind_phrase (kind);
+  char *msg = *what && *phrase ? xasprintf ("%s: %s", what, phrase) : xstrdup (*what ? what : phrase);
+  free (what);
+  set_message (err, errnum, msg);
+  (*err)->kind = kind;
+  return -1;
+}
+
+int
+berth_error_tag (berth_error **err, berth_error_kind kind)
+{
+  if (err == NULL || *err == NULL || (*err)->kind != BERTH_ERR_OTHER)
+    return -1;
+  (*err)->kind = kind;
+  const char *phrase = berth_error_kind_phrase (kind);
+  if (*phrase && strstr ((*err)->msg, phrase) == NULL)
+    {
+      char *msg = xasprintf ("%s: %s", phrase, (*err)->msg);
+      free ((*err)->msg);
+      (*err)->msg = msg;
+    }
+  return -1;
+}
+
+berth_error_kind
+berth_error_kind_of (const berth_error *err)
+{
+  if (err == NULL)
+    return BERTH_ERR_OTHER;
+  if (err->kind == BERTH_ERR_OTHER && (err->errnum == EPERM || err->errnum == EACCES))
+    return BERTH_ERR_PERMISSION;
+  return err->kind;
+}
+
 int
 berth_fail_take (berth_error **err, int errnum, char *msg)
 {

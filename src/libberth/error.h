@@ -1,20 +1,49 @@
-/* The one error type carried up the stack: an errno and a message that each
-   layer may prefix with context.  Libraries set it and return -1; only the
-   CLI prints it, once, as "berth: <what>: <why>". */
+/* The one error type carried up the stack: an errno, a kind and a message
+   that each layer may prefix with context.  Libraries set it and return -1;
+   only the CLI prints it, once, as "berth: <what>: <why>". */
 #ifndef BERTH_ERROR_H
 #define BERTH_ERROR_H
 
 #include <errno.h>
 
+/* What went wrong, for callers that act on it.  Engines (containerd's shim,
+   podman) match runc's phrases in our messages, so every kind but OTHER
+   puts its phrase (berth_error_kind_phrase) in the message. */
+typedef enum
+{
+  BERTH_ERR_OTHER = 0,
+  BERTH_ERR_NOT_FOUND,      /* "container does not exist" */
+  BERTH_ERR_EXISTS,         /* "container with given ID already exists" */
+  BERTH_ERR_NOT_RUNNING,    /* "container not running" */
+  BERTH_ERR_PAUSED,         /* "container paused" */
+  BERTH_ERR_NOT_PAUSED,     /* "container not paused" */
+  BERTH_ERR_STILL_RUNNING,  /* "container still running" */
+  BERTH_ERR_INVALID_ID,     /* "invalid container ID format" */
+  BERTH_ERR_INVALID_CONFIG, /* "invalid configuration" */
+  BERTH_ERR_PERMISSION,     /* "permission denied" */
+} berth_error_kind;
+
 typedef struct berth_error
 {
   int errnum; /* 0 when the message says it all */
+  berth_error_kind kind;
   char *msg;
 } berth_error;
 
 /* Record an error unless one is already recorded (the first cause wins);
    always returns -1 so that callers can `return berth_fail (...)`. */
 int berth_fail (berth_error **err, int errnum, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
+/* An error of a kind: the message is "<fmt>: <phrase of kind>" (just the
+   phrase when fmt is empty), fmt naming what it is about ("`c1`"). */
+int berth_fail_kind (berth_error **err, berth_error_kind kind, int errnum, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+/* Give an error made elsewhere a kind (if it has none yet): the message is
+   prefixed with the phrase unless it already holds it.  Returns -1. */
+int berth_error_tag (berth_error **err, berth_error_kind kind);
+/* The kind (BERTH_ERR_PERMISSION for an untagged EPERM or EACCES). */
+berth_error_kind berth_error_kind_of (const berth_error *err);
+/* runc's words for a kind ("" for OTHER). */
+const char *berth_error_kind_phrase (berth_error_kind kind);
 /* As berth_fail with errno. */
 #define berth_fail_errno(err, ...) berth_fail ((err), errno, __VA_ARGS__)
 /* Prefix an existing error with context: "create: " + "config.json: ...". */

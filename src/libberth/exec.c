@@ -358,7 +358,7 @@ prepare (exec_ctx *x, berth_error **err)
   int r = -1;
   if (berth_state_status (x->dirfd, st) == BERTH_STATUS_STOPPED)
     {
-      berth_fail (err, 0, "container `%s` is not running", x->id);
+      berth_fail_kind (err, BERTH_ERR_NOT_RUNNING, 0, "`%s`", x->id);
       goto out;
     }
   /* The pidfd is taken before the start time is checked: from then on it
@@ -368,7 +368,7 @@ prepare (exec_ctx *x, berth_error **err)
   x->bundle = xstrdup (st->bundle);
   if (x->pidfd < 0 || !berth_state_init_alive (st))
     {
-      berth_fail (err, 0, "container `%s` is not running", x->id);
+      berth_fail_kind (err, BERTH_ERR_NOT_RUNNING, 0, "`%s`", x->id);
       goto out;
     }
 
@@ -389,13 +389,13 @@ prepare (exec_ctx *x, berth_error **err)
     goto out;
   if (x->cg.frozen && !o->ignore_paused)
     {
-      berth_fail (err, 0, "container `%s` is paused (resume it first)", x->id);
+      berth_fail_kind (err, BERTH_ERR_PAUSED, 0, "`%s` (resume it first, or use --ignore-paused)", x->id);
       goto out;
     }
   /* /proc/PID was read while the init was alive, so it was this init's. */
   if (process_exited (x->pidfd))
     {
-      berth_fail (err, 0, "container `%s` is not running", x->id);
+      berth_fail_kind (err, BERTH_ERR_NOT_RUNNING, 0, "`%s`", x->id);
       goto out;
     }
   r = open_console (x, err);
@@ -523,7 +523,7 @@ helper_main (exec_ctx *x)
   if (x->ns_flags && setns (x->pidfd, x->ns_flags) < 0)
     {
       if (errno == ESRCH)
-        berth_fail (&err, 0, "container `%s` is not running", x->id);
+        berth_fail_kind (&err, BERTH_ERR_NOT_RUNNING, 0, "`%s`", x->id);
       else
         berth_fail_errno (&err, "join the namespaces of container `%s`", x->id);
       goto fail;
@@ -650,7 +650,17 @@ berth_exec (const char *id, const berth_exec_opts *o, int *status, berth_error *
 
   int r = prepare (&x, err);
   if (r == 0)
+    berth_debug ("exec %s: process prepared (%s), joining init %d", id, o->process_file ? "from --process" : "from config.json",
+                 (int) x.init);
+  /* Into a frozen cgroup the helper freezes as it joins and thaws only with
+     `resume`, which needs the lock exclusively: let go of it first.  The
+     pidfd keeps naming this container's init. */
+  if (r == 0 && x.cg.frozen)
+    close (steal_fd (&x.dirfd));
+  if (r == 0)
     r = spawn (&x, err);
+  if (r == 0)
+    berth_debug ("exec %s: process %d started", id, (int) x.pid);
   close (steal_fd (&x.dirfd));
   if (r == 0 && o->pid_file)
     r = berth_write_pid_file (o->pid_file, x.pid, err);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -70,6 +71,77 @@ berth_log_keep_stderr (int min_fd)
     }
 }
 
+/* logrus's text format (what runc writes, and what tools that read runc's
+   logs parse): key=value, a value quoted Go-style unless it is one plain word. */
+static bool
+needs_quoting (const char *v)
+{
+  if (*v == '\0')
+    return true;
+  for (const char *p = v; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr ("-._/@^+", *p)))
+      return true;
+  return false;
+}
+
+static void
+append_value (char **buf, size_t *len, size_t *cap, const char *v)
+{
+  bool quote = needs_quoting (v);
+  size_t need = *len + 4 * strlen (v) + 4;
+  if (need > *cap)
+    {
+      *cap = need * 2;
+      *buf = xrealloc (*buf, *cap);
+    }
+  char *o = *buf + *len;
+  if (quote)
+    *o++ = '"';
+  for (const unsigned char *p = (const unsigned char *) v; *p; p++)
+    {
+      if (quote && (*p == '"' || *p == '\\'))
+        *o++ = '\\', *o++ = (char) *p;
+      else if (quote && *p == '\n')
+        *o++ = '\\', *o++ = 'n';
+      else if (quote && *p == '\t')
+        *o++ = '\\', *o++ = 't';
+      else if (*p < 0x20 || *p == 0x7f)
+        o += sprintf (o, "\\x%02x", *p);
+      else
+        *o++ = (char) *p;
+    }
+  if (quote)
+    *o++ = '"';
+  *len = (size_t) (o - *buf);
+}
+
+static char *
+logrus_text_line (const char *stamp, const char *level, const char *msg)
+{
+  size_t len = 0, cap = 0;
+  char *buf = NULL;
+  const char *keys[] = { "time", "level", "msg" }, *values[] = { stamp, level, msg };
+  for (size_t i = 0; i < 3; i++)
+    {
+      size_t klen = strlen (keys[i]);
+      if (len + klen + 3 > cap)
+        {
+          cap = (len + klen + 3) * 2;
+          buf = xrealloc (buf, cap);
+        }
+      if (i)
+        buf[len++] = ' ';
+      memcpy (buf + len, keys[i], klen);
+      len += klen;
+      buf[len++] = '=';
+      append_value (&buf, &len, &cap, values[i]);
+    }
+  buf = xrealloc (buf, len + 2);
+  buf[len++] = '\n';
+  buf[len] = '\0';
+  return buf;
+}
+
 void
 berth_log (berth_log_level level, const char *fmt, ...)
 {
@@ -101,12 +173,10 @@ berth_log (berth_log_level level, const char *fmt, ...)
       cleanup_free char *obj = oci_jw_finish (w, NULL);
       line = xasprintf ("%s\n", obj ? obj : "{}");
     }
-  else if (log_fd != 2 && !log_stderr_copy)
-    line = xasprintf ("%s %s: %s\n", stamp, level_names[level], msg);
-  else if (level == BERTH_LOG_ERROR)
-    line = xasprintf ("berth: %s\n", msg);
+  else if ((log_fd == 2 || log_stderr_copy) && level == BERTH_LOG_ERROR)
+    line = xasprintf ("berth: %s\n", msg); /* the one line of a failure (main.c) */
   else
-    line = xasprintf ("berth: %s: %s\n", level_names[level], msg);
+    line = logrus_text_line (stamp, level_names[level], msg);
   (void) write_all (log_fd, line, strlen (line));
   errno = saved;
 }

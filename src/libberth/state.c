@@ -12,9 +12,11 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 OCI_DEFINE_DESC (berth_state)
+OCI_DEFINE_DESC (berth_config_summary)
 
 static const char *const status_names[] = { "creating", "created", "running", "paused", "stopped" };
 
@@ -29,13 +31,13 @@ berth_validate_id (const char *id, berth_error **err)
 {
   size_t n = strlen (id);
   if (n == 0 || n > 1024)
-    return berth_fail (err, 0, "invalid container id `%s`: must be 1 to 1024 characters", id);
+    return berth_fail_kind (err, BERTH_ERR_INVALID_ID, 0, "`%s` (must be 1 to 1024 characters)", id);
   if (strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
-    return berth_fail (err, 0, "invalid container id `%s`", id);
+    return berth_fail_kind (err, BERTH_ERR_INVALID_ID, 0, "`%s`", id);
   for (const char *p = id; *p; p++)
     if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '+'
           || *p == '-' || *p == '.'))
-      return berth_fail (err, 0, "invalid container id `%s`: only letters, digits and _+-. are allowed", id);
+      return berth_fail_kind (err, BERTH_ERR_INVALID_ID, 0, "`%s` (only letters, digits and _+-. are allowed)", id);
   return 0;
 }
 
@@ -65,6 +67,9 @@ berth_root_open (const char *root, bool create, berth_error **err)
   if (create && *root && mkdir_parents (root, err) < 0)
     return -1;
   int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  /* No root, no container in it: runc's answer, which engines match. */
+  if (fd < 0 && errno == ENOENT && !create)
+    return berth_fail_kind (err, BERTH_ERR_NOT_FOUND, 0, "state root `%s` is missing", root);
   if (fd < 0)
     return berth_fail_errno (err, "open state root `%s`", root);
   return fd;
@@ -76,7 +81,7 @@ berth_state_dir_create (int rootfd, const char *id, berth_error **err)
   if (mkdirat (rootfd, id, 0700) < 0)
     {
       if (errno == EEXIST)
-        return berth_fail (err, 0, "container `%s` already exists", id);
+        return berth_fail_kind (err, BERTH_ERR_EXISTS, 0, "`%s`", id);
       return berth_fail_errno (err, "create state directory for `%s`", id);
     }
   int fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -98,7 +103,7 @@ berth_state_dir_open (int rootfd, const char *id, int lock, berth_error **err)
   if (fd < 0)
     {
       if (errno == ENOENT)
-        return berth_fail (err, 0, "container `%s` does not exist", id);
+        return berth_fail_kind (err, BERTH_ERR_NOT_FOUND, 0, "`%s`", id);
       return berth_fail_errno (err, "open state of `%s`", id);
     }
   if (lock && flock (fd, lock) < 0)
@@ -112,9 +117,52 @@ berth_state_dir_open (int rootfd, const char *id, int lock, berth_error **err)
   if (lock && fstat (fd, &st) == 0 && st.st_nlink == 0)
     {
       close (fd);
-      return berth_fail (err, 0, "container `%s` does not exist", id);
+      return berth_fail_kind (err, BERTH_ERR_NOT_FOUND, 0, "`%s`", id);
     }
   return fd;
+}
+
+int
+berth_state_dir_open_reader (int rootfd, const char *id, int timeout_ms, bool *locked, berth_error **err)
+{
+  *locked = false;
+  int fd = berth_state_dir_open (rootfd, id, 0, err);
+  if (fd < 0)
+    return -1;
+  for (int waited = 0;; waited += 10)
+    {
+      int r = berth_state_dir_trylock (fd, LOCK_SH);
+      if (r < 0)
+        {
+          int e = errno;
+          close (fd);
+          return berth_fail (err, e, "lock state of `%s`", id);
+        }
+      struct stat sb;
+      if (r || waited >= timeout_ms || fstatat (fd, "state.json", &sb, 0) < 0)
+        {
+          *locked = r == 1;
+          break;
+        }
+      struct timespec ts = { 0, 10 * 1000 * 1000 };
+      nanosleep (&ts, NULL);
+    }
+  /* A `delete` that held the lock while we waited has removed it. */
+  struct stat dst;
+  if (*locked && fstat (fd, &dst) == 0 && dst.st_nlink == 0)
+    {
+      close (fd);
+      return berth_fail_kind (err, BERTH_ERR_NOT_FOUND, 0, "`%s`", id);
+    }
+  return fd;
+}
+
+int
+berth_state_dir_trylock (int dirfd, int lock)
+{
+  if (flock (dirfd, lock | LOCK_NB) == 0)
+    return 1;
+  return errno == EWOULDBLOCK ? 0 : -1;
 }
 
 int

@@ -4,6 +4,8 @@ could reach host state cannot, and every container deleted on teardown.
 
 Debian's runc 1.1.5 refuses ociVersion 1.3.0 and knows no spec-1.2
 fields: the configs given to it say RUNC_OCI_VERSION."""
+import json
+import re
 import shutil
 import subprocess
 
@@ -66,3 +68,18 @@ def run_piped(argv, input=None, timeout=TIMEOUT, pass_fds=(), env=None, cwd=None
     p = subprocess.run([str(a) for a in argv], input=input, capture_output=True, text=True, timeout=timeout,
                        pass_fds=pass_fds, env=berth_env(env), cwd=cwd)
     return p
+
+
+_LOGRUS_TEXT = re.compile(r'^time="[^"]+" level=(\w+) msg=("(?:[^"\\]|\\.)*"|\S+)$')
+
+
+def logged(stderr, level="warning"):
+    """The messages of the logrus-style lines (what runc writes, and berth
+    too: `time="..." level=warning msg="..."`) of that level in stderr."""
+    out = []
+    for line in stderr.splitlines():
+        m = _LOGRUS_TEXT.match(line)
+        if m and m.group(1) == level:
+            msg = m.group(2)
+            out.append(json.loads(msg) if msg.startswith('"') else msg)
+    return out

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import stat
+import subprocess
 import tempfile
 import warnings
 from pathlib import Path
@@ -113,23 +114,27 @@ def test_version_ends_with_a_build_features_line(berth):
 def test_help_lists_every_runc_command_and_global_option(berth, flag):
     r = berth(flag, check=0)
     assert r.stderr == ""
-    listed = set(re.findall(r"^  ([a-z]+) ", r.stdout, re.M))
+    assert r.stdout.startswith("NAME:\n   berth - ")
+    for section in ["USAGE:", "VERSION:", "COMMANDS:", "GLOBAL OPTIONS:"]:
+        assert f"\n{section}\n" in r.stdout, section
+    listed = set(re.findall(r"^   ([a-z]+)[ ,]", r.stdout, re.M))
     assert set(RUNC_COMMANDS) <= listed, sorted(set(RUNC_COMMANDS) - listed)
     for option in GLOBAL_OPTIONS:
         assert re.search(rf"{option}\b", r.stdout), option
 
 
-def test_no_command_prints_usage_on_stderr_and_exits_2(berth):
-    r = berth(check=2)
-    assert r.stdout == ""
-    assert r.stderr.startswith("usage: berth")
+def test_no_command_prints_the_help_on_stdout_and_succeeds_like_runc(berth):
+    r = berth(check=0)
+    assert r.stderr == ""
+    assert r.stdout == berth("--help", check=0).stdout
 
 
 @pytest.mark.parametrize("cmd", RUNC_COMMANDS)
 def test_command_help_exits_0_and_shows_its_options(berth, cmd, tmp_path):
     r = berth(cmd, "--help", check=0, cwd=tmp_path)
     assert r.stderr == ""
-    assert r.stdout.startswith(f"usage: berth {cmd} ")
+    assert r.stdout.startswith(f"NAME:\n   berth {cmd} - ")
+    assert f"\nUSAGE:\n   berth {cmd} [command options]" in r.stdout
     shown = set(re.findall(r"--[a-z][a-z-]*", r.stdout))
     missing = [o for o in COMMAND_OPTIONS[cmd] + ["--help"] if o not in shown]
     assert not missing, f"{cmd} --help does not show {missing}\n{r.stdout}"
@@ -147,7 +152,6 @@ def test_short_h_and_help_command_match_command_help(berth, cmd):
 # usage errors
 
 USAGE_ERRORS = {
-    "unknown-command": (["frobnicate"], "frobnicate"),
     "unknown-global-flag": (["--bogus", "features"], "--bogus"),
     "unknown-global-short-flag": (["-x", "features"], "-x"),
     "unknown-command-flag": (["spec", "--bogus"], "--bogus"),
@@ -165,7 +169,6 @@ USAGE_ERRORS = {
     "too-many-positionals": (["state", "c1", "c2"], "ID"),
     "arguments-to-features": (["features", "extra"], "features"),
     "arguments-to-spec": (["spec", "extra"], "spec"),
-    "help-for-unknown-command": (["help", "frobnicate"], "frobnicate"),
     "bogus-log-format": (["--log-format", "bogus", "features"], "bogus"),
 }
 
@@ -178,6 +181,51 @@ def test_usage_error_is_one_line_exit_2_and_writes_nothing(berth, berth_root, tm
     assert mentions in line
     assert os.listdir(cwd) == []
     assert os.listdir(berth_root) == []
+
+
+@pytest.mark.parametrize("args", [["frobnicate"], ["help", "frobnicate"]], ids=["command", "help"])
+def test_unknown_command_says_no_help_topic_and_exits_3_like_runc(berth, berth_root, args):
+    r = berth(*args, root=berth_root)
+    assert (r.returncode, r.stdout, r.stderr) == (3, "", "berth: No help topic for 'frobnicate'\n")
+    theirs = subprocess.run(["runc", *args], capture_output=True, text=True)
+    assert theirs.returncode == 3 and "No help topic for 'frobnicate'" in theirs.stderr
+
+
+def test_command_help_has_runcs_sections_and_option_layout(berth):
+    ours = berth("kill", "-h", check=0).stdout.splitlines()
+    theirs = subprocess.run(["runc", "kill", "-h"], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert ours[0] == theirs[0] == "NAME:"
+    assert [x for x in ours if x.endswith(":") and not x.startswith(" ")] == ["NAME:", "USAGE:", "OPTIONS:"]
+    assert "   berth kill [command options] ID [SIGNAL]" in ours
+    assert any(re.fullmatch(r"   --all, -a  +send .*", x) for x in ours), ours
+    assert any(re.fullmatch(r"   --all, -a  +send .*", x) for x in theirs)
+    assert ours[-1] == theirs[-1] == "   "
+
+
+def test_version_first_line_is_runc_style_naming_berth(berth):
+    ours = berth("-v", check=0).stdout.splitlines()
+    theirs = subprocess.run(["runc", "-v"], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert re.fullmatch(r"runc version \S+", theirs[0]) and re.fullmatch(r"berth version \S+", ours[0])
+    assert [x.split(":")[0] for x in ours[1:4]] == ["commit", "spec", "libseccomp"]
+    assert {"commit", "spec", "libseccomp"} <= {x.split(":")[0] for x in theirs[1:]}
+
+
+def test_man_page_option_lists_are_those_generated_from_the_command_table(berth, srcdir):
+    page = (srcdir / "docs" / "berth.8.md").read_text()
+    r = berth("--help-man", input=page, check=0)
+    assert r.stderr == ""
+    assert r.stdout == page, "docs/berth.8.md differs from the command table: run\n" \
+        "  ./berth --help-man < docs/berth.8.md > x && mv x docs/berth.8.md"
+    for cmd in RUNC_COMMANDS:
+        assert f"\n### {cmd}" in page, cmd
+
+
+def test_man_page_generator_refuses_a_page_missing_a_command(berth, srcdir):
+    page = (srcdir / "docs" / "berth.8.md").read_text()
+    start = page.index("<!-- generated: options kill -->")
+    end = page.index("<!-- end generated -->", start) + len("<!-- end generated -->")
+    r = berth("--help-man", input=page[:start] + page[end:], check=1)
+    assert r.stderr == "berth: --help-man: command `kill` has no options block\n"
 
 
 # --------------------------------------------------------------------------
@@ -458,6 +506,40 @@ def test_berth_root_cleanup_tolerates_entries_that_are_not_containers(berth_root
     (berth_root.path / "stray-file").write_text("x")
     assert berth_root.cleanup() == []
     assert not berth_root.path.exists()
+
+
+# --------------------------------------------------------------------------
+# the machine: every program the tests run is installed by install-deps.sh
+
+# program -> the Debian package that ships it (checked against dpkg below).
+TEST_PROGRAMS = {
+    "ps": "procps", "unshare": "util-linux", "nsenter": "util-linux", "setpriv": "util-linux",
+    "flock": "util-linux", "mount": "mount", "umount": "mount", "ip": "iproute2", "timeout": "coreutils",
+    "dpkg-deb": "dpkg", "runc": "runc", "crun": "crun", "podman": "podman", "ctr": "containerd",
+    "containerd": "containerd", "strace": "strace", "busybox": "busybox-static", "go-md2man": "go-md2man",
+    "qemu-system-x86_64": "qemu-system-x86", "pytest-3": "python3-pytest",
+}
+
+
+def install_deps_packages(srcdir):
+    text = (srcdir / "scripts" / "install-deps.sh").read_text()
+    lists = re.findall(r'^(?:BUILD|TEST)="([^"]*)"', text, re.M | re.S)
+    return set(" ".join(lists).split())
+
+
+@pytest.mark.parametrize("program", sorted(TEST_PROGRAMS))
+def test_install_deps_installs_every_program_the_tests_run(srcdir, program):
+    package = TEST_PROGRAMS[program]
+    assert package in install_deps_packages(srcdir), f"{program}: add {package} to scripts/install-deps.sh"
+    path = shutil.which(program)
+    if path is None:
+        pytest.skip(f"{program} is not installed here (install-deps.sh would install {package})")
+    owner = subprocess.run(["dpkg-query", "-S", os.path.realpath(path)], capture_output=True, text=True)
+    if owner.returncode != 0:  # a usrmerge path: ask for the /bin form too
+        owner = subprocess.run(["dpkg-query", "-S", path.replace("/usr/bin/", "/bin/").replace("/usr/sbin/", "/sbin/")],
+                               capture_output=True, text=True)
+    assert owner.returncode == 0, owner.stderr
+    assert package in {p.strip() for p in owner.stdout.split(":", 1)[0].split(",")}, owner.stdout
 
 
 # --------------------------------------------------------------------------

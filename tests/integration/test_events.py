@@ -103,7 +103,7 @@ def test_events_of_a_stopped_container_is_an_error(bundle, berth_root, container
     bundle.set_args("true")
     berth_root.run("run", "--keep", "--bundle", bundle, container_id, check=True)
     r = berth_root.run("events", "--stats", container_id)
-    assert r.returncode == 1 and r.stderr == f"berth: events: container `{container_id}` is not running\n", r
+    assert r.returncode == 1 and r.stderr == f"berth: events: `{container_id}`: container not running\n", r
 
 
 @pytest.mark.parametrize("interval", ["", "5", "-1s", "0s", "1x", "1.5.2s"])

@@ -32,7 +32,9 @@ def start_sleeper(bundle, root, cid):
 
 
 def one_line_error(r):
-    assert r.returncode == 1, r
+    # runc's exec fails with 255, whatever the cause (the workload's own
+    # status, 1 included, is exec's otherwise).
+    assert r.returncode == 255, r
     assert r.stderr.count("\n") == 1 and r.stderr.startswith("berth: exec: "), r.stderr
     assert r.stdout == ""
 
@@ -178,13 +180,13 @@ def test_exec_into_a_stopped_container_fails_clearly(berth_root, sleeper):
     assert wait_gone(pid)
     r = berth_root.run("exec", cid, "true")
     one_line_error(r)
-    assert r.stderr == f"berth: exec: container `{cid}` is not running\n"
+    assert r.stderr == f"berth: exec: `{cid}`: container not running\n"
 
 
 def test_exec_into_a_missing_container_fails_clearly(berth_root):
     r = berth_root.run("exec", "no-such-container", "true")
     one_line_error(r)
-    assert "does not exist" in r.stderr
+    assert "container does not exist" in r.stderr
 
 
 def test_exec_into_a_created_container_works(bundle, berth_root, container_id):
@@ -207,7 +209,7 @@ def test_exec_into_a_paused_container_fails_clearly(berth_root, sleeper):
     berth_root.run("pause", cid, check=True)
     r = berth_root.run("exec", cid, "true")
     one_line_error(r)
-    assert f"container `{cid}` is paused" in r.stderr
+    assert "container paused" in r.stderr and "--ignore-paused" in r.stderr
     assert sorted(json.loads(berth_root.run("ps", "-f", "json", cid, check=True).stdout)) == before
     berth_root.run("resume", cid, check=True)
     berth_root.run("exec", cid, "true", check=True)

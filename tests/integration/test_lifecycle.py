@@ -482,7 +482,7 @@ def test_an_existing_id_is_refused_and_left_intact(bundle, berth_root, container
     pid = state_of(berth_root, container_id)["pid"]
     r = berth_root.run("create", "--bundle", bundle, container_id)
     one_line_error(r)
-    assert "already exists" in r.stderr
+    assert "container with given ID already exists" in r.stderr
     st = state_of(berth_root, container_id)
     assert st["pid"] == pid and st["status"] == "created"
 
@@ -491,7 +491,7 @@ def test_an_existing_id_is_refused_and_left_intact(bundle, berth_root, container
 def test_commands_on_a_missing_container_fail_cleanly(berth_root, command):
     r = berth_root.run(*command, "bt-no-such-container")
     one_line_error(r)
-    assert "does not exist" in r.stderr
+    assert "container does not exist" in r.stderr
 
 
 def test_delete_force_of_a_missing_container_succeeds_like_runc(berth_root, tmp_path):
@@ -519,7 +519,7 @@ def test_invalid_container_ids_are_refused(bundle, berth_root):
     for bad in ["../escape", "a/b", ".."]:
         r = berth_root.run("create", "--bundle", bundle, bad)
         one_line_error(r)
-        assert "invalid container id" in r.stderr
+        assert "invalid container ID format" in r.stderr
     assert list(berth_root.path.iterdir()) == []
 
 

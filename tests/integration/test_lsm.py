@@ -52,7 +52,8 @@ def refused_and_gone(root, bundle, cid, message):
     before = read_mounts()
     r = root.run("create", "--bundle", bundle, cid)
     assert r.returncode == 1 and r.stdout == "", r
-    assert r.stderr == f"berth: create: {message}\n"
+    # Refused by the checks of the configuration: runc's phrase first.
+    assert r.stderr == f"berth: create: invalid configuration: {message}\n"
     assert not (root.path / cid).exists()
     assert root.container_ids() == []
     assert read_mounts() == before
@@ -131,7 +132,7 @@ def running(bundle, berth_root, container_id):
 def exec_refused(root, cid, args, message):
     command = [] if "--process" in args else ["true"]
     r = root.run("exec", *args, cid, *command)
-    assert (r.returncode, r.stdout, r.stderr) == (1, "", f"berth: exec: {message}\n")
+    assert (r.returncode, r.stdout, r.stderr) == (255, "", f"berth: exec: {message}\n")  # runc: 255
 
 
 def test_exec_labels_are_checked_and_named_as_given(berth_root, running, tmp_path):

@@ -387,14 +387,15 @@ def running(bundle, berth_root, container_id):
 
 
 def test_exec_user_4294967295_is_refused(berth_root, running):
+    # exec exits 255 on every failure, as runc does.
     r = run_private(berth_root, "exec", "--user", "4294967295:4294967295", running, "id")
-    assert r.returncode == 1, describe(r)
+    assert r.returncode == 255, describe(r)
     assert "uids and gids must be in range 0-2147483647" in r.stderr and "uid=" not in r.stdout, describe(r)
 
 
 def test_exec_additional_gid_4294967295_is_refused(berth_root, running):
     r = run_private(berth_root, "exec", "--additional-gids", "4294967295", running, "id")
-    assert r.returncode == 1 and "user.additionalGids[0]: 4294967295: uids and gids must be in range" in r.stderr, \
+    assert r.returncode == 255 and "user.additionalGids[0]: 4294967295: uids and gids must be in range" in r.stderr, \
         describe(r)
 
 
@@ -402,7 +403,7 @@ def test_exec_process_file_with_uid_4294967295_is_refused(berth_root, running, t
     process = tmp_path / "process.json"
     process.write_text(json.dumps({"args": ["id"], "cwd": "/", "user": {"uid": 4294967295, "gid": 0}}))
     r = run_private(berth_root, "exec", "-p", process, running)
-    assert r.returncode == 1, describe(r)
+    assert r.returncode == 255, describe(r)
     assert "--process: user.uid: 4294967295: uids and gids must be in range 0-2147483647" in r.stderr, describe(r)
     assert "uid=" not in r.stdout
 
@@ -411,7 +412,7 @@ def test_exec_process_file_that_is_a_fifo_is_refused_without_blocking(berth_root
     fifo = tmp_path / "process.json"
     os.mkfifo(fifo)
     r = run_private(berth_root, "exec", "-p", fifo, running, timeout=10)
-    assert r.returncode == 1 and "not a regular file" in r.stderr, describe(r)
+    assert r.returncode == 255 and "not a regular file" in r.stderr, describe(r)
 
 
 def test_exec_user_2147483647_passes_validation(berth_root, running):
