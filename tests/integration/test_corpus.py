@@ -29,6 +29,7 @@ import pytest
 
 from conftest import (BERTH, SRCDIR, _cgroups_named, _remove_cgroups, berth_env, describe, exec_command,
                       open_path_to)
+from engines import FRESH_DEV_SCRIPT
 from runc_helper import runc  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.comparison
@@ -41,13 +42,11 @@ PROBE = ("id; grep -E '^(Cap|NoNewPrivs|Seccomp|Groups):' /proc/self/status; hos
          "awk -F' - ' '{split($1, a, \" \"); split($2, b, \" \"); print \"mount\", a[5], b[1]}' "
          "/proc/self/mountinfo | sort; ls /dev | sed 's/^/dev /'")
 
-# A private mount namespace whose /dev holds fresh nodes: a runtime that
-# wrongly chowns or chmods a bind-mounted device changes only these.
-DEVICES = {"null": (1, 3), "zero": (1, 5), "full": (1, 7), "random": (1, 8), "urandom": (1, 9), "tty": (5, 0)}
-SANDBOX_SCRIPT = ("mount -t tmpfs -o mode=755,size=64k berth-corpus-dev /dev && "
-                  + " && ".join(f"mknod -m 666 /dev/{n} c {a} {b}" for n, (a, b) in DEVICES.items())
-                  + ' && exec "$@"')
-SANDBOX = ["unshare", "-m", "-u", "-n", "-i", "--propagation", "private", "sh", "-c", SANDBOX_SCRIPT, "sh"]
+# Private mount, uts, net and ipc namespaces whose /dev holds fresh nodes
+# (engines.FRESH_DEV_SCRIPT): a runtime that wrongly chowns or chmods a
+# bind-mounted device changes only these.
+SANDBOX = ["unshare", "-m", "-u", "-n", "-i", "--propagation", "private", "sh", "-c",
+           FRESH_DEV_SCRIPT + ' && exec "$@"', "sh"]
 
 # (corpus name or "*", line): why berth's probe output has that line and runc's not ("+") or the reverse ("-").
 HYBRID = os.path.exists("/sys/fs/cgroup/unified") and os.path.ismount("/sys/fs/cgroup/unified")
