@@ -161,7 +161,7 @@ def ctr_configs(outdir, work, rootfs):
         r = ctrd.ctr("images", "import", archive)
         if r.returncode != 0:
             raise RuntimeError(f"ctr images import: {r.stderr}")
-        for label, flags in {"ctr-run": [], "ctr-run-tty-env": ["--env", "FOO=bar", "--cwd", "/tmp"]}.items():
+        for label, flags in {"ctr-run": [], "ctr-run-env-cwd": ["--env", "FOO=bar", "--cwd", "/tmp"]}.items():
             r = ctrd.ctr("run", "--rm", *ctrd.run_flags("runc"), *flags, IMAGE, f"corpus-{label}", "true")
             if r.returncode != 0:
                 raise RuntimeError(f"{label}: {r.stderr}")
