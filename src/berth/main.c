@@ -317,8 +317,8 @@ main (int argc, char **argv)
       return report (err, EXIT_NO_SUCH_COMMAND);
     }
 
-  /* Before anything is opened: the re-exec keeps only what our caller gave. */
-  if (cmd->sealed_exe && berth_reexec_sealed (argv, &err) < 0)
+  /* Before anything is opened: a re-exec (the fallback) keeps only what our caller gave. */
+  if (cmd->sealed_exe && berth_protect_exe (argv, &err) < 0)
     return report (err, EXIT_ERROR);
   if (berth_log_init (g.log, g.log_format, g.debug, &err) < 0)
     return report (err, EXIT_USAGE);

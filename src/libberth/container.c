@@ -23,7 +23,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -199,6 +198,7 @@ typedef struct
   char *slice, *unit; /* the systemd driver's scope */
   int npassed;            /* fds 3.. passed on (socket activation, --preserve-fds) */
   unsigned char *fd_gaps; /* of those, the closed ones (berth_passed_fds_reserve) */
+  char *owner;        /* the user name state.json records, looked up once */
 } create_state;
 
 static void
@@ -228,6 +228,7 @@ create_state_release (create_state *cs, const char *id, bool failed)
   berth_cgroup_free (cs->cg);
   free (cs->slice);
   free (cs->unit);
+  free (cs->owner);
 }
 
 /* Decode and check the configuration read from the bundle. */
@@ -258,8 +259,10 @@ listen_fds_count (void)
 /* Write what create knows of the container to file in its directory
    (summary.json is written before the first of these). */
 static int
-record_state (const create_state *cs, const char *id, const char *file, berth_error **err)
+record_state (create_state *cs, const char *id, const char *file, berth_error **err)
 {
+  if (cs->owner == NULL)
+    cs->owner = host_user_name (geteuid ());
   berth_state st = { 0 };
   const oci_hooks *h = cs->spec->hooks;
   st.has_config_summary = st.has_config_summary_present = true;
@@ -273,8 +276,7 @@ record_state (const create_state *cs, const char *id, const char *file, berth_er
   char created[40];
   rfc3339_now (created, sizeof created);
   st.created = created;
-  struct passwd *pw = getpwuid (geteuid ());
-  st.owner = pw ? pw->pw_name : (char *) "";
+  st.owner = cs->owner ? cs->owner : (char *) "";
   st.systemd_unit = cs->unit;
   st.systemd_cgroup = cs->unit != NULL, st.systemd_cgroup_present = cs->unit != NULL;
   if (cs->cg)
@@ -511,6 +513,22 @@ fail_plan:
   return -1;
 }
 
+/* An init the OOM killer took before it could exec: the limit is below
+   what the runtime needs to set the container up, which "the container
+   init exited during setup" would not say. */
+static void
+explain_memory_floor (const create_state *cs, berth_error **err)
+{
+  const oci_linux *lin = cs->spec ? cs->spec->linux : NULL;
+  const oci_memory *mem = lin && lin->resources ? lin->resources->memory : NULL;
+  if (mem == NULL || !mem->limit_present || mem->limit <= 0 || !cs->cg_created || !berth_cgroup_oom_killed (cs->cg))
+    return;
+  berth_error_free (*err);
+  *err = NULL;
+  berth_fail (err, 0, "the memory limit (%lld bytes) is too low for the runtime to start the container",
+              (long long) mem->limit);
+}
+
 static void
 create_state_init (create_state *cs)
 {
@@ -524,6 +542,8 @@ berth_container_create (const char *id, const berth_create_opts *o, berth_error 
   create_state cs;
   create_state_init (&cs);
   int r = do_create (id, o, &cs, err);
+  if (r < 0)
+    explain_memory_floor (&cs, err);
   create_state_release (&cs, id, r < 0);
   return r;
 }
@@ -974,6 +994,8 @@ berth_container_run (const char *id, const berth_create_opts *o, bool detach, bo
   int r = do_create (id, o, &cs, err);
   if (r == 0)
     r = do_start (cs.dirfd, id, err);
+  if (r < 0)
+    explain_memory_floor (&cs, err);
   cleanup_close int proxy = steal_fd (&cs.proxy);
   pid_t pid = cs.pid;
   /* From here the container exists on its own: a failure must not undo it

@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 OCI_DEFINE_DESC (berth_state)
@@ -64,7 +66,8 @@ mkdir_parents (const char *path, berth_error **err)
 int
 berth_root_open (const char *root, bool create, berth_error **err)
 {
-  if (create && *root && mkdir_parents (root, err) < 0)
+  /* The root nearly always exists: try the leaf before walking up. */
+  if (create && *root && mkdir (root, 0700) < 0 && errno != EEXIST && mkdir_parents (root, err) < 0)
     return -1;
   int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   /* No root, no container in it: runc's answer, which engines match. */
@@ -72,6 +75,9 @@ berth_root_open (const char *root, bool create, berth_error **err)
     return berth_fail_kind (err, BERTH_ERR_NOT_FOUND, 0, "state root `%s` is missing", root);
   if (fd < 0)
     return berth_fail_errno (err, "open state root `%s`", root);
+  /* State on a tmpfs dies with the machine anyway: fsync would do nothing. */
+  struct statfs sf;
+  write_file_atomic_set_fsync (fstatfs (fd, &sf) < 0 || sf.f_type != TMPFS_MAGIC);
   return fd;
 }
 

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -83,6 +85,14 @@ write_all (int fd, const void *buf, size_t len)
   return 0;
 }
 
+static bool atomic_fsync = true;
+
+void
+write_file_atomic_set_fsync (bool on)
+{
+  atomic_fsync = on;
+}
+
 int
 write_file_atomic_at (int dirfd, const char *name, const void *buf, size_t len, int mode, berth_error **err)
 {
@@ -90,7 +100,7 @@ write_file_atomic_at (int dirfd, const char *name, const void *buf, size_t len, 
   cleanup_close int fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0)
     return berth_fail_errno (err, "create `%s`", name);
-  if (write_all (fd, buf, len) < 0 || fsync (fd) < 0)
+  if (write_all (fd, buf, len) < 0 || (atomic_fsync && fsync (fd) < 0))
     {
       int e = errno;
       unlinkat (dirfd, tmp, 0);
@@ -131,9 +141,46 @@ rfc3339_now (char *buf, size_t size)
   struct timespec ts;
   struct tm tm;
   clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  size_t n = strftime (buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (buf + n, size - n, ".%09ldZ", ts.tv_nsec);
+  /* Not gmtime_r: glibc's reads /etc/localtime (tzset) for a UTC date.
+     Days to a civil date in the proleptic Gregorian calendar, counted in
+     400-year eras that start on 1 March. */
+  long long days = ts.tv_sec / 86400, secs = ts.tv_sec % 86400;
+  if (secs < 0)
+    secs += 86400, days--;
+  days += 719468;
+  long long era = (days >= 0 ? days : days - 146096) / 146097;
+  long long doe = days - era * 146097;
+  long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  long long mp = (5 * doy + 2) / 153;
+  tm.tm_mday = (int) (doy - (153 * mp + 2) / 5 + 1);
+  tm.tm_mon = (int) (mp < 10 ? mp + 2 : mp - 10);
+  tm.tm_year = (int) (yoe + era * 400 + (tm.tm_mon < 2) - 1900);
+  tm.tm_hour = (int) (secs / 3600), tm.tm_min = (int) (secs / 60 % 60), tm.tm_sec = (int) (secs % 60);
+  snprintf (buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+            tm.tm_min, tm.tm_sec, ts.tv_nsec);
+}
+
+char *
+host_user_name (uid_t uid)
+{
+  cleanup_fclose FILE *f = fopen ("/etc/passwd", "re");
+  char line[1024];
+  while (f && fgets (line, sizeof line, f))
+    {
+      /* name:password:uid:... */
+      char *c1 = strchr (line, ':');
+      char *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
+      char *c3 = c2 ? strchr (c2 + 1, ':') : NULL;
+      unsigned long long u;
+      if (c3 == NULL)
+        continue;
+      *c1 = *c3 = '\0';
+      if (parse_uint64 (c2 + 1, &u) == 0 && u == uid)
+        return xstrdup (line);
+    }
+  struct passwd *pw = getpwuid (uid);
+  return pw ? xstrdup (pw->pw_name) : NULL;
 }
 
 ssize_t

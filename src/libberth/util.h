@@ -48,6 +48,9 @@ int write_all (int fd, const void *buf, size_t len);
 /* Write dir/name via a temporary file and rename(2), so that a reader sees
    the old or the new content, never a torn one. */
 int write_file_atomic_at (int dirfd, const char *name, const void *buf, size_t len, int mode, berth_error **err);
+/* Whether write_file_atomic_at fsyncs before the rename (default yes).  The
+   state root says no when it is a tmpfs, where fsync has nothing to do. */
+void write_file_atomic_set_fsync (bool on);
 
 /* One sendmsg/recvmsg of buf with at most one fd as SCM_RIGHTS (fd < 0:
    none); retry EINTR, never raise SIGPIPE.  recv_with_fd sets *fd to the fd
@@ -62,6 +65,11 @@ int berth_write_pid_file (const char *path, pid_t pid, berth_error **err);
 
 /* The current UTC time as RFC 3339 with nanoseconds ("...T12:00:00.123456789Z"). */
 void rfc3339_now (char *buf, size_t size);
+
+/* The name of the host user uid, read from /etc/passwd itself, NSS only
+   for a user not found there (so the common case reads no nsswitch.conf
+   and asks no nscd); NULL if unknown.  Caller frees. */
+char *host_user_name (uid_t uid);
 
 /* Close every fd from 3 up but those in keep (n of them; negative entries
    are ignored).  For a process about to run what the container controls:

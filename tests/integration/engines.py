@@ -490,7 +490,9 @@ class Podman:
     base.  p(*args, runtime=...) runs a podman command; run_flags() are
     the flags every `podman run/create` here takes."""
 
-    def __init__(self, base, runtimes=("berth", "crun")):
+    def __init__(self, base, runtimes=("berth", "crun"), register=True):
+        """register=False: the configuration names no runtime (a drop-in
+        or podman's defaults must)."""
         self.base = Path(base)
         self.base.mkdir(parents=True, exist_ok=True)
         self.sanitizer_dir = self.base / "sanitizer"
@@ -518,11 +520,11 @@ class Podman:
             f'volume_path = "{self.base}/graph/volumes"\n'
             f'image_copy_tmp_dir = "{self.tmp}"\n'
             'lock_type = "file"\n'
-            f'runtime = "{runtimes[0]}"\n'
-            f"runtime_supports_json = {json.dumps(list(self.wrappers))}\n"
-            "[engine.runtimes]\n"
-            f"{runtimes_table}\n"
-            "[network]\n"
+            + (f'runtime = "{runtimes[0]}"\n'
+               f"runtime_supports_json = {json.dumps(list(self.wrappers))}\n"
+               "[engine.runtimes]\n"
+               f"{runtimes_table}\n" if register else "")
+            + "[network]\n"
             f'network_config_dir = "{self.base}/networks"\n')
         self.env = {"CONTAINERS_CONF": str(conf), "CONTAINERS_STORAGE_CONF": str(storage),
                     "TMPDIR": str(self.tmp), "CONTAINERS_REGISTRIES_CONF": str(self.base / "registries.conf"),
@@ -583,7 +585,9 @@ class Containerd:
     in a namespace of our own; run_flags(runtime) are the flags that make
     `ctr run` use a runtime (--runc-binary, --runc-root, --fifo-dir)."""
 
-    def __init__(self, base, runtimes=("berth", "crun")):
+    def __init__(self, base, runtimes=("berth", "crun"), register=True):
+        """register=False: the configuration names no runtime (a drop-in
+        or podman's defaults must)."""
         self.base = Path(base)
         self.base.mkdir(parents=True, exist_ok=True)
         self.sanitizer_dir = self.base / "sanitizer"

@@ -12,7 +12,9 @@ cache).  One private podman for the module (see engines.Podman), its image
 loaded from an OCI archive of the busybox rootfs."""
 import json
 import os
+import shutil
 import time
+from pathlib import Path
 
 import pytest
 
@@ -36,15 +38,22 @@ LIMITS_SCRIPT = ("if [ -e /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then "
                  "else cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max; fi")
 
 
-@pytest.fixture(scope="module")
-def podman(busybox_template, tmp_path_factory):
+def private_podman(make, busybox_template, tmp_path_factory, what):
+    """The body of a podman fixture: make(base) under a new directory, the
+    image loaded (skips without podman)."""
     if which("podman") is None or which("conmon") is None:
         pytest.skip("podman or conmon is not installed (scripts/install-deps.sh test installs them)")
-    base = tmp_path_factory.mktemp("podman")
+    base = tmp_path_factory.mktemp(what)
     yield from engine_fixture(
-        lambda: Podman(base, engine_runtimes()),
+        lambda: make(base),
         lambda engine: engine.load(build_image_archive(busybox_template / "rootfs", base / "image.tar")),
-        "podman")
+        what)
+
+
+@pytest.fixture(scope="module")
+def podman(busybox_template, tmp_path_factory):
+    yield from private_podman(lambda base: Podman(base, engine_runtimes()), busybox_template, tmp_path_factory,
+                              "podman")
 
 
 _no_sanitizer_reports = sanitizer_guard("podman")
@@ -326,3 +335,73 @@ KNOWN_DIFFERENCES = {
 
 
 test_podman_scenario_matches_crun = scenarios.comparison_test("podman", KNOWN_DIFFERENCES)
+
+
+# --------------------------------------------------------------------------
+# berth by name, through the containers.conf.d drop-in berth ships
+
+
+DROP_IN = Path(__file__).resolve().parents[2] / "data" / "containers" / "berth.conf"
+
+
+class PodmanWithDropIn(Podman):
+    """podman as an installed berth leaves it: a containers.conf that names
+    no runtime, berth's drop-in in /etc/containers/containers.conf.d and
+    berth at /usr/local/bin/berth (one of the drop-in's paths).  Those two
+    directories exist only in a private mount namespace of each podman
+    command: bind mounts of ours over the host's, never the host's own.
+    The berth found there logs its arguments, then runs the usual wrapper."""
+
+    def __init__(self, base):
+        super().__init__(base, runtimes=("berth",), register=False)
+        self.etc = self.base / "etc-containers"
+        (self.etc / "containers.conf.d").mkdir(parents=True)
+        # CONTAINERS_CONF would make podman read that one file and no drop-in.
+        shutil.copy(self.env.pop("CONTAINERS_CONF"), self.etc / "containers.conf")
+        shutil.copy(DROP_IN, self.etc / "containers.conf.d" / "berth.conf")
+        if os.path.exists("/etc/containers/policy.json"):
+            shutil.copy("/etc/containers/policy.json", self.etc / "policy.json")
+        else:
+            (self.etc / "policy.json").write_text('{"default": [{"type": "insecureAcceptAnything"}]}\n')
+        self.bin = self.base / "bin"
+        self.bin.mkdir()
+        self.argv_log = self.base / "berth-argv.log"
+        berth = self.bin / "berth"
+        berth.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {self.argv_log}\nexec {self.wrappers["berth"]} "$@"\n')
+        berth.chmod(0o755)
+
+    def argv(self, *args, runtime=None):
+        script = 'mount --bind "$1" /etc/containers && mount --bind "$2" /usr/local/bin && shift 2 && exec "$@"'
+        return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
+                str(self.etc), str(self.bin), *super().argv(*args, runtime=runtime)]
+
+    def berth_calls(self, command):
+        """The argument lists berth was called with for command (create...)."""
+        lines = self.argv_log.read_text().splitlines() if self.argv_log.exists() else []
+        return [line.split() for line in lines if command in line.split()]
+
+
+@pytest.fixture(scope="module")
+def podman_drop_in(busybox_template, tmp_path_factory):
+    yield from private_podman(PodmanWithDropIn, busybox_template, tmp_path_factory, "podman_drop_in")
+
+
+_no_sanitizer_reports_drop_in = sanitizer_guard("podman_drop_in")
+
+
+def test_podman_runs_berth_by_name_through_the_shipped_drop_in(podman_drop_in):
+    r = podman_drop_in("run", "--rm", *podman_drop_in.run_flags(), IMAGE, "echo", "by-name", runtime="berth")
+    assert (r.returncode, r.stdout) == (0, "by-name\n"), r.stderr
+    assert podman_drop_in.berth_calls("create"), "podman did not run the berth the drop-in names"
+
+
+def test_podman_passes_log_format_json_to_berth_and_reports_its_error(podman_drop_in):
+    r = podman_drop_in("run", "--rm", *podman_drop_in.run_flags(), IMAGE, "/nonexistent", runtime="berth")
+    assert r.returncode == 127, r.stderr
+    # podman names the runtime, then gives berth's message: from the JSON
+    # log, the bare message; from stderr (without JSON support) berth's
+    # printed line, "berth: berth: create: ...".
+    assert "Error: berth: create: exec `/nonexistent`" in r.stderr, r.stderr
+    assert "berth: berth:" not in r.stderr, r.stderr
+    creates = podman_drop_in.berth_calls("create")
+    assert creates and all("--log-format=json" in argv and "--log" in argv for argv in creates), creates

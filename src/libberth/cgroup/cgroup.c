@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -394,6 +395,20 @@ make_dirs (const char *dir, bool unified, bool cpuset, bool *made, berth_error *
   cleanup_free char *path = xstrdup (dir);
   size_t len = strlen (path);
   *made = false;
+  /* Usually only the leaf is missing: try it before walking the path.  Not
+     for cpuset: an existing parent on the way may have empty cpus or mems,
+     which the walk below fills. */
+  char *leaf = strrchr (path, '/');
+  if (!unified && !cpuset && leaf && leaf != path)
+    {
+      if (mkdir (path, 0755) == 0)
+        {
+          *made = true;
+          return 0;
+        }
+      if (errno == EEXIST)
+        return 0;
+    }
   for (size_t i = 1; i <= len; i++)
     {
       if (path[i] != '/' && path[i] != '\0')
@@ -576,6 +591,32 @@ sleep_ms (long ms)
   nanosleep (&ts, NULL);
 }
 
+/* The number after "key " on a line of a flat-keyed file, or -1. */
+static long long
+keyed_value (const char *dir, const char *file, const char *key)
+{
+  cleanup_free char *text = NULL;
+  cleanup_error berth_error *ignored = NULL;
+  if (berth_cgroup_read (dir, file, &text, &ignored) < 0)
+    return -1;
+  size_t klen = strlen (key);
+  char *save = NULL;
+  for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    if (strncmp (line, key, klen) == 0 && line[klen] == ' ')
+      return strtoll (line + klen + 1, NULL, 10);
+  return -1;
+}
+
+bool
+berth_cgroup_oom_killed (const berth_cgroup *cg)
+{
+  bool v2;
+  const char *dir = cg ? berth_cgroup_dir_for (cg, "memory", &v2) : NULL;
+  if (dir == NULL)
+    return false;
+  return keyed_value (dir, v2 ? "memory.events" : "memory.oom_control", "oom_kill") > 0;
+}
+
 /* The freezer at dir: v1's freezer.state, or v2's cgroup.freeze (core on
    a unified hierarchy, hybrid hosts included). */
 static bool
@@ -752,6 +793,11 @@ hybrid_kill (const berth_cgroup *cg, int signo, berth_error **err)
 static int
 remove_tree (const char *dir)
 {
+  /* Most cgroups have no children: only a busy one needs the walk. */
+  if (rmdir (dir) == 0 || errno == ENOENT)
+    return 0;
+  if (errno != EBUSY && errno != ENOTEMPTY)
+    return -1;
   cleanup_closedir DIR *d = opendir (dir);
   struct dirent *e;
   while (d && (e = readdir (d)) != NULL)
@@ -766,11 +812,9 @@ remove_tree (const char *dir)
 int
 berth_cgroupfs_destroy (const berth_cgroup *cg, berth_error **err)
 {
-  bool any = false;
-  for (size_t i = 0; i < cg->len; i++)
-    any |= access (cg->dirs[i], F_OK) == 0;
-  if (!any)
+  if (cg == NULL)
     return 0;
+  /* A cgroup already gone is fine: remove_tree takes ENOENT as done. */
   cleanup_free pid_t *pids = NULL;
   size_t n = 0;
   cleanup_error berth_error *ignored = NULL;

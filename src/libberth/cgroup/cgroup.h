@@ -101,6 +101,10 @@ int berth_cgroup_freeze (const berth_cgroup *cg, bool freeze, berth_error **err)
 /* True if the cgroup is frozen. */
 bool berth_cgroup_is_frozen (const berth_cgroup *cg);
 
+/* True if the memory controller of the cgroup has OOM-killed a process in
+   it (the oom_kill count of v2 memory.events, v1 memory.oom_control). */
+bool berth_cgroup_oom_killed (const berth_cgroup *cg);
+
 /* The directory of the hierarchy with controller ctl ("memory", "pids",
    ...), or of the unified one for BERTH_CGROUP_UNIFIED; NULL if none.
    *v2 says whether that directory is on a cgroup2 hierarchy. */

@@ -212,7 +212,8 @@ apply_caps (const oci_capabilities *c, berth_error **err)
   if (r < 0)
     return berth_fail_errno (err, "process.capabilities: set effective/permitted/inheritable");
 
-  if (cap_reset_ambient () < 0 && errno != EINVAL)
+  /* One CLEAR_ALL, not libcap's cap_reset_ambient (a syscall per capability). */
+  if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
     return berth_fail_errno (err, "process.capabilities: reset ambient");
   /* `runc spec` and `crun spec` list ambient capabilities without
      inheritable ones, which the kernel refuses to raise: as runc and crun
