@@ -24,6 +24,8 @@ TEST="$TEST docker-registry skopeo umoci openssl apache2-utils python3-cryptogra
 # network tests' tools, and podman's CNI plugins for tests/bench/netsetup.sh.
 BUILD="$BUILD libmnl-dev libnftables-dev"
 TEST="$TEST nftables iproute2 iputils-ping containernetworking-plugins"
+# tests/corpus/capture.py drives containerd's CRI API over gRPC.
+TEST="$TEST python3-grpcio python3-protobuf"
 case $what in
 build) pkgs=$BUILD ;;
 test) pkgs="$BUILD $TEST" ;;

@@ -7,6 +7,7 @@
 #include "init.h"
 #include "linux/lsm.h"
 #include "linux/netdev.h"
+#include "linux/process.h"
 #include "linux/sched.h"
 #include "log.h"
 #include "seccomp.h"
@@ -195,12 +196,15 @@ typedef struct
   berth_cgroup *cg;
   bool cg_created;
   char *slice, *unit; /* the systemd driver's scope */
+  int npassed;            /* fds 3.. passed on (socket activation, --preserve-fds) */
+  unsigned char *fd_gaps; /* of those, the closed ones (berth_passed_fds_reserve) */
   char *owner;        /* the user name state.json records, looked up once */
 } create_state;
 
 static void
 create_state_release (create_state *cs, const char *id, bool failed)
 {
+  berth_passed_fds_release (cs->npassed, steal_pointer (&cs->fd_gaps));
   if (failed)
     {
       kill_and_reap (cs->pid);
@@ -252,20 +256,6 @@ listen_fds_count (void)
   return (int) n;
 }
 
-/* Every fd passed on must be open and must not be one of ours. */
-static int
-check_passed_fds (int count, berth_error **err)
-{
-  for (int fd = 3; fd < 3 + count; fd++)
-    {
-      if (fcntl (fd, F_GETFD) < 0)
-        return berth_fail (err, EBADF, "--preserve-fds: fd %d is not open", fd);
-      if (fd == berth_log_file_fd ())
-        return berth_fail (err, 0, "--preserve-fds: fd %d is berth's --log file, not the caller's", fd);
-    }
-  return 0;
-}
-
 /* Write what create knows of the container to file in its directory
    (summary.json is written before the first of these). */
 static int
@@ -306,6 +296,11 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   /* Up here: the error paths jump to the end across its assignment. */
   cleanup_close int sync = -1;
   if (berth_validate_id (id, err) < 0)
+    return -1;
+  /* First, before berth opens anything that could land in a gap. */
+  int nlisten = listen_fds_count ();
+  cs->npassed = nlisten + o->preserve_fds;
+  if (berth_passed_fds_reserve (cs->npassed, &cs->fd_gaps, err) < 0)
     return -1;
   const char *bundle = o->bundle ? o->bundle : ".";
   cs->bundle = realpath (bundle, NULL);
@@ -362,9 +357,6 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
       if (cs->unit)
         berth_cgroup_use_systemd (cs->cg, cs->slice, cs->unit);
     }
-  int nlisten = listen_fds_count ();
-  if (check_passed_fds (nlisten + o->preserve_fds, err) < 0)
-    return -1;
   if (nlisten > 0)
     {
       oci_process *p = cs->spec->process;
@@ -375,7 +367,7 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
     }
 
   berth_init_ctx ic = { .spec = cs->spec, .id = id, .bundle = cs->bundle, .rootfs = cs->rootfs, .console_fd = -1,
-                        .preserve_fds = nlisten + o->preserve_fds, .no_pivot = o->no_pivot,
+                        .preserve_fds = cs->npassed, .fd_gaps = cs->fd_gaps, .no_pivot = o->no_pivot,
                         .no_new_keyring = o->no_new_keyring, .seccomp = cs->seccomp };
   const oci_hooks *h = cs->spec->hooks;
   ic.has_hooks_in_runtime = h && (h->prestart_len || h->create_runtime_len);
@@ -588,6 +580,9 @@ release_init (int dirfd, const berth_state *st, berth_error **err)
   return 0;
 }
 
+static int signal_init (const berth_state *st, int signo, berth_error **err);
+static void wait_gone (const berth_state *st);
+
 static int
 do_start (int dirfd, const char *id, berth_error **err)
 {
@@ -610,17 +605,19 @@ do_start (int dirfd, const char *id, berth_error **err)
     goto out;
   berth_debug ("start %s: the init has gone on to exec the process", id);
   r = 0;
-  /* poststart failures are warnings: the container is already running. */
+  /* A failing poststart hook is an error that stops the container
+     (runtime-spec 1.3, lifecycle step 9; runc kills its init too). */
   stored_config sc = { 0 };
   const oci_spec *spec = !st->has_config_summary || st->has_poststart ? stored_config_load (dirfd, st, &sc) : NULL;
   if (spec && spec->hooks && spec->hooks->poststart_len)
     {
-      berth_error *herr = NULL;
       cleanup_free char *doc = berth_state_document (id, "running", (pid_t) st->pid, st->bundle, spec, NULL, NULL, NULL);
-      if (berth_hooks_run (spec->hooks->poststart, spec->hooks->poststart_len, "poststart", doc, &herr) < 0)
+      if (berth_hooks_run (spec->hooks->poststart, spec->hooks->poststart_len, "poststart", doc, err) < 0)
         {
-          berth_warn ("%s", herr->msg);
-          berth_error_free (herr);
+          cleanup_error berth_error *kerr = NULL;
+          signal_init (st, SIGKILL, &kerr);
+          wait_gone (st);
+          r = -1;
         }
     }
   stored_config_release (&sc);
@@ -788,13 +785,9 @@ berth_container_delete (const char *root, const char *id, bool force, berth_erro
   r = 0;
   if (spec && spec->hooks && spec->hooks->poststop_len)
     {
-      berth_error *herr = NULL;
+      /* Each failure a warning, and the rest still run (lifecycle step 13). */
       cleanup_free char *doc = berth_state_document (id, "stopped", 0, st->bundle, spec, NULL, NULL, NULL);
-      if (berth_hooks_run (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", doc, &herr) < 0)
-        {
-          berth_warn ("%s", herr->msg);
-          berth_error_free (herr);
-        }
+      berth_hooks_run_warn (spec->hooks->poststop, spec->hooks->poststop_len, "poststop", doc);
     }
   stored_config_release (&sc);
 out:

@@ -16,11 +16,11 @@
 #include "seccomp.h"
 #include "exec_cgroup.h"
 #include "linux/lsm.h"
-#include "linux/mempolicy.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
 #include "linux/procfs.h"
 #include "linux/rootpath.h"
+#include "linux/sched.h"
 #include "log.h"
 #include "state.h"
 #include "sync.h"
@@ -41,7 +41,9 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,6 +67,8 @@ typedef struct
   int console;    /* where the process sends its pty master, or -1 */
   int proxy;      /* berth's end of console when berth proxies the pty, or -1 */
   int dirfd;      /* the locked state directory */
+  int procfd;     /* the helper's (and the process's) host /proc */
+  unsigned char *fd_gaps; /* closed fds among the preserved ones */
   int rootfd;     /* the state root (the compiled-seccomp cache) */
   berth_seccomp_filter *seccomp; /* the container's filter, or NULL */
   oci_spec *spec;                /* the stored configuration, for a seccomp agent */
@@ -165,6 +169,73 @@ amend_process (oci_process *p, const berth_exec_opts *o)
   p->terminal_present = true;
 }
 
+/* A --process file larger than this is refused (a process.json is a few
+   KiB; this is the cap of a whole config.json). */
+#define PROCESS_FILE_MAX (64u << 20)
+
+/* Whether fd is an anonymous pipe or socket (pipefs, sockfs): what
+   /dev/fd/N of a process substitution is, unlike a named fifo. */
+static bool
+anonymous_pipe (int fd, const struct stat *st)
+{
+  struct statfs sfs;
+  return (S_ISFIFO (st->st_mode) || S_ISSOCK (st->st_mode)) && fstatfs (fd, &sfs) == 0
+         && (sfs.f_type == PIPEFS_MAGIC || sfs.f_type == SOCKFS_MAGIC);
+}
+
+/* --process names a regular file, or an anonymous pipe: `exec -p <(...)`
+   gives /dev/fd/N, as runc reads it.  Opened non-blocking, so that a named
+   fifo without a writer cannot stall us; it is refused, as is anything
+   else that is not a regular file (a device, a directory).  Read to EOF
+   within the cap. */
+static oci_process *
+parse_process_file (const char *path, char **perr)
+{
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  struct stat st;
+  if (fd < 0 || fstat (fd, &st) < 0)
+    {
+      *perr = xasprintf ("%s: %s", path, strerror (errno));
+      return NULL;
+    }
+  if (!S_ISREG (st.st_mode) && !anonymous_pipe (fd, &st))
+    {
+      *perr = xasprintf ("%s: not a regular file or an anonymous pipe", path);
+      return NULL;
+    }
+  if (fcntl (fd, F_SETFL, 0) < 0)
+    {
+      *perr = xasprintf ("%s: %s", path, strerror (errno));
+      return NULL;
+    }
+  size_t cap = 4096, len = 0;
+  cleanup_free char *buf = xmalloc (cap);
+  for (;;)
+    {
+      if (len == cap)
+        {
+          if (cap >= PROCESS_FILE_MAX)
+            {
+              *perr = xasprintf ("%s: larger than %u MiB", path, PROCESS_FILE_MAX >> 20);
+              return NULL;
+            }
+          buf = xrealloc (buf, cap *= 2);
+        }
+      ssize_t n = read (fd, buf + len, cap - len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          *perr = xasprintf ("%s: %s", path, strerror (errno));
+          return NULL;
+        }
+      if (n == 0)
+        break;
+      len += (size_t) n;
+    }
+  return oci_parse (&oci_process_desc, buf, len, path, perr);
+}
+
 /* The process to run: the --process file, or the container's own process
    from its stored configuration, amended by the options. */
 static oci_process *
@@ -173,7 +244,7 @@ load_process (const berth_exec_opts *o, const oci_spec *spec, berth_error **err)
   char *perr = NULL;
   if (o->process_file)
     {
-      oci_process *p = oci_process_parse_file (o->process_file, o->process_file, &perr);
+      oci_process *p = parse_process_file (o->process_file, &perr);
       if (p == NULL)
         berth_fail_take (err, 0, perr);
       else if (o->tty)
@@ -307,6 +378,9 @@ prepare (exec_ctx *x, berth_error **err)
     goto out;
   if (check_labels (x->p, o, err) < 0)
     goto out;
+  /* What `create` checks of the container's process. */
+  if (berth_check_process (x->p, x->spec->linux ? x->spec->linux->personality : NULL, err) < 0)
+    goto out;
   if (berth_seccomp_for_exec (x->spec, x->rootfd, x->dirfd, &x->seccomp, err) < 0)
     goto out;
   if (foreign_namespaces ((pid_t) st->pid, &x->ns_flags, err) < 0)
@@ -332,26 +406,23 @@ out:
 
 /* ------------------------------------------------------------ in the process */
 
-/* The container's seccomp filter (the one its init loaded).  Called before
-   the identity change when no_new_privs is off (loading a filter then needs
-   CAP_SYS_ADMIN), after it otherwise, so that as few of our own syscalls as
-   possible run under the filter. */
-static int
-exec_apply_seccomp (exec_ctx *x, bool after_identity, berth_error **err)
+static berth_process_plan
+exec_process_plan (const exec_ctx *x)
 {
-  (void) after_identity;
-  if (x->seccomp == NULL)
-    return 0;
-  /* With a listener, its fd goes to berth over the sync socket. */
-  return berth_seccomp_load (x->seccomp, x->sync[1], err);
+  return (berth_process_plan){ .p = x->p,
+                               .personality = x->spec->linux ? x->spec->linux->personality : NULL,
+                               .mempolicy = x->spec->linux ? x->spec->linux->memory_policy : NULL,
+                               .procfd = x->procfd,
+                               .seccomp = x->seccomp,
+                               .sync_fd = x->sync[1],
+                               .preserve_fds = x->o->preserve_fds,
+                               .fd_gaps = x->fd_gaps };
 }
-
 
 static int
 process_setup (exec_ctx *x, char **exe, berth_error **err)
 {
   const oci_process *p = x->p;
-  bool nnp = p->no_new_privileges_present && p->no_new_privileges;
 
   if (setsid () < 0)
     return berth_fail_errno (err, "setsid");
@@ -359,12 +430,10 @@ process_setup (exec_ctx *x, char **exe, berth_error **err)
   if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS && errno != EPERM
       && errno != EACCES)
     return berth_fail_errno (err, "create a session keyring");
+  /* The helper joined the cgroups (a cpuset resets the affinity). */
+  if (berth_apply_cpu_affinity (p, false, err) < 0)
+    return -1;
   if (x->console >= 0 && berth_terminal_setup (p, steal_fd (&x->console), false, err) < 0)
-    return -1;
-  if (berth_apply_rlimits (p, err) < 0)
-    return -1;
-  /* The container's NUMA policy, as its init has it (before any filter). */
-  if (x->spec->linux && berth_apply_mempolicy (x->spec->linux->memory_policy, err) < 0)
     return -1;
   /* setns put us at the container's root: the cwd is resolved in it, and
      a magic link (/proc/self/fd/N, to an fd of ours) is refused. */
@@ -381,16 +450,9 @@ process_setup (exec_ctx *x, char **exe, berth_error **err)
   if ((*exe = berth_find_executable (p, err)) == NULL)
     return -1;
   berth_default_home (x->p);
-  if (!nnp && exec_apply_seccomp (x, false, err) < 0)
-    return -1;
-  if (berth_apply_identity (p, err) < 0)
-    return -1;
-  if (nnp && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    return berth_fail_errno (err, "prctl(PR_SET_NO_NEW_PRIVS)");
-  if (nnp && exec_apply_seccomp (x, true, err) < 0)
-    return -1;
-  syscall (SYS_close_range, 3 + x->o->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-  return 0;
+  /* The rest as the container's init does it (linux/process.h). */
+  berth_process_plan pp = exec_process_plan (x);
+  return berth_process_setup (&pp, err);
 }
 
 static void __attribute__ ((noreturn))
@@ -398,7 +460,9 @@ process_main (exec_ctx *x)
 {
   berth_error *err = NULL;
   char *exe = NULL;
-  if (process_setup (x, &exe, &err) == 0)
+  berth_log_keep_stderr (3 + x->o->preserve_fds);
+  berth_process_plan pp = exec_process_plan (x);
+  if (process_setup (x, &exe, &err) == 0 && berth_process_last_steps (&pp, &err) == 0)
     {
       char *empty[] = { NULL };
       environ = x->p->env ? x->p->env : empty;
@@ -440,18 +504,17 @@ helper_main (exec_ctx *x)
 
   /* Through the host's procfs, while we are still in its mount namespace.
      The labels are the process's: it inherits them with our credentials. */
-  {
-    cleanup_close int procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (procfd < 0 || !berth_proc_is_procfs (procfd))
-      {
-        berth_fail (&err, procfd < 0 ? errno : 0, "open the host's /proc (not a procfs?)");
-        goto fail;
-      }
-    if (berth_apply_oom_score_adj (procfd, x->p, &err) < 0
-        || berth_lsm_set_exec_labels (procfd, x->p->apparmor_profile, x->p->selinux_label, &err) < 0
-        || berth_lsm_set_keycreate_label (procfd, x->p->selinux_label, &err) < 0)
+  /* Kept open for the process's LSM labels, which it sets as the init
+     does (berth_process_setup). */
+  x->procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (x->procfd < 0 || !berth_proc_is_procfs (x->procfd))
+    {
+      berth_fail (&err, x->procfd < 0 ? errno : 0, "open the host's /proc (not a procfs?)");
       goto fail;
-  }
+    }
+  if (berth_apply_oom_score_adj (x->procfd, x->p, &err) < 0
+      || berth_lsm_set_keycreate_label (x->procfd, x->p->selinux_label, &err) < 0)
+    goto fail;
   /* The cgroups first, while /sys/fs/cgroup is the host's. */
   if (berth_exec_cgroups_enter (&x->cg, getpid (), &err) < 0)
     goto fail;
@@ -566,15 +629,24 @@ berth_exec (const char *id, const berth_exec_opts *o, int *status, berth_error *
   *status = 0;
   if (berth_validate_id (id, err) < 0)
     return -1;
+  exec_ctx x = { .o = o, .id = id, .pidfd = -1, .sync = { -1, -1 }, .console = -1, .proxy = -1, .procfd = -1,
+                 .rootfd = -1 };
+  /* First, before berth opens anything that could land in a gap. */
+  if (berth_passed_fds_reserve (o->preserve_fds, &x.fd_gaps, err) < 0)
+    {
+      berth_passed_fds_release (o->preserve_fds, x.fd_gaps);
+      return -1;
+    }
   cleanup_close int rootfd = berth_root_open (o->root, false, err);
-  if (rootfd < 0)
-    return -1;
-  exec_ctx x = { .o = o, .id = id, .pidfd = -1, .sync = { -1, -1 }, .console = -1, .proxy = -1, .rootfd = rootfd };
   /* Shared: `delete` waits until the process is started, `kill` and other
      execs do not. */
-  x.dirfd = berth_state_dir_open (rootfd, id, LOCK_SH, err);
+  x.dirfd = rootfd < 0 ? -1 : berth_state_dir_open (rootfd, id, LOCK_SH, err);
   if (x.dirfd < 0)
-    return -1;
+    {
+      berth_passed_fds_release (o->preserve_fds, x.fd_gaps);
+      return -1;
+    }
+  x.rootfd = rootfd;
 
   int r = prepare (&x, err);
   if (r == 0)
@@ -604,6 +676,7 @@ berth_exec (const char *id, const berth_exec_opts *o, int *status, berth_error *
   for (size_t i = 0; i < ARRAY_SIZE (fds); i++)
     closep (fds[i]);
   berth_exec_cgroups_release (&x.cg);
+  berth_passed_fds_release (o->preserve_fds, x.fd_gaps);
   oci_process_free (x.p);
   berth_seccomp_filter_free (x.seccomp);
   oci_spec_free (x.spec);

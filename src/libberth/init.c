@@ -4,7 +4,6 @@
 #include "hooks.h"
 #include "linux/idmap.h"
 #include "linux/lsm.h"
-#include "linux/mempolicy.h"
 #include "linux/mounts.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
@@ -126,6 +125,19 @@ fifo_procfd (berth_init_ctx *c)
   return c->procfd;
 }
 
+static berth_process_plan
+init_process_plan (const berth_init_ctx *c)
+{
+  return (berth_process_plan){ .p = c->spec->process,
+                               .personality = c->spec->linux ? c->spec->linux->personality : NULL,
+                               .mempolicy = c->spec->linux ? c->spec->linux->memory_policy : NULL,
+                               .procfd = c->procfd,
+                               .seccomp = c->seccomp,
+                               .sync_fd = c->sync_fd,
+                               .preserve_fds = c->preserve_fds,
+                               .fd_gaps = c->fd_gaps };
+}
+
 static int
 init_setup (berth_init_ctx *c, char **exe, berth_error **err)
 {
@@ -195,8 +207,10 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
       if (berth_sync_expect (c->sync_fd, SYNC_HOOKS_DONE, &m, err) < 0)
         goto fail;
     }
+  /* In the container's mount namespace, the rootfs ready but not yet
+     entered, and as the hooks' cwd: as runc runs them. */
   if (s->hooks && berth_hooks_run_in_init (c, s->hooks->create_container, s->hooks->create_container_len,
-                                           "createContainer", err)
+                                           "createContainer", r.rootfd, err)
                       < 0)
     goto fail;
 
@@ -213,8 +227,7 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
   c->container_procfd = berth_proc_open_in_root (r.rootfd, r.proc_mnt_id);
   closep (&r.rootfd);
 
-  if (berth_apply_hostname (s, err) < 0 || berth_apply_sysctl (c->procfd, s, err) < 0
-      || berth_apply_rlimits (p, err) < 0)
+  if (berth_apply_hostname (s, err) < 0 || berth_apply_sysctl (c->procfd, s, err) < 0)
     return -1;
   if (p->terminal_present && p->terminal && berth_terminal_setup_init (c, err) < 0)
     return -1;
@@ -224,27 +237,9 @@ init_setup (berth_init_ctx *c, char **exe, berth_error **err)
     return -1;
   /* The init's own copy of the spec: the environment can grow here. */
   berth_default_home ((oci_process *) p);
-  if (berth_lsm_set_exec_labels (c->procfd, p->apparmor_profile, p->selinux_label, err) < 0)
-    return -1;
-  if (berth_apply_sched_attrs (s, err) < 0)
-    return -1;
-  /* Last before any seccomp filter (profiles allow set_mempolicy only
-     with CAP_SYS_NICE); everything the init starts inherits it. */
-  if (s->linux && berth_apply_mempolicy (s->linux->memory_policy, err) < 0)
-    return -1;
-  if (berth_seccomp_load_at (c->seccomp, BERTH_SECCOMP_BEFORE_IDENTITY, c->sync_fd, err) < 0)
-    return -1;
-  if (berth_apply_identity (p, err) < 0)
-    return -1;
-  if (p->no_new_privileges_present && p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    return berth_fail_errno (err, "prctl(PR_SET_NO_NEW_PRIVS)");
-  /* Whatever the caller left open beyond the preserved fds dies at exec;
-     the preserved ones survive it even if the caller marked them CLOEXEC. */
-  syscall (SYS_close_range, 3 + c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-  for (int fd = 3; fd < 3 + c->preserve_fds; fd++)
-    if (fcntl (fd, F_SETFD, 0) < 0)
-      return berth_fail_errno (err, "--preserve-fds: fd %d", fd);
-  if (berth_seccomp_load_at (c->seccomp, BERTH_SECCOMP_BEFORE_READY, c->sync_fd, err) < 0)
+  /* The rest as exec does it (linux/process.h). */
+  berth_process_plan pp = init_process_plan (c);
+  if (berth_process_setup (&pp, err) < 0)
     return -1;
   return 0;
 
@@ -291,10 +286,8 @@ init_main (berth_init_ctx *c)
   harden_self (c, false);
   char *exe = NULL;
   const oci_process *p = c->spec->process;
-  char self[32] = "";
-  ssize_t l = readlinkat (c->procfd, "self", self, sizeof self - 1);
-  c->host_pid = l > 0 ? (pid_t) atoi (self) : 0;
   c->container_procfd = -1;
+  berth_log_keep_stderr (3 + c->preserve_fds);
 
   if (init_setup (c, &exe, &err) < 0)
     {
@@ -312,11 +305,11 @@ init_main (berth_init_ctx *c)
     goto fail;
   /* startContainer hooks run under the container's filter, as in runc
      (whose init loads it before waiting on the fifo). */
-  if (berth_apply_cpu_affinity (p, true, &err) < 0
-      || berth_seccomp_load_at (c->seccomp, BERTH_SECCOMP_BEFORE_EXEC, -1, &err) < 0)
+  berth_process_plan pp = init_process_plan (c);
+  if (berth_process_last_steps (&pp, &err) < 0)
     goto fail;
   if (c->spec->hooks && berth_hooks_run_in_init (c, c->spec->hooks->start_container,
-                                                 c->spec->hooks->start_container_len, "startContainer", &err)
+                                                 c->spec->hooks->start_container_len, "startContainer", -1, &err)
                             < 0)
     goto fail;
   closep (&c->procfd);

@@ -22,6 +22,7 @@ typedef struct
   int procfd;         /* the runtime's /proc */
   int console_fd;     /* connected --console-socket, or -1 */
   int preserve_fds;
+  const unsigned char *fd_gaps; /* the closed ones among them (berth_passed_fds_reserve) */
   bool no_pivot;
   bool no_new_keyring;
   bool has_hooks_in_runtime; /* prestart or createRuntime: stop for the parent */
@@ -38,7 +39,6 @@ typedef struct
   int *mount_fds;
 
   /* Set by the init itself. */
-  pid_t host_pid;       /* as the runtime's /proc sees it (for the hooks' state) */
   int container_procfd; /* the container's own /proc if it is a real procfs, or -1 */
 } berth_init_ctx;
 

@@ -13,6 +13,7 @@
 static int log_fd = 2;
 static bool log_json;
 static bool log_debug;
+static bool log_stderr_copy; /* log_fd is a copy of stderr (berth_log_keep_stderr) */
 
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
 
@@ -54,6 +55,20 @@ berth_log_close (void)
   if (log_fd > 2)
     close (log_fd);
   log_fd = 2;
+  log_stderr_copy = false;
+}
+
+void
+berth_log_keep_stderr (int min_fd)
+{
+  if (log_fd != 2)
+    return;
+  int fd = fcntl (2, F_DUPFD_CLOEXEC, min_fd);
+  if (fd >= 0)
+    {
+      log_fd = fd;
+      log_stderr_copy = true;
+    }
 }
 
 /* logrus's text format (what runc writes, and what tools that read runc's
@@ -158,7 +173,7 @@ berth_log (berth_log_level level, const char *fmt, ...)
       cleanup_free char *obj = oci_jw_finish (w, NULL);
       line = xasprintf ("%s\n", obj ? obj : "{}");
     }
-  else if (log_fd == 2 && level == BERTH_LOG_ERROR)
+  else if ((log_fd == 2 || log_stderr_copy) && level == BERTH_LOG_ERROR)
     line = xasprintf ("berth: %s\n", msg); /* the one line of a failure (main.c) */
   else
     line = logrus_text_line (stamp, level_names[level], msg);

@@ -50,6 +50,12 @@ berth_terminal_setup (const oci_process *p, int console_fd, bool bind_console, b
   if (slave < 0)
     return berth_fail_errno (err, "open the pty slave");
 
+  /* The container's own pty belongs to its user, as in runc (which
+     chowns it with the rest of stdio). */
+  if (p->user && p->user->uid_present && fchown (slave, p->user->uid, (gid_t) -1) < 0 && errno != EPERM
+      && errno != EINVAL && errno != EROFS)
+    return berth_fail_errno (err, "the pty slave: chown to uid %u", (unsigned) p->user->uid);
+
   if (p->console_size)
     {
       struct winsize ws = { .ws_row = (unsigned short) p->console_size->height,

@@ -260,9 +260,10 @@ def _layer(rootfs):
     return buf.getvalue()
 
 
-def build_image_archive(rootfs, out, name=IMAGE):
+def build_image_archive(rootfs, out, name=IMAGE, cmd=("/bin/sh",)):
     """Write rootfs as a one-layer OCI image archive (oci-layout, index.json,
-    blobs/sha256/...) named `name` for both podman and containerd."""
+    blobs/sha256/...) named `name`, running cmd, for both podman and
+    containerd."""
     def blob(tar, data, media_type):
         digest = hashlib.sha256(data).hexdigest()
         _add_bytes(tar, f"blobs/sha256/{digest}", data)
@@ -271,7 +272,7 @@ def build_image_archive(rootfs, out, name=IMAGE):
     layer = _layer(rootfs)
     config = {
         "architecture": "amd64", "os": "linux", "created": "1970-01-01T00:00:00Z",
-        "config": {"Env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": ["/bin/sh"]},
+        "config": {"Env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": list(cmd)},
         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(layer).hexdigest()]},
     }
     with tarfile.open(out, "w") as tar:
@@ -313,6 +314,20 @@ def sanitizer_reports(log_dir):
     return reports
 
 
+# In a private mount namespace: a /dev of fresh nodes, so that a runtime
+# that wrongly chowns or chmods a device it binds changes only those.
+FRESH_DEV_NODES = {"null": (1, 3), "zero": (1, 5), "full": (1, 7), "random": (1, 8), "urandom": (1, 9),
+                   "tty": (5, 0)}
+FRESH_DEV_SCRIPT = ("mount -t tmpfs -o mode=755,size=64k berth-test-dev /dev && "
+                    + " && ".join(f"mknod -m 666 /dev/{n} c {a} {b}" for n, (a, b) in FRESH_DEV_NODES.items())
+                    + " && mkdir /dev/pts /dev/shm /dev/mqueue")
+# After FRESH_DEV_SCRIPT: fds 0-2 open on the host's /dev/null (1:3) are
+# reopened on the fresh node.
+# (The shell's own fds, /proc/$$: stat's are redirected.)
+STDIO_ON_FRESH_DEV_NULL = ('for f in 0 1 2; do if [ "$(stat -L -c %t:%T /proc/$$/fd/$f 2>/dev/null)" = 1:3 ]; '
+                           'then eval "exec $f<>/dev/null"; fi; done')
+
+
 def make_wrappers(directory, names, roots=None, log_dir=None):
     """{name: path of an executable wrapper script named `name`} for the
     runtimes in names; roots maps a runtime to the --root it must use (for
@@ -328,9 +343,17 @@ def make_wrappers(directory, names, roots=None, log_dir=None):
         env = sanitizer_env(log_dir) if name == "berth" and log_dir else {}
         command = " ".join(["env", *(f"{k}={shlex.quote(v)}" for k, v in env.items()),
                             *map(shlex.quote, argv), '"$@"'])
-        if name == "crun" and hybrid_host():
-            hide = f"if mountpoint -q {UNIFIED}; then umount -l {UNIFIED}; fi; exec \"$@\""
-            command = f"unshare --mount --propagation private sh -c {shlex.quote(hide)} sh {command}"
+        if name == "crun":
+            # crun 1.8.1 chowns its stdio to the container's root, a device
+            # node included (under podman --uidmap, conmon's /dev/null: the
+            # host's became 100000:100000).  It gets fresh nodes of its own
+            # in a private /dev, and stdio on the host's /dev/null is
+            # reopened on the fresh one.
+            steps = [FRESH_DEV_SCRIPT, STDIO_ON_FRESH_DEV_NULL]
+            if hybrid_host():
+                steps.append(f"if mountpoint -q {UNIFIED}; then umount -l {UNIFIED}; fi")
+            script = " && ".join(steps) + '; exec "$@"'
+            command = f"unshare --mount --propagation private sh -c {shlex.quote(script)} sh {command}"
         path = directory / name
         path.write_text(f"#!/bin/sh\nexec {command}\n")
         path.chmod(0o755)

@@ -40,3 +40,12 @@ berth_cap_from_name (const char *name)
       return berth_caps[i].value;
   return -1;
 }
+
+const char *
+berth_cap_name (int value)
+{
+  for (size_t i = 0; i < berth_ncaps; i++)
+    if (berth_caps[i].value == value)
+      return berth_caps[i].name;
+  return "an unnamed capability";
+}

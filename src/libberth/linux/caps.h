@@ -15,5 +15,7 @@ extern const berth_cap berth_caps[];
 extern const size_t berth_ncaps;
 /* The value of a "CAP_..." name, or -1. */
 int berth_cap_from_name (const char *name);
+/* The name of a capability value, for messages. */
+const char *berth_cap_name (int value);
 
 #endif

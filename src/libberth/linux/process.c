@@ -3,19 +3,31 @@
 #include "process.h"
 #include "caps.h"
 #include "procfs.h"
+#include "lsm.h"
+#include "mempolicy.h"
+#include "sched.h"
 #include "../log.h"
+#include <stdlib.h>
 #include "../util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
 static const struct
 {
@@ -134,11 +146,24 @@ berth_apply_sysctl (int procfd, const oci_spec *s, berth_error **err)
   return 0;
 }
 
+/* A capability set as a bit mask: names repeated in the config (JSON
+   allows 400 x "CAP_KILL") collapse, and no number of them can overflow
+   anything while the init still runs as the host's root. */
+typedef uint64_t cap_mask;
+#define CAP_MASK_BITS 64
+
 static int
-cap_list (char **names, size_t n, cap_value_t *out, size_t *nout, const char *set, berth_error **err)
+cap_limit (void)
 {
-  *nout = 0;
   int max = cap_max_bits ();
+  return max > CAP_MASK_BITS ? CAP_MASK_BITS : max;
+}
+
+static cap_mask
+cap_mask_of (char **names, size_t n, const char *set)
+{
+  cap_mask m = 0;
+  int max = cap_limit ();
   for (size_t i = 0; i < n; i++)
     {
       int v = berth_cap_from_name (names[i]);
@@ -149,16 +174,14 @@ cap_list (char **names, size_t n, cap_value_t *out, size_t *nout, const char *se
           berth_warn ("process.capabilities.%s: unknown or unavailable capability `%s` ignored", set, names[i]);
           continue;
         }
-      out[(*nout)++] = v;
+      m |= (cap_mask) 1 << v;
     }
-  return 0;
+  return m;
 }
 
 static int
 apply_caps (const oci_capabilities *c, berth_error **err)
 {
-  cap_value_t list[64];
-  size_t n;
   cap_t caps = cap_init ();
   if (caps == NULL)
     return berth_fail_errno (err, "cap_init");
@@ -173,14 +196,16 @@ apply_caps (const oci_capabilities *c, berth_error **err)
     { c->permitted, c->permitted_len, CAP_PERMITTED, "permitted" },
     { c->inheritable, c->inheritable_len, CAP_INHERITABLE, "inheritable" },
   };
+  int max = cap_limit ();
   for (size_t s = 0; s < ARRAY_SIZE (sets); s++)
     {
-      cap_list (sets[s].names, sets[s].len, list, &n, sets[s].set, err);
-      if (n && cap_set_flag (caps, sets[s].flag, (int) n, list, CAP_SET) < 0)
-        {
-          cap_free (caps);
-          return berth_fail_errno (err, "process.capabilities.%s", sets[s].set);
-        }
+      cap_mask m = cap_mask_of (sets[s].names, sets[s].len, sets[s].set);
+      for (cap_value_t v = 0; v < max; v++)
+        if ((m >> v & 1) && cap_set_flag (caps, sets[s].flag, 1, &v, CAP_SET) < 0)
+          {
+            cap_free (caps);
+            return berth_fail_errno (err, "process.capabilities.%s", sets[s].set);
+          }
     }
   int r = cap_set_proc (caps);
   cap_free (caps);
@@ -190,30 +215,77 @@ apply_caps (const oci_capabilities *c, berth_error **err)
   /* One CLEAR_ALL, not libcap's cap_reset_ambient (a syscall per capability). */
   if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
     return berth_fail_errno (err, "process.capabilities: reset ambient");
-  cap_list (c->ambient, c->ambient_len, list, &n, "ambient", err);
-  for (size_t i = 0; i < n; i++)
-    if (cap_set_ambient (list[i], CAP_SET) < 0)
-      return berth_fail_errno (err, "process.capabilities.ambient: raise %s (it must be permitted and inheritable)",
-                               cap_to_name (list[i]));
+  /* `runc spec` and `crun spec` list ambient capabilities without
+     inheritable ones, which the kernel refuses to raise: as runc and crun
+     do (and as the spec says of capabilities that cannot be granted), that
+     is a warning, and the process runs without them. */
+  cap_mask ambient = cap_mask_of (c->ambient, c->ambient_len, "ambient");
+  cleanup_free char *refused = NULL;
+  for (cap_value_t v = 0; v < max; v++)
+    if ((ambient >> v & 1) && cap_set_ambient (v, CAP_SET) < 0)
+      {
+        char *more = xasprintf ("%s%s%s", refused ? refused : "", refused ? ", " : "", berth_cap_name (v));
+        free (refused);
+        refused = more;
+      }
+  if (refused)
+    berth_warn ("process.capabilities.ambient: %s not raised (an ambient capability must be permitted and "
+                "inheritable)",
+                refused);
   return 0;
 }
 
 static int
 drop_bounding (const oci_capabilities *c, berth_error **err)
 {
-  cap_value_t keep[64];
-  size_t n;
-  cap_list (c->bounding, c->bounding_len, keep, &n, "bounding", err);
+  cap_mask keep = cap_mask_of (c->bounding, c->bounding_len, "bounding");
   int max = cap_max_bits ();
   for (int v = 0; v < max; v++)
-    {
-      bool kept = false;
-      for (size_t i = 0; i < n && !kept; i++)
-        kept = keep[i] == v;
-      if (!kept && cap_drop_bound (v) < 0)
-        return berth_fail_errno (err, "process.capabilities.bounding: drop %s", cap_to_name (v));
-    }
+    if (!(v < CAP_MASK_BITS && (keep >> v & 1)) && cap_drop_bound (v) < 0)
+      return berth_fail_errno (err, "process.capabilities.bounding: drop %s", berth_cap_name (v));
   return 0;
+}
+
+/* The kernel's NGROUPS_MAX (65536 since Linux 2.6.4): setgroups refuses a
+   longer list with a bare EINVAL, so say it up front. */
+static long
+groups_max (void)
+{
+  long max = sysconf (_SC_NGROUPS_MAX);
+  return max > 0 ? max : 65536;
+}
+
+int
+berth_check_identity (const oci_process *p, const char *what, berth_error **err)
+{
+  const oci_user *u = p->user;
+  if (u && u->additional_gids_len > (size_t) groups_max ())
+    return berth_fail (err, 0, "%suser.additionalGids: %zu groups, more than the kernel allows (%ld)", what,
+                       u->additional_gids_len, groups_max ());
+  return 0;
+}
+
+/* As runc: stdio passed as pipes or sockets belongs to the process's uid,
+   so that it can reopen /dev/stdout (/proc/self/fd/1) after the uid
+   change.  Only anonymous ones (pipefs, sockfs): a regular file, a named
+   fifo or a device node on the host is the host's, and runc's chown of
+   those is a change to the host that berth does not make.  Failures are
+   ignored as runc ignores them (an owner not mapped in the user
+   namespace, a read-only file system): the process runs either way. */
+static void
+chown_stdio (uid_t uid)
+{
+  for (int fd = 0; fd < 3; fd++)
+    {
+      struct stat st;
+      struct statfs sfs;
+      if (fstat (fd, &st) < 0 || st.st_uid == uid || !(S_ISFIFO (st.st_mode) || S_ISSOCK (st.st_mode)))
+        continue;
+      if (fstatfs (fd, &sfs) < 0 || (sfs.f_type != PIPEFS_MAGIC && sfs.f_type != SOCKFS_MAGIC))
+        continue;
+      if (fchown (fd, uid, (gid_t) -1) < 0)
+        berth_debug ("stdio fd %d: chown to uid %u: %s", fd, (unsigned) uid, strerror (errno));
+    }
 }
 
 int
@@ -223,6 +295,9 @@ berth_apply_identity (const oci_process *p, berth_error **err)
   uid_t uid = u && u->uid_present ? u->uid : 0;
   gid_t gid = u && u->gid_present ? u->gid : 0;
 
+  if (berth_check_identity (p, "process.", err) < 0)
+    return -1;
+  chown_stdio (uid);
   /* The bounding set can only shrink while we still hold CAP_SETPCAP. */
   if (p->capabilities && drop_bounding (p->capabilities, err) < 0)
     return -1;
@@ -251,6 +326,105 @@ berth_apply_identity (const oci_process *p, berth_error **err)
   else
     umask (0022);
   return 0;
+}
+
+int
+berth_passed_fds_reserve (int count, unsigned char **gaps, berth_error **err)
+{
+  *gaps = NULL;
+  for (int fd = 3; fd < 3 + count; fd++)
+    {
+      if (fd == berth_log_file_fd ())
+        return berth_fail (err, 0, "--preserve-fds: fd %d is berth's --log file, not the caller's", fd);
+      if (fcntl (fd, F_GETFD) >= 0)
+        continue;
+      int placeholder = open ("/", O_PATH | O_CLOEXEC);
+      if (placeholder < 0)
+        return berth_fail_errno (err, "--preserve-fds: hold fd %d", fd);
+      if (placeholder != fd)
+        {
+          int r = dup3 (placeholder, fd, O_CLOEXEC);
+          close (placeholder);
+          if (r < 0)
+            return berth_fail_errno (err, "--preserve-fds: hold fd %d", fd);
+        }
+      if (*gaps == NULL)
+        *gaps = xcalloc ((size_t) count, 1);
+      (*gaps)[fd - 3] = 1;
+    }
+  return 0;
+}
+
+void
+berth_passed_fds_release (int count, unsigned char *gaps)
+{
+  for (int i = 0; gaps && i < count; i++)
+    if (gaps[i])
+      close (3 + i);
+  free (gaps);
+}
+
+/* When the filter goes in.  Without no_new_privs loading it needs
+   CAP_SYS_ADMIN, so before the identity drops it; with it, as late as
+   possible so that few of our own syscalls run under it: before the
+   process is reported ready when a listener fd must reach the runtime
+   (the init's `create`, exec's berth), otherwise just before execve. */
+static berth_seccomp_when
+seccomp_point (const berth_process_plan *pp)
+{
+  const oci_process *p = pp->p;
+  if (!(p->no_new_privileges_present && p->no_new_privileges))
+    return BERTH_SECCOMP_BEFORE_IDENTITY;
+  return pp->seccomp->notify ? BERTH_SECCOMP_BEFORE_READY : BERTH_SECCOMP_BEFORE_EXEC;
+}
+
+static int
+load_seccomp_at (const berth_process_plan *pp, berth_seccomp_when when, berth_error **err)
+{
+  if (pp->seccomp == NULL || seccomp_point (pp) != when)
+    return 0;
+  return berth_seccomp_load (pp->seccomp, when == BERTH_SECCOMP_BEFORE_EXEC ? -1 : pp->sync_fd, err);
+}
+
+int
+berth_process_setup (const berth_process_plan *pp, berth_error **err)
+{
+  const oci_process *p = pp->p;
+  if (berth_apply_rlimits (p, err) < 0)
+    return -1;
+  if (berth_lsm_set_exec_labels (pp->procfd, p->apparmor_profile, p->selinux_label, err) < 0)
+    return -1;
+  /* They may need CAP_SYS_NICE or CAP_SYS_ADMIN: before the identity. */
+  if (berth_apply_sched_attrs (p, pp->personality, err) < 0)
+    return -1;
+  /* Before any filter (profiles allow set_mempolicy only with
+     CAP_SYS_NICE); everything the process starts inherits it. */
+  if (berth_apply_mempolicy (pp->mempolicy, err) < 0)
+    return -1;
+  if (load_seccomp_at (pp, BERTH_SECCOMP_BEFORE_IDENTITY, err) < 0)
+    return -1;
+  if (berth_apply_identity (p, err) < 0)
+    return -1;
+  if (p->no_new_privileges_present && p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return berth_fail_errno (err, "prctl(PR_SET_NO_NEW_PRIVS)");
+  /* Whatever the caller left open beyond the preserved fds dies at exec;
+     the preserved ones survive it even if the caller marked them
+     close-on-exec, and a gap among them is closed again. */
+  syscall (SYS_close_range, 3 + pp->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  for (int fd = 3; fd < 3 + pp->preserve_fds; fd++)
+    if (pp->fd_gaps && pp->fd_gaps[fd - 3])
+      close (fd);
+    else if (fcntl (fd, F_SETFD, 0) < 0)
+      return berth_fail_errno (err, "--preserve-fds: fd %d", fd);
+  return load_seccomp_at (pp, BERTH_SECCOMP_BEFORE_READY, err);
+}
+
+int
+berth_process_last_steps (const berth_process_plan *pp, berth_error **err)
+{
+  if (berth_apply_cpu_affinity (pp->p, true, err) < 0)
+    return -1;
+  return load_seccomp_at (pp, BERTH_SECCOMP_BEFORE_EXEC, err);
 }
 
 const char *

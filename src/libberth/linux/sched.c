@@ -143,12 +143,11 @@ check_cpu_list (const char *field, const char *list, berth_error **err)
 }
 
 int
-berth_check_process_attrs (const oci_spec *s, berth_error **err)
+berth_check_process (const oci_process *p, const oci_personality *per, berth_error **err)
 {
-  const oci_process *p = s->process;
   if (p)
     {
-      if (berth_check_rlimits (p, err) < 0)
+      if (berth_check_rlimits (p, err) < 0 || berth_check_identity (p, "process.", err) < 0)
         return -1;
       if (p->oom_score_adj_present && (p->oom_score_adj < -1000 || p->oom_score_adj > 1000))
         return berth_fail (err, 0, "process.oomScoreAdj: %d is out of range (-1000 to 1000)", p->oom_score_adj);
@@ -163,7 +162,6 @@ berth_check_process_attrs (const oci_spec *s, berth_error **err)
       if (a && (check_cpu_list ("initial", a->initial, err) < 0 || check_cpu_list ("final", a->final, err) < 0))
         return -1;
     }
-  const oci_personality *per = s->linux ? s->linux->personality : NULL;
   if (per)
     {
       if (per->domain == NULL || LOOKUP (domains, per->domain) == NULL)
@@ -175,6 +173,12 @@ berth_check_process_attrs (const oci_spec *s, berth_error **err)
         return berth_fail (err, 0, "linux.personality.flags[0]: unsupported flag `%s`", per->flags[0]);
     }
   return 0;
+}
+
+int
+berth_check_process_attrs (const oci_spec *s, berth_error **err)
+{
+  return berth_check_process (s->process, s->linux ? s->linux->personality : NULL, err);
 }
 
 /* ------------------------------------------------------------ applying */
@@ -228,9 +232,8 @@ apply_scheduler (const oci_scheduler *sc, berth_error **err)
 }
 
 int
-berth_apply_sched_attrs (const oci_spec *s, berth_error **err)
+berth_apply_sched_attrs (const oci_process *p, const oci_personality *per, berth_error **err)
 {
-  const oci_process *p = s->process;
   const oci_io_priority *io = p->io_priority;
   if (io)
     {
@@ -240,7 +243,6 @@ berth_apply_sched_attrs (const oci_spec *s, berth_error **err)
       if (syscall (SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, value) < 0)
         return berth_fail_errno (err, "process.ioPriority: set %s/%d", io->class_, prio);
     }
-  const oci_personality *per = s->linux ? s->linux->personality : NULL;
   if (per && personality (LOOKUP (domains, per->domain)->value) < 0)
     return berth_fail_errno (err, "linux.personality: set %s", per->domain);
   /* Last, as the policy may constrain the init from here on (a
