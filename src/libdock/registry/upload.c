@@ -34,20 +34,6 @@ dock_registry_blob_exists (dock_registry *r, const char *repo, const char *diges
   return 0;
 }
 
-/* Percent-encode a query value (a repository name has '/'). */
-static char *
-query_escape (const char *s)
-{
-  char *out = xmalloc (strlen (s) * 3 + 1), *o = out;
-  for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr ("-._~:", *p))
-      *o++ = (char) *p;
-    else
-      o += sprintf (o, "%%%02X", *p);
-  *o = '\0';
-  return out;
-}
-
 /* POST an upload session; *location gets its URL (absolute). */
 static int
 begin_upload (dock_registry *r, const char *repo, const char *query, const char *const *scopes, size_t n,
@@ -92,7 +78,7 @@ dock_registry_mount_blob (dock_registry *r, const char *repo, const char *digest
   cleanup_free char *scope = push_scope (repo);
   cleanup_free char *from_scope = xasprintf ("repository:%s:pull", from);
   const char *scopes[] = { scope, from_scope };
-  cleanup_free char *e_digest = query_escape (digest), *e_from = query_escape (from);
+  cleanup_free char *e_digest = dock_http_query_escape (digest), *e_from = dock_http_query_escape (from);
   cleanup_free char *query = xasprintf ("?mount=%s&from=%s", e_digest, e_from);
   long status = 0;
   cleanup_free char *location = NULL;
@@ -109,7 +95,7 @@ dock_registry_mount_blob (dock_registry *r, const char *repo, const char *digest
 static char *
 with_query (const char *location, const char *key, const char *value)
 {
-  cleanup_free char *v = query_escape (value);
+  cleanup_free char *v = dock_http_query_escape (value);
   return xasprintf ("%s%s%s=%s", location, strchr (location, '?') ? "&" : "?", key, v);
 }
 
