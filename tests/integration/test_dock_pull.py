@@ -63,10 +63,17 @@ def test_second_pull_is_up_to_date_and_fetches_no_blob(dock_env, registry, image
     dock_env.run("pull", f"{proxy.host}/app:latest", check=True)
     first = len(proxy.requests("GET", "/blobs/"))
     assert first == 4  # config and three layers
+    manifest_gets = len(proxy.requests("GET", "/manifests/"))
     r = dock_env.run("pull", f"{proxy.host}/app:latest", check=True)
     assert len(proxy.requests("GET", "/blobs/")) == first, "a blob in the store was fetched again"
-    assert len(layer_lines(r.stdout, "Already exists")) == 3
-    assert f"Status: Image is up to date for {proxy.host}/app:latest" in r.stdout
+    # As docker: a HEAD finds the tag unchanged; no manifest is fetched, no
+    # layer line printed.
+    assert len(proxy.requests("GET", "/manifests/")) == manifest_gets
+    assert len(proxy.requests("HEAD", "/manifests/latest")) == 1
+    _, _, digest = registry_manifest(registry.host, "app", "latest")
+    assert r.stdout.splitlines() == ["latest: Pulling from app", f"Digest: {digest}",
+                                     f"Status: Image is up to date for {proxy.host}/app:latest",
+                                     f"{proxy.host}/app:latest"]
 
 
 def test_layer_shared_with_a_stored_image_is_not_fetched_again(dock_env, registry, busybox_rootfs, tmp_path,

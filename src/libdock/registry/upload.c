@@ -22,9 +22,7 @@ dock_registry_blob_exists (dock_registry *r, const char *repo, const char *diges
   *exists = false;
   cleanup_free char *scope = push_scope (repo);
   const char *scopes[] = { scope };
-  cleanup_free char *url = registry_url (r, "/v2/%s/blobs/%s", repo, digest);
-  cleanup_http_req dock_http_req *req = dock_http_req_new ("HEAD", url);
-  req->tls = &r->tls;
+  cleanup_http_req dock_http_req *req = registry_req (r, "HEAD", "/v2/%s/blobs/%s", repo, digest);
   if (registry_do (r, req, scopes, 1, err) < 0)
     return -1;
   if (req->status == 200)
@@ -40,9 +38,7 @@ begin_upload (dock_registry *r, const char *repo, const char *query, const char 
               long *status, char **location, berth_error **err)
 {
   *location = NULL;
-  cleanup_free char *url = registry_url (r, "/v2/%s/blobs/uploads/%s", repo, query ? query : "");
-  cleanup_http_req dock_http_req *req = dock_http_req_new ("POST", url);
-  req->tls = &r->tls;
+  cleanup_http_req dock_http_req *req = registry_req (r, "POST", "/v2/%s/blobs/uploads/%s", repo, query ? query : "");
   req->body = "";
   req->body_len = 0;
   if (registry_do (r, req, scopes, n, err) < 0)
@@ -63,8 +59,7 @@ begin_upload (dock_registry *r, const char *repo, const char *query, const char 
 static void
 cancel_upload (dock_registry *r, const char *location, const char *const *scopes, size_t n)
 {
-  cleanup_http_req dock_http_req *req = dock_http_req_new ("DELETE", location);
-  req->tls = &r->tls;
+  cleanup_http_req dock_http_req *req = registry_req_url (r, "DELETE", location);
   berth_error *ignored = NULL;
   registry_do (r, req, scopes, n, &ignored);
   berth_error_free (ignored);
@@ -133,8 +128,7 @@ dock_registry_upload_blob (dock_registry *r, const char *repo, const char *diges
     while (offset < size)
       {
         int64_t len = size - offset < chunk ? size - offset : chunk;
-        cleanup_http_req dock_http_req *req = dock_http_req_new ("PATCH", location);
-        req->tls = &r->tls;
+        cleanup_http_req dock_http_req *req = registry_req_url (r, "PATCH", location);
         req->body_fd = fd;
         req->body_offset = offset;
         req->body_len = len;
@@ -157,8 +151,7 @@ dock_registry_upload_blob (dock_registry *r, const char *repo, const char *diges
 
   /* The closing PUT: the whole blob when monolithic, nothing after chunks. */
   cleanup_free char *put_url = with_query (location, "digest", digest);
-  cleanup_http_req dock_http_req *req = dock_http_req_new ("PUT", put_url);
-  req->tls = &r->tls;
+  cleanup_http_req dock_http_req *req = registry_req_url (r, "PUT", put_url);
   req->body_fd = chunk > 0 ? -1 : fd;
   req->body = chunk > 0 ? "" : NULL;
   req->body_offset = 0;
