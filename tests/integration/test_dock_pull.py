@@ -91,6 +91,23 @@ def test_layer_shared_with_a_stored_image_is_not_fetched_again(dock_env, registr
     assert f"{shared.split(':')[1][:12]}: Already exists" in r.stdout
 
 
+def test_pull_by_digest_and_by_tag_with_digest(dock_env, registry, image):
+    info, layout = image
+    push_layout(layout, registry.host, "bydigest")
+    _, _, digest = registry_manifest(registry.host, "bydigest", "latest")
+    r = dock_env.run("pull", f"{registry.host}/bydigest@{digest}", check=True)
+    lines = r.stdout.splitlines()
+    assert lines[0] == f"{digest}: Pulling from bydigest"
+    assert lines[-1] == f"{registry.host}/bydigest@{digest}"
+    r = dock_env.run("image", "inspect", "-f", "{{json .RepoTags}} {{json .RepoDigests}}",
+                     f"{registry.host}/bydigest@{digest}", check=True)
+    assert r.stdout.strip() == f'[] ["{registry.host}/bydigest@{digest}"]'
+    dock_env.run("pull", "-q", f"{registry.host}/bydigest:latest@{digest}", check=True)
+    wrong = "sha256:" + "0" * 64
+    r = dock_env.run("pull", f"{registry.host}/bydigest@{wrong}", check=1)
+    assert "manifest unknown" in r.stderr
+
+
 def test_pull_docker_schema2_manifest(dock_env, registry, image):
     info, layout = image
     push_layout(layout, registry.host, "v2s2", fmt="v2s2")
