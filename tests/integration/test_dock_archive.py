@@ -186,3 +186,14 @@ def test_load_reads_dockers_legacy_layout_with_a_symlinked_layer(busybox_tar, do
     layers = json.loads(dock_store.run("inspect", "-f", "{{json .RootFS.Layers}}", "legacy:old", check=True).stdout)
     assert layers == [diff, diff]
     assert len(list((dock_store.root / "layers").iterdir())) == 1
+
+
+def test_save_refuses_to_write_to_a_terminal_and_prune_prompts_on_one(dock_store, saved):
+    from engines import run_in_pty
+    status, out = run_in_pty([DOCK, "--root", dock_store.root, "save", "dockbox:v1"], {"DOCK_DAEMON_JSON": ""}, b"")
+    assert status == 1
+    assert out == "dock: cowardly refusing to save to a terminal. Use the -o flag or redirect\n"
+    status, out = run_in_pty([DOCK, "--root", dock_store.root, "image", "prune", "-a"], {"DOCK_DAEMON_JSON": ""},
+                             b"y\n", wait_for=b"[y/N] ")
+    assert status == 0 and "Are you sure you want to continue? [y/N] y\n" in out
+    assert "untagged: dockbox:v1\n" in out and dock_store.run("images", "-q", check=True).stdout == ""
