@@ -1,11 +1,12 @@
 /* Capabilities as docker computes them (moby's oci/caps): the default set,
-   or all with --privileged; --cap-add ALL starts from all, --cap-drop ALL
+   or all (those of dock's bounding set) with --privileged; --cap-add ALL starts from all, --cap-drop ALL
    from none; names in any case, with or without "CAP_". */
 #include "config.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "spec.h"
 #include "libberth/linux/caps.h"
@@ -74,11 +75,17 @@ dock_caps_resolve (const dock_run_opts *o, char ***caps, size_t *n, berth_error 
   size_t nout = 0;
   bool all = o->privileged || has (adds, nadds, "ALL");
   if (all)
-    for (size_t i = 0; i < berth_ncaps; i++)
-      oci_strv_append (&out, &nout, berth_caps[i].name);
+    {
+      /* "All" is what dock itself may hand on: the capabilities of its own
+         bounding set (docker takes every capability the kernel knows, which
+         fails to start where the daemon lacks one). */
+      for (size_t i = 0; i < berth_ncaps; i++)
+        if (prctl (PR_CAPBSET_READ, (unsigned long) berth_caps[i].value, 0, 0, 0) == 1)
+          oci_strv_append (&out, &nout, berth_caps[i].name);
+    }
   else if (!has (drops, ndrops, "ALL"))
-    for (size_t i = 0; dock_default_caps[i]; i++)
-      oci_strv_append (&out, &nout, dock_default_caps[i]);
+    for (size_t j = 0; dock_default_caps[j]; j++)
+      oci_strv_append (&out, &nout, dock_default_caps[j]);
   if (!o->privileged)
     {
       /* Drops first, then adds: --cap-drop ALL --cap-add X gives X. */

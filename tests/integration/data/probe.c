@@ -8,6 +8,8 @@
  *   getppid[:a0,a1,...]  getppid with these raw arguments (the kernel
  *                        ignores them; seccomp rules can look at them)
  *   unshare-uts          unshare(CLONE_NEWUTS)
+ *   unshare-user         unshare(CLONE_NEWUSER)
+ *   add-key              add_key("user", "probe", "x", 1, session keyring)
  *   keyctl               keyctl(KEYCTL_GET_KEYRING_ID, session keyring)
  *   ptrace-init          PTRACE_ATTACH to pid 1 (detached again on success)
  *   mount-tmpfs          mount a tmpfs on /tmp (unmounted again)
@@ -73,6 +75,10 @@ main (int argc, char **argv)
         report (op, raw_getppid (op[7] == ':' ? op + 8 : NULL));
       else if (strcmp (op, "unshare-uts") == 0)
         report (op, unshare (CLONE_NEWUTS));
+      else if (strcmp (op, "unshare-user") == 0)
+        report (op, unshare (CLONE_NEWUSER));
+      else if (strcmp (op, "add-key") == 0)
+        report (op, syscall (SYS_add_key, "user", "probe", "x", 1, -3 /* session */));
       else if (strcmp (op, "keyctl") == 0)
         report (op, syscall (SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* session */, 0));
       else if (strcmp (op, "ptrace-init") == 0)
