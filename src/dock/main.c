@@ -313,6 +313,15 @@ main (int argc, char **argv)
   g.daemon_config = cli_value (&gctx, "daemon-config");
   g.log_level = cli_value (&gctx, "log-level");
   g.debug = cli_flag (&gctx, "debug");
+  static const char *const levels[] = { "debug", "info", "warn", "error", "fatal" };
+  bool level_ok = g.log_level == NULL;
+  for (size_t i = 0; !level_ok && i < ARRAY_SIZE (levels); i++)
+    level_ok = strcmp (g.log_level, levels[i]) == 0;
+  if (!level_ok)
+    {
+      fprintf (stderr, "dock: Unable to parse logging level: %s\n", g.log_level);
+      return DOCK_EXIT_USAGE;
+    }
   if (g.config_dir)
     setenv ("DOCKER_CONFIG", g.config_dir, 1); /* what the credential code reads */
 

@@ -16,20 +16,6 @@ json_string (const char *s, size_t n)
   return v;
 }
 
-/* Set key in obj, replacing a previous value. */
-static void
-set_member (oci_json *obj, const char *key, oci_json *v)
-{
-  for (size_t i = 0; i < obj->len; i++)
-    if (obj->keys[i] && strcmp (obj->keys[i], key) == 0)
-      {
-        oci_json_free (obj->items[i]);
-        obj->items[i] = v;
-        return;
-      }
-  oci_json_append (obj, key, v);
-}
-
 static oci_json *
 object_member (oci_json *obj, const char *key)
 {
@@ -37,7 +23,7 @@ object_member (oci_json *obj, const char *key)
   if (v == NULL || v->kind != OCI_JSON_OBJECT)
     {
       v = oci_json_new (OCI_JSON_OBJECT);
-      set_member (obj, key, v);
+      oci_json_set (obj, key, v);
     }
   return v;
 }
@@ -137,7 +123,7 @@ change_env (oci_json *config, const char *arg, berth_error **err)
   if (env == NULL || env->kind != OCI_JSON_ARRAY)
     {
       env = oci_json_new (OCI_JSON_ARRAY);
-      set_member (config, "Env", env);
+      oci_json_set (config, "Env", env);
     }
   for (size_t i = 0; keys[i]; i++)
     {
@@ -169,7 +155,7 @@ change_label (oci_json *config, const char *arg, berth_error **err)
     return -1;
   oci_json *labels = object_member (config, "Labels");
   for (size_t i = 0; keys[i]; i++)
-    set_member (labels, keys[i], json_string (values[i], strlen (values[i])));
+    oci_json_set (labels, keys[i], json_string (values[i], strlen (values[i])));
   return 0;
 }
 
@@ -192,7 +178,7 @@ change_expose (oci_json *config, const char *arg, berth_error **err)
                           && strcmp (word + digits, "/sctp")))
         return berth_fail (err, 0, "invalid port for EXPOSE: %s", word);
       cleanup_free char *key = word[digits] ? xstrdup (word) : xasprintf ("%s/tcp", word);
-      set_member (ports, key, oci_json_new (OCI_JSON_OBJECT));
+      oci_json_set (ports, key, oci_json_new (OCI_JSON_OBJECT));
     }
   return 0;
 }
@@ -205,7 +191,7 @@ change_volume (oci_json *config, const char *arg, berth_error **err)
   if (command_value (arg, false, &list, NULL) == 0)
     {
       for (size_t i = 0; i < list->len; i++)
-        set_member (vols, list->items[i]->text, oci_json_new (OCI_JSON_OBJECT));
+        oci_json_set (vols, list->items[i]->text, oci_json_new (OCI_JSON_OBJECT));
       oci_json_free (list);
       return 0;
     }
@@ -217,7 +203,7 @@ change_volume (oci_json *config, const char *arg, berth_error **err)
       if (n == 0)
         break;
       cleanup_free char *path = xstrndup (p, n);
-      set_member (vols, path, oci_json_new (OCI_JSON_OBJECT));
+      oci_json_set (vols, path, oci_json_new (OCI_JSON_OBJECT));
       p += n;
     }
   return 0;
@@ -231,7 +217,7 @@ change_cmd (oci_json *config, const char *arg, berth_error **err)
   oci_json *v;
   if (command_value (arg, true, &v, err) < 0)
     return -1;
-  set_member (config, "Cmd", v);
+  oci_json_set (config, "Cmd", v);
   return 0;
 }
 
@@ -241,14 +227,14 @@ change_entrypoint (oci_json *config, const char *arg, berth_error **err)
   oci_json *v;
   if (command_value (arg, true, &v, err) < 0)
     return -1;
-  set_member (config, "Entrypoint", v);
+  oci_json_set (config, "Entrypoint", v);
   return 0;
 }
 
 static int
 change_string (oci_json *config, const char *key, const char *arg)
 {
-  set_member (config, key, json_string (arg, strlen (arg)));
+  oci_json_set (config, key, json_string (arg, strlen (arg)));
   return 0;
 }
 
@@ -277,7 +263,7 @@ change_onbuild (oci_json *config, const char *arg, berth_error **err)
   if (v == NULL || v->kind != OCI_JSON_ARRAY)
     {
       v = oci_json_new (OCI_JSON_ARRAY);
-      set_member (config, "OnBuild", v);
+      oci_json_set (config, "OnBuild", v);
     }
   oci_json_append (v, NULL, json_string (arg, strlen (arg)));
   return 0;

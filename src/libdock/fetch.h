@@ -1,6 +1,5 @@
-/* One HTTP(S) download for `dock import URL`, with libcurl's easy interface
-   opened by dlopen (dock-registry's client uses the multi interface for
-   registries; this is the plain GET docker's daemon does for import). */
+/* One HTTP(S) download for `dock import URL` (the plain GET docker's daemon
+   does), through the registry client's libcurl table (curl_api.h). */
 #ifndef DOCK_FETCH_H
 #define DOCK_FETCH_H
 

@@ -123,6 +123,9 @@ dock_platform_select (const oci_image_index *ix, const dock_platform *want)
       const oci_image_descriptor *d = ix->manifests[i];
       if (oci_media_type_kind (d->media_type) != OCI_MT_KIND_MANIFEST || !dock_platform_matches (want, d->platform))
         continue;
+      /* buildx's attestation manifests: never an image to run. */
+      if (strcmp (d->platform->os, "unknown") == 0 && strcmp (d->platform->architecture, "unknown") == 0)
+        continue;
       /* The exact variant first; otherwise the first that matches. */
       const char *dv = d->platform->variant;
       if (want->variant && dv && strcmp (want->variant, dv) == 0)

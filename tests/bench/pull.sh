@@ -21,6 +21,9 @@
 # a private configuration and storage, in a mount namespace of its own
 # whose /var/lib is a tmpfs (its blob-info cache lives there whatever the
 # configuration says); every mount it makes dies with that namespace.
+# BENCH_TMPFS=1 puts the stores on a tmpfs (mounted under the scratch
+# directory for the run, unmounted at exit): the tools' own costs without
+# the disk's (on a shared machine, its journal is what varies most).
 # A benchmark, not a test: nothing here asserts a time.
 set -eu
 N=${1:-5}
@@ -30,6 +33,7 @@ work=$(mktemp -d /var/tmp/dock-pull-bench.XXXXXX)
 registry_pid=
 cleanup() {
 	[ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
+	mountpoint -q "$work/runs" && umount "$work/runs"
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -133,6 +137,12 @@ ref=127.0.0.1:$port/bench:latest
 skopeo copy --quiet --dest-tls-verify=false "oci:$cache/layout:latest" "docker://$ref"
 
 cc -O2 -o "$work/rusage-run" "$top/tests/bench/rusage-run.c"
+mkdir -p "$work/runs"
+where="disk ($(df --output=fstype "$work" | tail -1))"
+if [ "${BENCH_TMPFS:-0}" = 1 ]; then
+	mount -t tmpfs -o size=4g tmpfs "$work/runs"
+	where=tmpfs
+fi
 
 # podman's private configuration (as tests/integration/engines.py has it).
 mkdir -p "$work/podman"
@@ -140,10 +150,10 @@ printf '[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\nevents_lo
 	"$work" >"$work/podman/containers.conf"
 printf 'unqualified-search-registries = []\n' >"$work/podman/registries.conf"
 
-python3 - "$N" "$work" "$DOCK" "$ref" <<'PY'
+python3 - "$N" "$work" "$DOCK" "$ref" "$where" <<'PY'
 import os, shutil, statistics, subprocess, sys
 
-n, work, dock, ref = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+n, work, dock, ref, where = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 rusage = os.path.join(work, "rusage-run")
 pconf = os.path.join(work, "podman")
 
@@ -169,7 +179,7 @@ if shutil.which("podman"):
 results = {name: [] for name, _ in tools}
 for i in range(n):
     for name, make in tools:
-        d = os.path.join(work, f"run-{name}-{i}")
+        d = os.path.join(work, "runs", f"{name}-{i}")
         os.makedirs(d)
         p = subprocess.run([rusage] + make(d), stdin=subprocess.DEVNULL, capture_output=True, text=True,
                            env={**os.environ, "TMPDIR": d})
@@ -180,7 +190,7 @@ for i in range(n):
             results[name].append((wall / 1e6, cpu / 1e6, rss))
         subprocess.run(["rm", "-rf", d])
 
-print(f"pull of {ref.split('/', 1)[1]} (5 layers) into an empty store, {n} interleaved rounds; medians")
+print(f"pull of {ref.split('/', 1)[1]} (5 layers) into an empty store on {where}, {n} interleaved rounds; medians")
 print(f"{'tool':15} {'wall s':>8} {'cpu s':>8} {'peak RSS MiB':>13}   others/dock (wall / cpu / rss)")
 med = {name: tuple(statistics.median(r[k] for r in runs) for k in range(3)) for name, runs in results.items() if runs}
 base = med.get("dock")

@@ -47,11 +47,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SRCDIR, describe, exec_command, sanitizer_report
+from conftest import describe, exec_command
+from dock_helpers import DOCK, run_dock
 from engines import _layer
 
-DOCK = os.path.abspath(os.environ.get("DOCK") or str(Path(os.environ.get("BERTH") or SRCDIR / "berth").parent
-                                                    / "dock"))
 REGISTRY_BIN = "/usr/bin/docker-registry"
 START_TIMEOUT = 20
 
@@ -213,7 +212,7 @@ class Registry:
     "127.0.0.1:<port>", .url its base URL; .blob_data(digest) the file
     holding a blob in the storage tree."""
 
-    def __init__(self, base, tls=None, htpasswd=None, token=None):
+    def __init__(self, base, tls=None, htpasswd=None, token=None, accesslog=False):
         need(REGISTRY_BIN)
         self.base = Path(base)
         self.base.mkdir(parents=True, exist_ok=True)
@@ -227,7 +226,8 @@ class Registry:
             self.host = f"127.0.0.1:{self.port}"
             self.url = f"{scheme}://{self.host}"
             config = self.base / "config.yml"
-            lines = ["version: 0.1", "log:", "  level: error", "  accesslog:", "    disabled: true",
+            lines = ["version: 0.1", "log:", "  level: error", "  accesslog:",
+                     f"    disabled: {'false' if accesslog else 'true'}",
                      "storage:", "  filesystem:", f"    rootdirectory: {self.storage}", "  delete:",
                      "    enabled: true", "  maintenance:", "    uploadpurging:", "      enabled: false",
                      "http:", f"  addr: {self.host}", f"  secret: {secrets.token_hex(16)}"]
@@ -270,6 +270,12 @@ class Registry:
             time.sleep(0.05)
         return False
 
+    def access_log(self):
+        """The registry's log (with accesslog=True: one line per request,
+        naming its protocol, "HTTP/2.0" or "HTTP/1.1")."""
+        self.log.flush()
+        return (self.base / "registry.log").read_text(errors="replace")
+
     def blob_data(self, digest):
         hexd = digest.split(":", 1)[1]
         return self.storage / "docker/registry/v2/blobs/sha256" / hexd[:2] / hexd / "data"
@@ -298,9 +304,11 @@ class FaultProxy:
     """An HTTP/1.1 proxy on 127.0.0.1 in front of a plain-HTTP registry.
     rule(method, path, n) -> None (forward), ("status", code, body) (answer
     that), ("cut", nbytes) (forward, but close the connection after nbytes
-    of the body) or ("slow", seconds) (forward after a pause); n counts
-    earlier requests for the same method and path.  .log lists (method,
-    path, request headers, status, start, end) per request."""
+    of the body), ("stall", nbytes) (send nbytes of the body, set .stalled,
+    then hold the connection until the proxy stops) or ("slow", seconds)
+    (forward after a pause); n counts earlier requests for the same method
+    and path.  .log lists (method, path, request headers, status, start,
+    end) per request."""
 
     def __init__(self, target_host, rule=None):
         self.target = target_host
@@ -308,6 +316,8 @@ class FaultProxy:
         self.log = []
         self.seen = {}
         self.lock = threading.Lock()
+        self.stalled = threading.Event()
+        self.stopping = threading.Event()
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -369,7 +379,13 @@ class FaultProxy:
         if "content-length" not in (k.lower() for k, _ in resp.getheaders()):
             h.send_header("Content-Length", str(len(data)))
         h.end_headers()
-        if action and action[0] == "cut":
+        if action and action[0] == "stall":
+            h.wfile.write(data[:action[1]])
+            h.wfile.flush()
+            self.stalled.set()
+            self.stopping.wait(60)
+            h.close_connection = True
+        elif action and action[0] == "cut":
             h.wfile.write(data[:action[1]])
             h.wfile.flush()
             h.close_connection = True
@@ -383,6 +399,7 @@ class FaultProxy:
         self.log.append((h.command, h.path, dict(h.headers), resp.status, start, time.monotonic()))
 
     def stop(self):
+        self.stopping.set()
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(5)
@@ -506,7 +523,7 @@ class DockEnv:
         self.daemon_json.write_text("{}\n")
 
     def env(self, extra=None):
-        e = {"DOCKER_CONFIG": self.docker_config, "DOCK_DAEMON_JSON": self.daemon_json,
+        e = {"DOCKER_CONFIG": str(self.docker_config), "DOCK_DAEMON_JSON": self.daemon_json,
              "DOCK_CERTS_D": self.certs_d, "HOME": self.home, "TMPDIR": self.base}
         e.update(extra or {})
         return e
@@ -514,16 +531,17 @@ class DockEnv:
     def run(self, *args, check=None, input=None, env=None, timeout=120):
         if not os.path.exists(DOCK):
             pytest.fail(f"{DOCK} is missing: build dock first", pytrace=False)
-        result, timed_out = exec_command([DOCK, "--root", self.root, *map(str, args)], input=input,
-                                         env=self.env(env), timeout=timeout)
-        assert not timed_out, f"dock did not finish within {timeout}s\n{describe(result)}"
-        marker = sanitizer_report(result.stderr)
-        assert marker is None, f"sanitizer report ({marker!r}) from dock\n{describe(result)}"
-        if check is True:
-            assert result.returncode == 0, f"dock failed\n{describe(result)}"
-        elif check is not None and check is not False:
-            assert result.returncode == check, f"expected exit status {check}\n{describe(result)}"
-        return result
+        return run_dock(*args, root=self.root, input=input, check=check, env=self.env(env), timeout=timeout)
+
+    def popen(self, *args):
+        """dock started in the background (stdout and stderr to files under
+        base); the caller waits for it or kills it."""
+        out = open(self.base / f"out-{uuid.uuid4().hex[:6]}", "w+")
+        env = {**os.environ, **{k: str(v) for k, v in self.env().items()}}
+        p = subprocess.Popen([DOCK, "--root", str(self.root), *map(str, args)], stdin=subprocess.DEVNULL,
+                             stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        p.output_file = out
+        return p
 
     def config_json(self):
         p = self.docker_config / "config.json"

@@ -152,3 +152,48 @@ def test_image_made_by_buildah_loads_into_dock(podman, busybox_rootfs_dir, dock_
     assert r.stdout == "Loaded image: localhost/built:1\n"
     labels = dock_store.run("inspect", "-f", "{{json .Config.Labels}}", "localhost/built:1", check=True).stdout
     assert json.loads(labels)["made.by"] == "buildah"
+
+
+def test_load_reads_dockers_legacy_layout_with_a_symlinked_layer(busybox_tar, dock_store, tmp_path):
+    """docker before 25: <id>/layer.tar, a repeated layer as a symlink to the
+    first, <config>.json, manifest.json."""
+    import hashlib
+    import io
+    layer = busybox_tar.read_bytes()
+    diff = "sha256:" + hashlib.sha256(layer).hexdigest()
+    config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["sh"]},
+                         "rootfs": {"type": "layers", "diff_ids": [diff, diff]},
+                         "history": [{"created_by": "one"}, {"created_by": "two"}]}).encode()
+    cid = hashlib.sha256(config).hexdigest()
+    out = tmp_path / "legacy.tar"
+    with tarfile.open(out, "w") as t:
+        def add(name, data=None, link=None):
+            info = tarfile.TarInfo(name)
+            if link:
+                info.type, info.linkname = tarfile.SYMTYPE, link
+                t.addfile(info)
+            else:
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+        add("aaaa/layer.tar", layer)
+        add("bbbb/layer.tar", link="../aaaa/layer.tar")
+        add(f"{cid}.json", config)
+        add("manifest.json", json.dumps([{"Config": f"{cid}.json", "RepoTags": ["legacy:old"],
+                                          "Layers": ["aaaa/layer.tar", "bbbb/layer.tar"]}]).encode())
+    r = dock_store.run("load", "-i", out, check=True)
+    assert r.stdout == "Loaded image: legacy:old\n"
+    assert dock_store.image_id("legacy:old") == "sha256:" + cid
+    layers = json.loads(dock_store.run("inspect", "-f", "{{json .RootFS.Layers}}", "legacy:old", check=True).stdout)
+    assert layers == [diff, diff]
+    assert len(list((dock_store.root / "layers").iterdir())) == 1
+
+
+def test_save_refuses_to_write_to_a_terminal_and_prune_prompts_on_one(dock_store, saved):
+    from engines import run_in_pty
+    status, out = run_in_pty([DOCK, "--root", dock_store.root, "save", "dockbox:v1"], {"DOCK_DAEMON_JSON": ""}, b"")
+    assert status == 1
+    assert out == "dock: cowardly refusing to save to a terminal. Use the -o flag or redirect\n"
+    status, out = run_in_pty([DOCK, "--root", dock_store.root, "image", "prune", "-a"], {"DOCK_DAEMON_JSON": ""},
+                             b"y\n", wait_for=b"[y/N] ")
+    assert status == 0 and "Are you sure you want to continue? [y/N] y\n" in out
+    assert "untagged: dockbox:v1\n" in out and dock_store.run("images", "-q", check=True).stdout == ""

@@ -44,6 +44,14 @@ def test_flag_errors_exit_125_with_dockers_words(dock_store):
     assert r.returncode == 125 and "flag needs an argument: --format" in r.stderr
 
 
+def test_global_flags_are_checked(dock_store):
+    r = run_dock("-l", "loud", "images", root=dock_store.root)
+    assert r.returncode == 125 and r.stderr == "dock: Unable to parse logging level: loud\n"
+    assert run_dock("-D", "-l", "debug", "images", root=dock_store.root, check=True).stdout.startswith("REPOSITORY")
+    r = run_dock("--frob", "images")
+    assert r.returncode == 125 and r.stderr == "dock: unknown flag: --frob\nSee 'dock --help'.\n"
+
+
 def test_argument_count_errors_exit_1(dock_store):
     r = dock_store.run("rmi")
     assert r.returncode == 1 and r.stderr == "dock: \"dock rmi\" requires at least 1 argument.\nSee 'dock rmi --help'.\n"

@@ -86,6 +86,14 @@ def test_import_changes_and_message_reach_the_config(dock_store, busybox_tar):
     assert dock_store.run("inspect", "-f", "{{.Comment}}", "changed", check=True).stdout == "my message\n"
 
 
+def test_import_platform_sets_os_and_architecture(dock_store, busybox_tar):
+    dock_store.run("import", "--platform", "linux/arm64/v8", busybox_tar, "arm", check=True)
+    r = dock_store.run("inspect", "-f", "{{.Os}} {{.Architecture}} {{.Variant}}", "arm", check=True)
+    assert r.stdout == "linux arm64 v8\n"
+    bad = dock_store.run("import", "--platform", "linux", busybox_tar, "x")
+    assert bad.returncode == 1 and 'invalid platform "linux"' in bad.stderr
+
+
 def test_import_refuses_an_unknown_change_and_a_missing_file(dock_store, busybox_tar, tmp_path):
     r = dock_store.run("import", "-c", "FROB x", busybox_tar)
     assert r.returncode == 1 and r.stderr == "dock: FROB is not a valid change command\n"

@@ -5,6 +5,8 @@ and the failures that must leave the store as it was."""
 import json
 import os
 import re
+import signal
+import time
 
 import pytest
 
@@ -163,6 +165,31 @@ def test_dropped_connection_resumes_with_a_range_request(dock_env, registry, bus
     assert gets[1][2].get("Range") == f"bytes={1 << 20}-" and gets[1][3] == 206
     assert blob_in_store(dock_env, big)
     assert "Pull complete" in r.stdout
+
+
+def test_pull_killed_mid_blob_resumes_in_the_next_pull(dock_env, registry, busybox_rootfs, tmp_path, fault_proxy):
+    info = make_oci_layout(tmp_path / "k", busybox_rootfs, extra_layers=1, extra_size=2 << 20)
+    push_layout(tmp_path / "k", registry.host, "killed")
+    big = info["manifests"][0]["layers"][1]
+    sent = 1 << 20
+    proxy = fault_proxy(registry.host, lambda m, path, n: ("stall", sent) if m == "GET" and big in path and n == 0
+                        else None)
+    p = dock_env.popen("pull", f"{proxy.host}/killed")
+    try:
+        assert proxy.stalled.wait(60), "dock never reached the big layer"
+        time.sleep(0.5)  # let dock write what it received
+    finally:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+    r = dock_env.run("pull", f"{proxy.host}/killed", check=True)
+    # The stalled request never completes (so is not in the log); the
+    # second pull's request for the layer asks for the rest.
+    assert sum(n for (m, path), n in proxy.seen.items() if m == "GET" and big in path) == 2
+    gets = proxy.requests("GET", big)
+    assert len(gets) == 1 and gets[0][3] == 206
+    start = int(re.fullmatch(r"bytes=(\d+)-", gets[0][2].get("Range", "")).group(1))
+    assert 0 < start <= sent, "the second pull resumes where the killed one stopped"
+    assert blob_in_store(dock_env, big) and "Pull complete" in r.stdout
 
 
 @pytest.mark.parametrize("code", [429, 500, 503])
@@ -324,3 +351,21 @@ def test_loopback_registry_over_tls_is_insecure_by_default_like_docker(dock_env,
     push_layout(layout, tls_registry.host, "lo", creds=f"{tls_registry.user}:{tls_registry.password}")
     dock_env.run("login", "-u", tls_registry.user, "-p", tls_registry.password, tls_registry.host, check=True)
     dock_env.run("pull", f"{tls_registry.host}/lo", check=True)
+    # The explicit form, dock's --tls-verify=false: unverified TLS too.
+    r = dock_env.run("pull", "--tls-verify=false", f"{tls_registry.host}/lo", check=True)
+    assert "Status: Image is up to date" in r.stdout
+
+
+def test_tls_pull_multiplexes_on_http2(dock_env, busybox_rootfs, tmp_path, tmp_path_factory):
+    from registry_fixtures import Registry, make_ca
+    base = tmp_path_factory.mktemp("h2")
+    r = Registry(base / "registry", tls=make_ca(base / "pki"), accesslog=True)
+    try:
+        make_oci_layout(tmp_path / "h", busybox_rootfs, extra_layers=3)
+        push_layout(tmp_path / "h", r.host, "h2")
+        dock_env.run("pull", f"{r.host}/h2", check=True)
+        ours = [l for l in r.access_log().splitlines() if '"dock/' in l]
+        # The ping, the manifest, the config and four layers, all over HTTP/2.
+        assert len(ours) >= 7 and all("HTTP/2.0" in l for l in ours), "\n".join(ours)
+    finally:
+        r.stop()

@@ -213,15 +213,15 @@ def loaded_libraries(*args, root):
     return [l for l in r.stderr.splitlines() if "calling init:" in l]
 
 
-def test_images_loads_neither_libarchive_nor_libcurl(dock_store, busybox_tar, tmp_path):
+def test_images_loads_neither_libarchive_nor_libcurl_nor_libcrypto(dock_store, busybox_tar, tmp_path):
     dock_store.run("import", busybox_tar, "bb", check=True)
     images = "\n".join(loaded_libraries("images", root=dock_store.root))
     assert "libsqlite3" in images
-    assert "libarchive" not in images and "libcurl" not in images
+    assert "libarchive" not in images and "libcurl" not in images and "libcrypto" not in images
     # A layer not unpacked yet is what makes dock load libarchive.
     other = make_tar(tmp_path / "other.tar", [("new", "file", b"new")])
     imp = "\n".join(loaded_libraries("import", other, "other", root=dock_store.root))
-    assert "libarchive" in imp and "libcurl" not in imp
+    assert "libarchive" in imp and "libcrypto" in imp and "libcurl" not in imp
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,7 @@ typedef struct
   char digest[DOCK_DIGEST_MAX]; /* "" until it is a blob */
   unsigned char head[8];        /* first bytes: the compression */
   size_t headlen;
+  char *alias; /* a symlink or hard link: the path it stands for */
 } entry;
 
 typedef struct
@@ -44,6 +45,7 @@ loader_free (loader *l)
     {
       free (l->e[i].path);
       free (l->e[i].data);
+      free (l->e[i].alias);
     }
   free (l->e);
 }
@@ -56,14 +58,62 @@ clean_path (const char *p)
   return xstrdup (p);
 }
 
+/* An entry by path; links are followed (docker before 25 writes a layer
+   that repeats as a symlink "<id>/layer.tar -> ../<other>/layer.tar"). */
 static entry *
 find (loader *l, const char *path)
 {
   cleanup_free char *p = clean_path (path);
-  for (size_t i = 0; i < l->n; i++)
-    if (strcmp (l->e[i].path, p) == 0)
-      return &l->e[i];
+  for (int hops = 0; hops < 8; hops++)
+    {
+      entry *e = NULL;
+      for (size_t i = 0; i < l->n && e == NULL; i++)
+        if (strcmp (l->e[i].path, p) == 0)
+          e = &l->e[i];
+      if (e == NULL || e->alias == NULL)
+        return e;
+      free (p);
+      p = xstrdup (e->alias);
+    }
   return NULL;
+}
+
+/* A link entry: remember the archive path it points at (a symlink's
+   target is read from the link's directory; "a/../b" is resolved). */
+static void
+add_alias (loader *l, const char *path, const char *target, bool symlink)
+{
+  cleanup_free char *p = clean_path (path);
+  cleanup_free char *joined = NULL;
+  const char *slash = strrchr (p, '/');
+  if (symlink && target[0] != '/' && slash)
+    joined = xasprintf ("%.*s/%s", (int) (slash - p), p, target);
+  else
+    joined = xstrdup (target);
+  /* Resolve "." and ".." lexically; climbing above the archive's root
+     leaves the name unresolvable, which find() reports as missing. */
+  char *out = xmalloc (strlen (joined) + 1);
+  size_t n = 0;
+  for (char *save = NULL, *c = strtok_r (joined, "/", &save); c; c = strtok_r (NULL, "/", &save))
+    {
+      if (strcmp (c, ".") == 0)
+        continue;
+      if (strcmp (c, "..") == 0)
+        {
+          while (n > 0 && out[n - 1] != '/')
+            n--;
+          if (n > 0)
+            n--;
+          continue;
+        }
+      n += (size_t) sprintf (out + n, "%s%s", n ? "/" : "", c);
+    }
+  out[n] = '\0';
+  l->e = xrealloc (l->e, (l->n + 1) * sizeof *l->e);
+  entry *e = &l->e[l->n++];
+  memset (e, 0, sizeof *e);
+  e->path = steal_pointer (&p);
+  e->alias = out;
 }
 
 static int
@@ -443,7 +493,12 @@ dock_load (dock_store *s, int infd, dock_loaded_fn loaded, void *data, bool *emp
           berth_fail (err, 0, "archive: %s", a->archive_error_string (ar) ?: "not a tar archive");
           goto out;
         }
-      if (a->archive_entry_filetype (ae) == AE_IFREG && read_entry (&l, a, ar, ae, err) < 0)
+      const char *hard = a->archive_entry_hardlink (ae);
+      if (hard)
+        add_alias (&l, a->archive_entry_pathname (ae), hard, false);
+      else if (a->archive_entry_filetype (ae) == AE_IFLNK && a->archive_entry_symlink (ae))
+        add_alias (&l, a->archive_entry_pathname (ae), a->archive_entry_symlink (ae), true);
+      else if (a->archive_entry_filetype (ae) == AE_IFREG && read_entry (&l, a, ar, ae, err) < 0)
         goto out;
     }
   entry *mj = find (&l, "manifest.json");

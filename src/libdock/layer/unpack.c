@@ -354,7 +354,7 @@ dock_layer_unpack_fd (int blobfd, const char *media_type, int dirfd, const char 
   if (media_type && oci_media_type_kind (media_type) != OCI_MT_KIND_LAYER)
     return berth_fail (err, 0, "unsupported layer media type \"%s\"", media_type);
   const dock_archive_api *a = dock_archive_api_get (err);
-  if (a == NULL)
+  if (a == NULL || dock_digest_load (err) < 0)
     return -1;
   if (mkdirat (dirfd, name, 0755) < 0)
     return berth_fail_errno (err, "mkdir %s", name);

@@ -1,5 +1,6 @@
 /* Content digests ("sha256:<64 hex>", "sha512:<128 hex>") computed while
-   data streams past, with OpenSSL's EVP interface. */
+   data streams past, with OpenSSL's EVP interface (libcrypto, opened with
+   dlopen on first use). */
 #ifndef DOCK_DIGEST_H
 #define DOCK_DIGEST_H
 
@@ -19,6 +20,11 @@ typedef enum
 #define DOCK_DIGEST_MAX 136 /* "sha512:" + 128 + NUL */
 
 typedef struct dock_hasher dock_hasher;
+
+/* Load libcrypto (done on the first digest anyway); an error names the
+   library when it is missing.  The hasher calls below abort in that case:
+   call this first where the failure can be reported. */
+int dock_digest_load (berth_error **err);
 
 dock_hasher *dock_hasher_new (dock_digest_alg alg);
 void dock_hasher_update (dock_hasher *h, const void *buf, size_t len);

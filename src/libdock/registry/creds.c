@@ -118,41 +118,6 @@ member (const oci_json *obj, const char *key, oci_json_kind kind)
   return v && v->kind == kind ? v : NULL;
 }
 
-/* Replace or add obj[key] (takes v). */
-static void
-json_set (oci_json *obj, const char *key, oci_json *v)
-{
-  for (size_t i = 0; i < obj->len; i++)
-    if (obj->items[i] && strcmp (obj->keys[i], key) == 0)
-      {
-        oci_json_free (obj->items[i]);
-        obj->items[i] = v;
-        return;
-      }
-  oci_json_append (obj, key, v);
-}
-
-static bool
-json_remove (oci_json *obj, const char *key)
-{
-  bool found = false;
-  size_t out = 0;
-  for (size_t i = 0; i < obj->len; i++)
-    {
-      if (obj->items[i] && strcmp (obj->keys[i], key) == 0)
-        {
-          oci_json_free (obj->items[i]);
-          free (obj->keys[i]);
-          found = true;
-          continue;
-        }
-      obj->items[out] = obj->items[i];
-      obj->keys[out++] = obj->keys[i];
-    }
-  obj->len = out;
-  return found;
-}
-
 static oci_json *
 json_string (const char *s)
 {
@@ -273,20 +238,36 @@ run_helper (const char *name, const char *verb, const char *input, char **out, i
   return 0;
 }
 
+/* A helper call whose failure may mean "nothing stored for this server"
+   (docker's helpers say "credentials not found"): *missing then, not an
+   error.  *text gets the helper's output. */
+static int
+run_helper_lookup (const char *name, const char *verb, const char *key, char **text, bool *missing,
+                   berth_error **err)
+{
+  int status = 0;
+  *missing = false;
+  if (run_helper (name, verb, key, text, &status, err) < 0)
+    return -1;
+  if (status == 0)
+    return 0;
+  if (strstr (*text, "credentials not found"))
+    {
+      *missing = true;
+      return 0;
+    }
+  return berth_fail (err, 0, "credential helper docker-credential-%s %s: %s", name, verb, *text);
+}
+
 static int
 helper_get (const char *name, const char *key, dock_credentials *out, berth_error **err)
 {
   cleanup_free char *text = NULL;
-  int status = 0;
-  if (run_helper (name, "get", key, &text, &status, err) < 0)
+  bool missing = false;
+  if (run_helper_lookup (name, "get", key, &text, &missing, err) < 0)
     return -1;
-  if (status != 0)
-    {
-      /* docker's helpers say so when they have nothing for this server. */
-      if (strstr (text, "credentials not found"))
-        return 0;
-      return berth_fail (err, 0, "credential helper docker-credential-%s get: %s", name, text);
-    }
+  if (missing)
+    return 0;
   char *perr = NULL;
   oci_json *tree = oci_json_parse (text, strlen (text), &perr);
   if (tree == NULL)
@@ -334,16 +315,10 @@ static int
 helper_erase (const char *name, const char *key, bool *found, berth_error **err)
 {
   cleanup_free char *text = NULL;
-  int status = 0;
-  if (run_helper (name, "erase", key, &text, &status, err) < 0)
+  bool missing = false;
+  if (run_helper_lookup (name, "erase", key, &text, &missing, err) < 0)
     return -1;
-  if (status != 0)
-    {
-      if (strstr (text, "credentials not found"))
-        return 0;
-      return berth_fail (err, 0, "credential helper docker-credential-%s erase: %s", name, text);
-    }
-  *found = true;
+  *found = !missing;
   return 0;
 }
 
@@ -402,7 +377,7 @@ dock_creds_store (const char *domain, const dock_credentials *c, berth_error **e
   if (auths == NULL)
     {
       auths = oci_json_new (OCI_JSON_OBJECT);
-      json_set (cfg, "auths", auths);
+      oci_json_set (cfg, "auths", auths);
     }
   oci_json *entry = oci_json_new (OCI_JSON_OBJECT);
   if (helper)
@@ -414,12 +389,12 @@ dock_creds_store (const char *domain, const dock_credentials *c, berth_error **e
       cleanup_free char *pair = xasprintf ("%s:%s", c->username, c->password ? c->password : "");
       cleanup_free char *b64 = dock_base64_encode (pair, strlen (pair));
       explicit_bzero (pair, strlen (pair));
-      json_set (entry, "auth", json_string (b64));
+      oci_json_set (entry, "auth", json_string (b64));
     }
   const char *old = find_auth_key (auths, key);
   if (old && strcmp (old, key) != 0)
-    json_remove (auths, old);
-  json_set (auths, key, entry);
+    oci_json_remove (auths, old);
+  oci_json_set (auths, key, entry);
   if (rc == 0)
     rc = save_config (cfg, err);
   oci_json_free (cfg);
@@ -443,7 +418,7 @@ dock_creds_erase (const char *domain, bool *found, berth_error **err)
   if (old)
     {
       cleanup_free char *copy = xstrdup (old);
-      json_remove (auths, copy);
+      oci_json_remove (auths, copy);
       *found = true;
       rc = save_config (cfg, err);
     }

@@ -71,6 +71,8 @@ int
 dock_blob_begin (dock_store *s, const char *expected_digest, int64_t expected_size, dock_blob_writer **out,
                  berth_error **err)
 {
+  if (dock_digest_load (err) < 0)
+    return -1;
   dock_blob_writer *w = xcalloc (1, sizeof *w);
   w->store = s;
   w->fd = -1;
@@ -246,6 +248,8 @@ dock_blob_read (dock_store *s, const char *digest, size_t max, char **buf, size_
 int
 dock_blob_put (dock_store *s, const void *buf, size_t len, char digest_out[DOCK_DIGEST_MAX], berth_error **err)
 {
+  if (dock_digest_load (err) < 0)
+    return -1;
   cleanup_free char *digest = dock_digest_buf (DOCK_DIGEST_SHA256, buf, len);
   if (digest_out)
     strcpy (digest_out, digest);

@@ -143,6 +143,8 @@ dock_image_register (dock_store *s, const char *manifest_digest, const char *con
   dock_image_config c = { 0 };
   dock_image_layer *layers = NULL;
   int r = -1;
+  if (dock_digest_load (err) < 0)
+    return -1;
   if (dock_blob_read (s, manifest_digest, DOCK_MANIFEST_MAX, &mbuf, &mlen, err) < 0
       || dock_image_manifest_parse (mbuf, mlen, &m, err) < 0)
     goto out;
