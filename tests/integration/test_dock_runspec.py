@@ -293,3 +293,42 @@ def test_flags_observed_as_under_podman(run, podman, name, flags):
     if "FOO=bar" in flags:
         assert ours["env"]["FOO"] == theirs["env"]["FOO"] == "bar"
         assert ours["env"]["HOSTNAME"] == theirs["env"]["HOSTNAME"] == "box"
+
+
+# --------------------------------------------------------------------------
+# the flag table through dock's command line
+
+
+def test_run_help_lists_dockers_flags_from_the_table_and_create_hides_run_only_ones(tmp_path):
+    from dock_helpers import run_dock
+    run_help = run_dock("--root", tmp_path, "run", "--help", check=True).stdout
+    create_help = run_dock("--root", tmp_path, "create", "--help", check=True).stdout
+    for flag in ("-m, --memory bytes", "--memory-swap bytes", "--cpus decimal", "--ulimit ulimit", "-v, --volume list",
+                 "--mount mount", "--network network", "-h, --hostname string", "--health-interval duration",
+                 "-d, --detach", "--sig-proxy", "--detach-keys string"):
+        assert flag in run_help, flag
+    assert "--detach" not in create_help and "--sig-proxy" not in create_help and "-m, --memory bytes" in create_help
+
+
+@pytest.mark.parametrize("args,message", [
+    (["run", "-m", "x", "img"], "invalid argument \"x\" for \"-m, --memory\" flag: invalid size: 'x'"),
+    (["run", "--cpus", "one", "img"], "invalid argument \"one\" for \"--cpus\" flag: failed to parse one as a rational number"),
+    (["run", "--health-interval", "5", "img"],
+     "invalid argument \"5\" for \"--health-interval\" flag: time: missing unit in duration \"5\""),
+    (["run", "--restart", "never", "img"], "invalid restart policy format: unknown policy 'never'"),
+    (["run", "--rm", "--restart", "always", "img"], "Conflicting options: --restart and --rm"),
+    (["create", "-d", "img"], "unknown shorthand flag: 'd' in -d"),
+    (["run", "--mount", "type=bind", "img"], "invalid argument \"type=bind\" for \"--mount\" flag: target is required"),
+])
+def test_run_flag_errors_are_dockers_with_status_125(tmp_path, args, message):
+    from dock_helpers import run_dock
+    r = run_dock("--root", tmp_path, *args)
+    assert r.returncode == 125 and message in r.stderr, describe(r)
+    assert f"See 'dock {args[0]} --help'." in r.stderr
+
+
+def test_run_flags_stop_at_the_image(tmp_path):
+    """`-c` after the image belongs to the command, `-h` before it is --hostname."""
+    from dock_helpers import run_dock
+    r = run_dock("--root", tmp_path, "run", "-h", "box", "-it", "img", "sh", "-c", "exit 3")
+    assert "not implemented yet" in r.stderr and "unknown" not in r.stderr, describe(r)

@@ -25,7 +25,7 @@
 #define SD(n, s, m, h, d) { n, s, "string", h, false, d, DOCK_FLAG_STRING, OFF (m), false }
 #define L(n, s, m, h) { n, s, "list", h, true, NULL, DOCK_FLAG_LIST, OFF (m), false }
 #define LT(n, s, t, m, h) { n, s, t, h, true, NULL, DOCK_FLAG_LIST, OFF (m), false }
-#define M(n, m, h) { n, 0, "map", h, true, "map[]", DOCK_FLAG_MAP, OFF (m), false }
+#define M(n, m, h) { n, 0, "map", h, true, NULL, DOCK_FLAG_MAP, OFF (m), false }
 #define N(n, s, t, k, m, h, d) { n, s, t, h, false, d, k, OFF (m), false }
 
 /* Sorted by name, as docker's help lists them. */
@@ -34,15 +34,13 @@ const dock_flag dock_run_flags[] = {
   M ("annotation", annotation, "Add an annotation to the container (passed through to the OCI runtime)"),
   L ("attach", 'a', attach, "Attach to STDIN, STDOUT or STDERR"),
   N ("blkio-weight", 0, "uint16", DOCK_FLAG_UINT16, blkio_weight,
-     "Block IO (relative weight), between 10 and 1000, or 0 to disable", "0"),
+     "Block IO (relative weight), between 10 and 1000, or 0 to disable", NULL),
   L ("blkio-weight-device", 0, blkio_weight_device, "Block IO weight (relative device weight)"),
   L ("cap-add", 0, cap_add, "Add Linux capabilities"),
   L ("cap-drop", 0, cap_drop, "Drop Linux capabilities"),
   S ("cgroup-parent", 0, cgroup_parent, "Optional parent cgroup for the container"),
   S ("cgroupns", 0, cgroupns,
-     "Cgroup namespace to use (host|private)\n'host':    Run the container in the Docker host's cgroup namespace\n"
-     "'private': Run the container in its own private cgroup namespace\n"
-     "'':        Use the cgroup namespace as configured by the\n           default-cgroupns-mode option on the daemon"),
+     "Cgroup namespace to use (host|private); default: private on cgroup v2, host on v1"),
   S ("cidfile", 0, cidfile, "Write the container ID to the file"),
   N ("cpu-period", 0, "int", DOCK_FLAG_INT, cpu_period, "Limit CPU CFS (Completely Fair Scheduler) period", NULL),
   N ("cpu-quota", 0, "int", DOCK_FLAG_INT, cpu_quota, "Limit CPU CFS (Completely Fair Scheduler) quota", NULL),
@@ -139,7 +137,7 @@ const dock_flag dock_run_flags[] = {
   M ("sysctl", sysctl, "Sysctl options"),
   L ("tmpfs", 0, tmpfs, "Mount a tmpfs directory"),
   B ("tty", 't', tty, "Allocate a pseudo-TTY"),
-  { "ulimit", 0, "ulimit", "Ulimit options", true, "[]", DOCK_FLAG_ULIMIT, OFF (ulimit), false },
+  { "ulimit", 0, "ulimit", "Ulimit options", true, NULL, DOCK_FLAG_ULIMIT, OFF (ulimit), false },
   B ("use-api-socket", 0, use_api_socket, "Bind mount Docker API socket (dock has none: refused)"),
   S ("user", 'u', user, "Username or UID (format: <name|uid>[:<group|gid>])"),
   S ("userns", 0, userns, "User namespace to use"),
