@@ -11,6 +11,8 @@ BUILD="$BUILD libsqlite3-dev libssl-dev libarchive-dev libcurl4-openssl-dev libz
 TEST="python3-pytest python3-jsonschema golang-github-opencontainers-specs-dev clang libclang-rt-14-dev
       runc crun strace qemu-system-x86 libc6-dev podman containerd"
 TEST="$TEST buildah sqlite3"
+# dock run --init: Debian's static tini (docker's docker-init is tini).
+TEST="$TEST tini"
 # dock's registry tests and tests/bench/pull.sh: a local docker-registry,
 # skopeo and umoci as the other side, TLS and htpasswd made by the tests,
 # the token realm's JWT signatures, the benchmark's Debian rootfs.
