@@ -157,7 +157,7 @@ cli_write_manual (FILE *out)
         }
     }
   fprintf (out, "\n# FILES\n\n- /etc/dock/daemon.json (or `--daemon-config`, `$DOCK_DAEMON_JSON`): keys "
-                "`data-root`, `registry-mirrors`, `insecure-registries`, `log-driver`, `default-ulimits`\n"
+                "`data-root`, `registry-mirrors`, `insecure-registries`, `log-driver`, `default-ulimits`, `storage-driver`\n"
                 "- /var/lib/dock: the image store (dock.db, blobs/sha256, layers)\n"
                 "- ~/.docker/config.json (or `--config`, `$DOCKER_CONFIG`): registry credentials\n\n"
                 "# SEE ALSO\n\nberth(8), docs/dock-vs-docker.md\n");

@@ -20,6 +20,7 @@
 
 #include "tap.h"
 #include "libberth/util.h"
+#include "libdock/daemon_json.h"
 #include "libdock/mount/mount.h"
 
 static char base[] = "/tmp/test-dock-mount.XXXXXX";
@@ -188,6 +189,13 @@ main (void)
   dock_storage_driver d;
   tap_ok (dock_storage_driver_parse (NULL, &d, &err) == 0 && d == DOCK_DRIVER_OVERLAY2, "default driver: overlay2");
   tap_ok (dock_storage_driver_parse ("vfs", &d, &err) == 0 && d == DOCK_DRIVER_VFS, "storage-driver vfs");
+  put ("daemon.json", "{\"storage-driver\": \"vfs\"}");
+  cleanup_free char *dj = path ("daemon.json");
+  dock_config *cfg = NULL;
+  tap_ok (dock_config_load (dj, base, &cfg, &err) == 0 && cfg->storage_driver
+              && dock_storage_driver_parse (cfg->storage_driver, &d, &err) == 0 && d == DOCK_DRIVER_VFS,
+          "daemon.json \"storage-driver\": \"vfs\" chooses vfs");
+  dock_config_free (cfg);
   tap_ok (dock_storage_driver_parse ("btrfs", &d, &err) < 0
               && strcmp (err->msg, "error initializing graphdriver: driver not supported: btrfs") == 0,
           "an unknown driver: docker's message");
