@@ -343,6 +343,63 @@ test_flags (const oci_image_config *img)
     }
 }
 
+/* Parse flags into o (split on spaces). */
+static int
+opts_of (const char *line, dock_run_opts *o, berth_error **err)
+{
+  char *copy = xstrdup (line);
+  char *argv[32];
+  int argc = 0, image_index;
+  for (char *save = NULL, *w = strtok_r (copy, " ", &save); w && argc < 31; w = strtok_r (NULL, " ", &save))
+    argv[argc++] = w;
+  dock_run_opts_init (o);
+  int r = dock_run_parse_args (o, argc, argv, false, &image_index, err);
+  free (copy);
+  return r;
+}
+
+static void
+test_healthcheck (void)
+{
+  static const char with_hc[]
+      = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]},"
+        "\"config\":{\"Healthcheck\":{\"Test\":[\"CMD\",\"/check\"],\"Interval\":30000000000,\"Retries\":3}}}";
+  char *e = NULL;
+  oci_image_config *img = oci_image_config_parse_data (with_hc, strlen (with_hc), "image", &e);
+  free (e);
+  dock_run_opts o;
+  berth_error *err = NULL;
+  oci_image_healthcheck *h = NULL;
+  opts_of ("img", &o, &err);
+  tap_ok (dock_run_healthcheck (img, &o, &h, &err) == 0 && h && h->test_len == 2 && h->interval == 30000000000LL
+              && h->retries == 3,
+          "healthcheck: the image's when no flag is given");
+  oci_image_healthcheck_free (h);
+  dock_run_opts_clear (&o);
+  opts_of ("--health-cmd true --health-retries 5 img", &o, &err);
+  tap_ok (dock_run_healthcheck (img, &o, &h, &err) == 0 && h && strcmp (h->test[0], "CMD-SHELL") == 0
+              && strcmp (h->test[1], "true") == 0 && h->retries == 5 && h->interval == 30000000000LL,
+          "--health-cmd and --health-retries replace those, the image's interval stays");
+  oci_image_healthcheck_free (h);
+  dock_run_opts_clear (&o);
+  opts_of ("--no-healthcheck img", &o, &err);
+  tap_ok (dock_run_healthcheck (img, &o, &h, &err) == 0 && h && h->test_len == 1 && strcmp (h->test[0], "NONE") == 0,
+          "--no-healthcheck: Test [\"NONE\"]");
+  oci_image_healthcheck_free (h);
+  dock_run_opts_clear (&o);
+  opts_of ("--no-healthcheck --health-cmd true img", &o, &err);
+  tap_ok (dock_run_healthcheck (img, &o, &h, &err) < 0 && strcmp (err->msg, "--no-healthcheck conflicts with "
+                                                                             "--health-* options") == 0,
+          "--no-healthcheck with --health-cmd: docker's conflict");
+  berth_error_free (err);
+  err = NULL;
+  dock_run_opts_clear (&o);
+  opts_of ("img", &o, &err);
+  tap_ok (dock_run_healthcheck (NULL, &o, &h, &err) == 0 && h == NULL, "no healthcheck anywhere: none");
+  dock_run_opts_clear (&o);
+  oci_image_config_free (img);
+}
+
 static void
 test_profile (void)
 {
@@ -381,6 +438,7 @@ main (void)
   test_defaults (img);
   test_flags (img);
   test_profile ();
+  test_healthcheck ();
   oci_image_config_free (img);
   close (rootfd);
   berth_error *err = NULL;

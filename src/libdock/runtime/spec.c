@@ -14,6 +14,13 @@
 #include "spec.h"
 #include "libberth/util.h"
 
+static void
+set_i64 (int64_t *v, bool *present, int64_t x)
+{
+  *v = x;
+  *present = true;
+}
+
 /* ------------------------------------------------------------ environment */
 
 static void
@@ -248,6 +255,65 @@ dock_spec_labels (const oci_image_config *image, const dock_run_opts *o, char **
   return 0;
 }
 
+/* ------------------------------------------------------------- healthcheck */
+
+int
+dock_run_healthcheck (const oci_image_config *image, const dock_run_opts *o, oci_image_healthcheck **out,
+                      berth_error **err)
+{
+  const oci_image_healthcheck *img = image && image->config ? image->config->healthcheck : NULL;
+  bool flags = o->health_cmd || o->health_interval.set || o->health_timeout.set || o->health_start_period.set
+               || o->health_start_interval.set || o->health_retries.set;
+  *out = NULL;
+  if (o->no_healthcheck && flags)
+    return berth_fail (err, 0, "--no-healthcheck conflicts with --health-* options");
+  const struct
+  {
+    const dock_num *n;
+    const char *flag;
+  } durations[] = { { &o->health_interval, "interval" }, { &o->health_timeout, "timeout" },
+                    { &o->health_start_period, "start-period" }, { &o->health_start_interval, "start-interval" },
+                    { &o->health_retries, "retries" } };
+  for (size_t i = 0; i < sizeof durations / sizeof durations[0]; i++)
+    if (durations[i].n->set && durations[i].n->v < 0)
+      return berth_fail (err, 0, "--health-%s cannot be negative", durations[i].flag);
+  if (!o->no_healthcheck && !flags && img == NULL)
+    return 0;
+  oci_image_healthcheck *h = img ? oci_clone (&oci_image_healthcheck_desc, img) : oci_image_healthcheck_new ();
+  if (o->no_healthcheck)
+    {
+      oci_image_healthcheck_free (h);
+      h = oci_image_healthcheck_new ();
+      oci_strv_append (&h->test, &h->test_len, "NONE");
+      *out = h;
+      return 0;
+    }
+  if (o->health_cmd && *o->health_cmd)
+    {
+      strv_free (h->test);
+      h->test = NULL;
+      h->test_len = 0;
+      oci_strv_append (&h->test, &h->test_len, "CMD-SHELL");
+      oci_strv_append (&h->test, &h->test_len, o->health_cmd);
+    }
+  /* docker: a zero value means "inherit", so only positive ones replace. */
+  if (o->health_interval.v > 0)
+    set_i64 (&h->interval, &h->interval_present, o->health_interval.v);
+  if (o->health_timeout.v > 0)
+    set_i64 (&h->timeout, &h->timeout_present, o->health_timeout.v);
+  if (o->health_start_period.v > 0)
+    set_i64 (&h->start_period, &h->start_period_present, o->health_start_period.v);
+  if (o->health_start_interval.v > 0)
+    set_i64 (&h->start_interval, &h->start_interval_present, o->health_start_interval.v);
+  if (o->health_retries.v > 0)
+    {
+      h->retries = (int32_t) o->health_retries.v;
+      h->retries_present = true;
+    }
+  *out = h;
+  return 0;
+}
+
 /* ------------------------------------------------------------- the defaults */
 
 static const char *const masked_paths[] = {
@@ -358,13 +424,6 @@ add_rlimits (oci_process *p, const dock_spec_ctx *ctx, const dock_run_opts *o)
         r->soft_present = r->hard_present = true;
       }
   return 0;
-}
-
-static void
-set_i64 (int64_t *v, bool *present, int64_t x)
-{
-  *v = x;
-  *present = true;
 }
 
 static int

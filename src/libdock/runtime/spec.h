@@ -67,6 +67,13 @@ int dock_stop_signal (const oci_image_config *image, const dock_run_opts *o, int
 int dock_spec_labels (const oci_image_config *image, const dock_run_opts *o, char ***keys, char ***values,
                       size_t *n, berth_error **err);
 
+/* The container's HEALTHCHECK, as docker merges it: --no-healthcheck gives
+   Test ["NONE"]; --health-cmd gives ["CMD-SHELL", cmd]; each --health-*
+   replaces the image's value, what is not given comes from the image.
+   *out NULL: none at all. */
+int dock_run_healthcheck (const oci_image_config *image, const dock_run_opts *o, oci_image_healthcheck **out,
+                          berth_error **err);
+
 /* Capabilities (caps.c): docker's default set tweaked by --cap-add,
    --cap-drop and --privileged; names "CAP_X", malloc'd, NULL-terminated. */
 extern const char *const dock_default_caps[];

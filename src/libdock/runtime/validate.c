@@ -48,6 +48,10 @@ dock_run_opts_validate (const dock_run_opts *o, berth_error **err)
                        (long long) o->memory_swappiness.v);
   if (o->blkio_weight.set && o->blkio_weight.v != 0 && (o->blkio_weight.v < 10 || o->blkio_weight.v > 1000))
     return berth_fail (err, 0, "Range of blkio weight is from 10 to 1000");
+  oci_image_healthcheck *hc = NULL;
+  if (dock_run_healthcheck (NULL, o, &hc, err) < 0)
+    return -1;
+  oci_image_healthcheck_free (hc);
   if (o->use_api_socket)
     return berth_fail (err, 0, "--use-api-socket: dock has no API socket");
   if (o->interactive == false && o->attach.n)
