@@ -330,6 +330,8 @@ test_flags (const oci_image_config *img)
       "error gathering device information while adding custom device \"/dev/nonexistent\": No such file or directory" },
     { "-m 1m img", "Minimum memory limit allowed is 6MB" },
     { "-v myvol:/data img", "named volumes are not supported yet (/data)" },
+    { "--volumes-from other img", "--volumes-from other: not supported yet" },
+    { "--gpus all img", "could not select device driver \"\" with capabilities: [[gpu]]" },
     { "--mount type=bind,src=/nonexistent,dst=/x img",
       "invalid mount config for type \"bind\": bind source path does not exist: /nonexistent" },
   };

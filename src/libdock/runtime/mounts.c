@@ -313,6 +313,9 @@ add_tmpfs (oci_spec *spec, const char *dest, const char *options)
 int
 dock_spec_add_user_mounts (oci_spec *spec, const dock_run_opts *o, const dock_spec_ctx *ctx, berth_error **err)
 {
+  if (o->volumes_from.n)
+    return berth_fail (err, 0, "--volumes-from %s: not supported yet (needs containers in the store)",
+                       o->volumes_from.v[0]);
   for (size_t i = 0; i < o->tmpfs.n; i++)
     {
       cleanup_free char *dest = xstrdup (o->tmpfs.v[i]);

@@ -52,6 +52,8 @@ dock_run_opts_validate (const dock_run_opts *o, berth_error **err)
   if (dock_run_healthcheck (NULL, o, &hc, err) < 0)
     return -1;
   oci_image_healthcheck_free (hc);
+  if (o->gpus)
+    return berth_fail (err, 0, "could not select device driver \"\" with capabilities: [[gpu]]");
   if (o->use_api_socket)
     return berth_fail (err, 0, "--use-api-socket: dock has no API socket");
   if (o->interactive == false && o->attach.n)
