@@ -403,6 +403,49 @@ test_healthcheck (void)
 }
 
 static void
+test_labels_and_daemon_ulimits (const oci_image_config *img)
+{
+  cleanup_free char *lf = xasprintf ("%s/labels", rootdir);
+  FILE *f = fopen (lf, "w");
+  fputs ("# labels\nfrom_file=1\nboth=file\n\n", f);
+  fclose (f);
+  cleanup_free char *line = xasprintf ("--label-file %s -l both=flag -l bare img", lf);
+  dock_run_opts o;
+  berth_error *err = NULL;
+  opts_of (line, &o, &err);
+  char **keys = NULL, **values = NULL;
+  size_t n = 0;
+  int r = dock_spec_labels (img, &o, &keys, &values, &n, &err);
+  struct
+  {
+    char **keys, **values;
+    size_t len;
+  } map = { keys, values, n };
+  tap_ok (r == 0 && oci_map_get (&map, "from") && strcmp (oci_map_get (&map, "both"), "flag") == 0
+              && strcmp (oci_map_get (&map, "from_file"), "1") == 0 && strcmp (oci_map_get (&map, "bare"), "") == 0,
+          "labels: the image's, then --label-file's, then -l's (a bare key is empty)");
+  strv_free (keys);
+  strv_free (values);
+  dock_run_opts_clear (&o);
+
+  dock_ulimit defaults[] = { { "nofile", 1024, 2048 }, { "nproc", 100, 200 } };
+  dock_config cfg = { .default_ulimits = defaults, .n_default_ulimits = 2 };
+  dock_spec_ctx ctx = { .id = ID, .rootfs = "rootfs", .rootfs_fd = rootfd, .config = &cfg };
+  opts_of ("--ulimit nproc=50:60 img true", &o, &err);
+  oci_spec *s = NULL;
+  char *args[] = { (char *) "true" };
+  r = dock_spec_build (img, &o, &ctx, 1, args, &s, &err);
+  tap_ok (r == 0 && s->process->rlimits_len == 2 && strcmp (s->process->rlimits[0]->type, "RLIMIT_NOFILE") == 0
+              && s->process->rlimits[0]->hard == 2048 && s->process->rlimits[1]->soft == 50
+              && s->process->rlimits[1]->hard == 60,
+          "ulimits: daemon.json default-ulimits, --ulimit replacing one by name");
+  tap_ok (r == 0 && mount_at (s, "/etc/hosts") == NULL, "no per-container files given: none bound");
+  oci_spec_free (s);
+  dock_run_opts_clear (&o);
+  berth_error_free (err);
+}
+
+static void
 test_profile (void)
 {
   char *caps[] = { NULL };
@@ -441,6 +484,7 @@ main (void)
   test_flags (img);
   test_profile ();
   test_healthcheck ();
+  test_labels_and_daemon_ulimits (img);
   oci_image_config_free (img);
   close (rootfd);
   berth_error *err = NULL;

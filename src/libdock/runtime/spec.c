@@ -249,6 +249,10 @@ dock_spec_labels (const oci_image_config *image, const dock_run_opts *o, char **
         *eq = '\0';
       oci_map_set (&map, user[i], eq ? eq + 1 : "");
     }
+  /* NULL-terminated for strv_free and the callers' loops. */
+  map.keys = xrealloc (map.keys, (map.len + 1) * sizeof *map.keys);
+  map.values = xrealloc (map.values, (map.len + 1) * sizeof *map.values);
+  map.keys[map.len] = map.values[map.len] = NULL;
   *keys = map.keys;
   *values = map.values;
   *n = map.len;

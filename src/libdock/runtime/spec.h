@@ -63,7 +63,8 @@ int dock_spec_args (const oci_image_config *image, const dock_run_opts *o, int a
 /* The signal `dock stop` sends: --stop-signal, else the image's StopSignal,
    else SIGTERM; names with or without SIG, or numbers. */
 int dock_stop_signal (const oci_image_config *image, const dock_run_opts *o, int *sig, berth_error **err);
-/* The labels of the container: the image's, then --label-file's, then -l's. */
+/* The labels of the container: the image's, then --label-file's, then -l's;
+   keys and values NULL-terminated, malloc'd. */
 int dock_spec_labels (const oci_image_config *image, const dock_run_opts *o, char ***keys, char ***values,
                       size_t *n, berth_error **err);
 
