@@ -10,6 +10,7 @@
 #include "libdock/template/template.h"
 #include "schema.h"
 
+#include <errno.h>
 #include <string.h>
 
 /* Print the objects found (docker prints "[]" even when none is), then
@@ -79,6 +80,20 @@ inspect_images (cli_ctx *ctx, const char *not_found, berth_error **err)
   return status;
 }
 
+/* One image for `dock inspect` (after no container had the name). */
+int
+cli_image_inspect_one (cli_ctx *ctx, const char *word, oci_json **out, berth_error **err)
+{
+  dock_image_info img = { 0 };
+  int r = dock_image_lookup (ctx->store, word, &img, err);
+  if (r == 1)
+    r = berth_fail (err, 0, "No such object: %s", word);
+  if (r == 0)
+    r = dock_image_inspect_json (ctx->store, &img, out, err);
+  dock_image_info_clear (&img);
+  return r;
+}
+
 int
 cmd_image_inspect (cli_ctx *ctx, berth_error **err)
 {
@@ -89,9 +104,13 @@ int
 cmd_inspect (cli_ctx *ctx, berth_error **err)
 {
   const char *type = cli_value (ctx, "type");
-  if (type && strcmp (type, "image") != 0)
+  if (type == NULL || *type == '\0')
+    return cli_inspect_containers (ctx, true, err);
+  if (strcmp (type, "container") == 0)
+    return cli_inspect_containers (ctx, false, err);
+  if (strcmp (type, "image") != 0)
     {
-      if (strcmp (type, "container") == 0 || strcmp (type, "volume") == 0 || strcmp (type, "network") == 0)
+      if (strcmp (type, "volume") == 0 || strcmp (type, "network") == 0)
         return berth_fail (err, 0, "inspect --type %s: dock has no %ss yet", type, type);
       return berth_fail (err, 0, "\"%s\" is not a valid value for --type", type);
     }
