@@ -424,6 +424,18 @@ cli_container_create (cli_ctx *ctx, const dock_run_opts *o, char **id_out, berth
   dock_storage_driver driver;
   if (dock_storage_driver_parse (ctx->config ? ctx->config->storage_driver : NULL, &driver, err) < 0)
     return -1;
+  /* --cidfile: made (exclusively) before the container, as docker does, so
+     that two runs with one file cannot both proceed. */
+  cleanup_close int cidfd = -1;
+  if (o->cidfile && *o->cidfile)
+    {
+      cidfd = open (o->cidfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      if (cidfd < 0 && errno == EEXIST)
+        return berth_fail (err, 0, "Container ID file found, make sure the other container isn't running or delete %s",
+                           o->cidfile);
+      if (cidfd < 0)
+        return berth_fail_errno (err, "failed to create the container ID file");
+    }
   dock_image_info img = { 0 };
   oci_image_config *config = NULL;
   cleanup_strv char **dirs = NULL;
@@ -453,6 +465,13 @@ cli_container_create (cli_ctx *ctx, const dock_run_opts *o, char **id_out, berth
     r = dock_container_insert (ctx->store, &c, staged, err);
   if (r < 0 && staged)
     dock_remove_tree (staged, NULL);
+  if (r == 0 && cidfd >= 0 && (write (cidfd, c.id, strlen (c.id)) != (ssize_t) strlen (c.id) || fsync (cidfd) < 0))
+    {
+      r = berth_fail_errno (err, "failed to write the container ID to the file");
+      dock_container_delete (ctx->store, c.id, NULL);
+    }
+  if (r < 0 && cidfd >= 0)
+    unlink (o->cidfile);
   if (r == 0)
     *id_out = xstrdup (c.id);
   dock_container_clear (&c);

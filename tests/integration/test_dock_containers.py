@@ -116,6 +116,19 @@ def test_create_with_a_bad_flag_value_is_a_usage_error(bb):
     assert container_dirs(bb) == []
 
 
+def test_cidfile_gets_the_id_and_an_existing_one_is_refused(bb, tmp_path):
+    f = tmp_path / "cid"
+    cid = create(bb, "--cidfile", f, "busybox")
+    assert f.read_text() == cid
+    r = create(bb, "--cidfile", f, "busybox", check=125)
+    assert r.stderr == (f"dock: Container ID file found, make sure the other container isn't running or delete "
+                        f"{f}\n")
+    assert ps_ids(bb) == [cid]
+    g = tmp_path / "cid2"
+    create(bb, "--cidfile", g, "--pull", "never", "nosuch", check=125)
+    assert not g.exists()
+
+
 def test_create_of_a_missing_image_with_pull_never(bb):
     r = create(bb, "--pull", "never", "nosuch", check=125)
     assert r.stderr == "dock: No such image: nosuch:latest\n"
