@@ -752,3 +752,42 @@ cli_container_usage (dock_store *s, size_t *total, size_t *active, int64_t *size
   dock_container_list_free (cs, n);
   return 0;
 }
+
+/* system df -v: one line per container; and how many use an image. */
+int
+cli_container_df_rows (dock_store *s, tab_writer *t, berth_error **err)
+{
+  dock_container *cs = NULL;
+  size_t n = 0;
+  if (dock_container_list (s, &cs, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    {
+      char size[32], since[64];
+      human_size (size, sizeof size, (double) dock_container_rw_size (s, cs[i].id), 3);
+      human_since (since, sizeof since, cs[i].created / 1000000000);
+      cleanup_free char *image = image_column (s, &cs[i], true);
+      cleanup_free char *cmd = command_line (&cs[i]);
+      cleanup_free char *cut = ellipsis (cmd, 20);
+      cleanup_free char *quoted = go_quote (cut);
+      cleanup_free char *status = status_text (&cs[i]);
+      cleanup_free char *line = xasprintf ("%.12s\t%s\t%s\t0\t%s\t%s\t%s\t%s", cs[i].id, image, quoted, size, since,
+                                           status, cs[i].name);
+      tab_line (t, line);
+    }
+  dock_container_list_free (cs, n);
+  return 0;
+}
+
+size_t
+cli_image_containers (dock_store *s, const char *image_id)
+{
+  dock_container *cs = NULL;
+  size_t n = 0, used = 0;
+  if (dock_container_list (s, &cs, &n, NULL) < 0)
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    used += strcmp (cs[i].image_id, image_id) == 0;
+  dock_container_list_free (cs, n);
+  return used;
+}

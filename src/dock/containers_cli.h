@@ -19,4 +19,8 @@ oci_json *cli_container_json (dock_store *s, const dock_container *c, bool size)
 int cli_container_usage (dock_store *s, size_t *total, size_t *active, int64_t *size, int64_t *reclaimable,
                          berth_error **err);
 
+struct tab_writer;
+int cli_container_df_rows (dock_store *s, struct tab_writer *t, berth_error **err);
+size_t cli_image_containers (dock_store *s, const char *image_id);
+
 #endif

@@ -84,8 +84,8 @@ verbose_images (dock_store *s, dock_image_info *imgs, size_t n, berth_error **er
       cleanup_free char *fam = imgs[i].names[0] ? dock_name_familiar (imgs[i].names[0]) : xstrdup ("<none>:<none>");
       const char *tag;
       cleanup_free char *repo = dock_name_split (fam, &tag, NULL);
-      cleanup_free char *line = xasprintf ("%s\t%s\t%.12s\t%s\t%s\t%s\t%s\t0", repo, tag, imgs[i].id + 7, since, size,
-                                           sh, un);
+      cleanup_free char *line = xasprintf ("%s\t%s\t%.12s\t%s\t%s\t%s\t%s\t%zu", repo, tag, imgs[i].id + 7, since,
+                                           size, sh, un, cli_image_containers (s, imgs[i].id));
       tab_line (t, line);
     }
   printf ("Images space usage:\n\n");
@@ -93,6 +93,11 @@ verbose_images (dock_store *s, dock_image_info *imgs, size_t n, berth_error **er
   printf ("\nContainers space usage:\n\n");
   t = tab_new ();
   tab_line (t, "CONTAINER ID\tIMAGE\tCOMMAND\tLOCAL VOLUMES\tSIZE\tCREATED\tSTATUS\tNAMES");
+  if (cli_container_df_rows (s, t, err) < 0)
+    {
+      tab_flush (t, stdout);
+      return -1;
+    }
   tab_flush (t, stdout);
   printf ("\nLocal Volumes space usage:\n\n");
   t = tab_new ();

@@ -392,6 +392,11 @@ def test_system_df_counts_containers_and_images_in_use(bb):
                  check=True).stdout.splitlines()
     assert out[1] == "Containers 1 0 5kB 5kB (100%)"
     assert out[0].startswith("Images 1 1 ")
+    verbose = bb.run("system", "df", "-v", check=True).stdout
+    images, containers = verbose.split("Containers space usage:\n\n")[0], verbose.split("Containers space usage:\n\n")[1]
+    assert re.search(r"busybox\s+latest\s+[0-9a-f]{12}\s+.*\s1$", images.splitlines()[3]), images
+    row = re.split(r"\s{2,}", containers.splitlines()[1])
+    assert row == [cid[:12], "busybox", '"sh"', "0", "5kB", row[5], "Created", row[7]] and "ago" in row[5]
 
 
 # ------------------------------------------------------------ crash safety
