@@ -201,24 +201,6 @@ go_quote (const char *s)
   return out;
 }
 
-/* docker's Ellipsis: at most n characters, the last one "…" when cut. */
-static char *
-ellipsis (const char *s, size_t n)
-{
-  size_t chars = 0;
-  for (size_t i = 0; s[i]; i++)
-    if (((unsigned char) s[i] & 0xc0) != 0x80 && ++chars == n)
-      {
-        size_t rest = 0;
-        for (size_t j = i; s[j]; j++)
-          rest += ((unsigned char) s[j] & 0xc0) != 0x80;
-        if (rest <= 1)
-          return xstrdup (s);
-        return xasprintf ("%.*s…", (int) i, s);
-      }
-  return xstrdup (s);
-}
-
 static char *
 command_line (const dock_container *c)
 {
@@ -401,7 +383,7 @@ ps_row (cli_ctx *ctx, dock_format *f, const dock_container *c, const oci_json *c
   cleanup_free char *image = image_column (ctx->store, c, trunc);
   row_set (row, "Image", image);
   cleanup_free char *cmd = command_line (c);
-  cleanup_free char *shown = trunc ? ellipsis (cmd, 20) : xstrdup (cmd);
+  cleanup_free char *shown = trunc ? format_ellipsis (cmd, 20) : xstrdup (cmd);
   cleanup_free char *quoted = go_quote (shown);
   row_set (row, "Command", quoted);
   go_time_string (created_at, sizeof created_at, c->created / 1000000000);
@@ -768,7 +750,7 @@ cli_container_df_rows (dock_store *s, tab_writer *t, berth_error **err)
       human_since (since, sizeof since, cs[i].created / 1000000000);
       cleanup_free char *image = image_column (s, &cs[i], true);
       cleanup_free char *cmd = command_line (&cs[i]);
-      cleanup_free char *cut = ellipsis (cmd, 20);
+      cleanup_free char *cut = format_ellipsis (cmd, 20);
       cleanup_free char *quoted = go_quote (cut);
       cleanup_free char *status = status_text (&cs[i]);
       cleanup_free char *line = xasprintf ("%.12s\t%s\t%s\t0\t%s\t%s\t%s\t%s", cs[i].id, image, quoted, size, since,

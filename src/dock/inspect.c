@@ -122,24 +122,6 @@ static const format_header history_headers[] = {
   { "CreatedSince", "CREATED" }, { "ID", "IMAGE" }, { "Size", "SIZE" }, { NULL, NULL },
 };
 
-/* docker's Ellipsis: at most n characters, the last one "…" when cut. */
-static char *
-ellipsis (const char *s, size_t n)
-{
-  size_t chars = 0, i = 0;
-  for (; s[i]; i++)
-    if (((unsigned char) s[i] & 0xc0) != 0x80 && ++chars > n - 1)
-      {
-        size_t rest = 0;
-        for (size_t j = i; s[j]; j++)
-          rest += ((unsigned char) s[j] & 0xc0) != 0x80;
-        if (rest <= 1)
-          return xstrdup (s);
-        return xasprintf ("%.*s…", (int) i, s);
-      }
-  return xstrdup (s);
-}
-
 int
 cmd_history (cli_ctx *ctx, berth_error **err)
 {
@@ -194,7 +176,7 @@ cmd_history (cli_ctx *ctx, berth_error **err)
       for (char *p = by1; *p; p++)
         if (*p == '\t')
           *p = ' ';
-      cleanup_free char *shown_by = trunc ? ellipsis (by1, 45) : xstrdup (by1);
+      cleanup_free char *shown_by = trunc ? format_ellipsis (by1, 45) : xstrdup (by1);
       cleanup_free char *id = k + 1 == nh ? (trunc ? xstrndup (img.id + 7, 12) : xstrdup (img.id)) : xstrdup ("<missing>");
       char at[64];
       go_time_string (at, sizeof at, t);
