@@ -585,9 +585,10 @@ remove_container (cli_ctx *ctx, const dock_container *c, bool force, berth_error
 int
 cmd_rm (cli_ctx *ctx, berth_error **err)
 {
-  (void) err;
   int status = 0;
   bool force = cli_flag (ctx, "force");
+  if (cli_flag (ctx, "link"))
+    return berth_fail (err, 0, "rm --link: dock has no container links yet");
   cleanup_strv char **errors = xcalloc (1, sizeof *errors);
   size_t nerrors = 0;
   for (int i = 0; i < ctx->argc; i++)

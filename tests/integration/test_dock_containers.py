@@ -61,6 +61,28 @@ def test_create_prints_the_full_id_and_prepares_the_container_dir(bb):
     assert bb.tmp_entries() == []
 
 
+def test_create_resolves_users_in_the_images_passwd(bb):
+    cid = create(bb, "-u", "nobody", "busybox")
+    spec = json.loads((bb.root / "containers" / cid / "config.json").read_text())
+    assert spec["process"]["user"]["uid"] == 65534 and "HOME=/nonexistent" in spec["process"]["env"]
+    r = create(bb, "-u", "nosuchuser", "busybox", check=125)
+    assert r.stderr == "dock: unable to find user nosuchuser: no matching entries in passwd file\n"
+    assert ps_ids(bb) == [cid] and container_dirs(bb) == [cid] and bb.tmp_entries() == []
+
+
+def test_create_on_the_vfs_driver_copies_the_image(bb):
+    bb.daemon_json.write_text('{"storage-driver": "vfs"}\n')
+    cid = create(bb, "busybox")
+    d = bb.root / "containers" / cid
+    assert (d / "diff" / "bin" / "busybox").is_file() and not (d / "work").exists()
+    [c] = json.loads(bb.run("inspect", cid, check=True).stdout)
+    assert c["Driver"] == "vfs" and c["GraphDriver"] == {"Data": None, "Name": "vfs"}
+    r = bb.run("diff", cid, check=1)
+    assert r.stderr == "dock: diff of a container on the vfs driver is not supported yet\n"
+    bb.run("rm", cid, check=True)
+    assert container_dirs(bb) == []
+
+
 def test_create_hostname_defaults_to_the_short_id(bb):
     cid = create(bb, "busybox")
     assert (bb.root / "containers" / cid / "hostname").read_text() == cid[:12] + "\n"
@@ -298,6 +320,7 @@ def test_rm_of_missing_containers_reports_each_and_exits_1(bb):
     assert ps_ids(bb) == [] and keep
     assert bb.run("rm", "-f", "nope", check=0).stderr == ""
     assert bb.run("container", "rm", "-v", "nope", check=1).stderr == "dock: No such container: nope\n"
+    assert bb.run("rm", "--link", "x", check=1).stderr == "dock: rm --link: dock has no container links yet\n"
 
 
 def test_rm_of_an_ambiguous_prefix_names_it(bb):
