@@ -3,7 +3,6 @@
    16 KiB partial pieces, rotation and compression, the log opts, the time
    formats of --since/--until, and the reader's --tail/--since/--until/-t/
    --details with stdout and stderr kept apart. */
-#define _GNU_SOURCE
 #include "config.h"
 
 #include <fcntl.h>

@@ -2,7 +2,6 @@
    header, restart decisions with docker's back-off sequence, the
    healthcheck state machine on a supplied clock, and the event loop's
    sources (fd, timer, pidfd, signalfd). */
-#define _GNU_SOURCE
 #include "config.h"
 
 #include <fcntl.h>

@@ -1,6 +1,5 @@
 /* The attach server dock-shim runs and the client the dock CLI uses (see
    attach.h for the framing). */
-#define _GNU_SOURCE
 #include "config.h"
 
 #include "attach.h"

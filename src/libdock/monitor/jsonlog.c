@@ -1,5 +1,4 @@
 /* docker's json-file log writer, its rotation and its copier (see jsonlog.h). */
-#define _GNU_SOURCE
 #include "config.h"
 
 #include "jsonlog.h"

@@ -1,7 +1,6 @@
 /* `dock logs` on a json-file log: --tail read backwards from the end of the
    newest file(s), --since/--until, -t, --details, and -f following the
    file across rotations with inotify until the container exits. */
-#define _GNU_SOURCE
 #include "config.h"
 
 #include <ctype.h>

@@ -1,7 +1,6 @@
 /* Time formats of docker's logs: Go's RFC3339Nano as json-file writes it,
    RFC3339NanoFixed as `logs -t` prints it, and the --since/--until values
    docker's timetypes package reads. */
-#define _GNU_SOURCE
 #include "config.h"
 
 #include <ctype.h>

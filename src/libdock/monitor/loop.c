@@ -1,5 +1,4 @@
 /* The monitor's event loop (see loop.h). */
-#define _GNU_SOURCE
 #include "config.h"
 
 #include "loop.h"
