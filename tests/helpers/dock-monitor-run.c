@@ -38,7 +38,8 @@
 static int
 die (berth_error *err, const char *what)
 {
-  fprintf (stderr, "dock-monitor-run: %s: %s\n", what, err ? berth_error_text (err) : strerror (errno));
+  cleanup_free char *text = err ? berth_error_text (err) : NULL;
+  fprintf (stderr, "dock-monitor-run: %s: %s\n", what, text ? text : strerror (errno));
   return 125;
 }
 
