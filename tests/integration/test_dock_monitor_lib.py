@@ -282,3 +282,23 @@ def test_logs_refuses_a_bad_since_with_docker_message(procs, tmp_path):
     r = procs("logs", str(log), "--since", "yesterday", stdin=False)
     assert r.wait() == 125
     assert b'failed to parse value as time or duration: "yesterday"' in r.err
+
+
+def test_bad_frames_drop_only_that_client_and_the_socket_is_private(procs, tmp_path):
+    import socket
+    import stat
+    import struct
+    mon, sock, _ = start_monitor(procs, tmp_path, ECHO_LOOP)
+    assert stat.S_IMODE(sock.stat().st_mode) == 0o600
+    for bad in (struct.pack(">B3xI", 0, 3) + b"abc",        # STDIN before HELLO
+                struct.pack(">B3xI", 7, 0),                 # HELLO without flags
+                struct.pack(">B3xI", 7, 1 << 30)):          # a frame over 1 MiB
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(TIMEOUT)
+        s.connect(str(sock))
+        s.sendall(bad)
+        assert s.recv(64) == b""  # closed by the monitor
+        s.close()
+    a = attach(procs, sock)
+    a.send(b"quit\n")
+    assert a.wait() == 5 and mon.wait() == 5

@@ -220,9 +220,11 @@ static void client_cb (dock_loop *loop, dock_source *src, int fd, uint32_t event
 static void
 client_update_events (client *c)
 {
-  uint32_t ev = EPOLLRDHUP;
+  /* Not reading: no EPOLLIN nor EPOLLRDHUP either, which would be reported
+     again and again (level-triggered) while the client waits. */
+  uint32_t ev = 0;
   if (!c->closing && !c->srv->paused)
-    ev |= EPOLLIN;
+    ev |= EPOLLIN | EPOLLRDHUP;
   if (bq_len (&c->out))
     ev |= EPOLLOUT;
   dock_loop_modify_fd (c->srv->loop, c->src, ev, NULL);
@@ -428,14 +430,10 @@ client_frame (client *c, unsigned type, const unsigned char *p, size_t len)
     case DOCK_FRAME_STDIN_EOF:
       if (c->flags & DOCK_ATTACH_STDIN_ONCE)
         {
-          /* Input first, then the close: queued bytes still go. */
-          if (bq_len (&s->stdin_q) == 0)
-            close_stdin (s);
-          else
-            {
-              bq_flush (&s->stdin_q, s->stdin_fd, false);
-              close_stdin (s);
-            }
+          /* What is queued goes first, as far as the pipe takes it now. */
+          if (s->stdin_fd >= 0)
+            bq_flush (&s->stdin_q, s->stdin_fd, false);
+          close_stdin (s);
         }
       break;
     default:

@@ -106,13 +106,13 @@ days_in_month (int y, int m)
   return dm[m - 1];
 }
 
-/* The layout: whether a 'T' part is there, how many of hh:mm:ss, a
-   fraction, and a zone (else the zone offset local_off applies). */
+/* The layout: whether a 'T' part is there, how many of hh:mm:ss, and a
+   zone (else the zone offset local_off applies).  A fraction after the
+   seconds is always accepted, as Go's parser does. */
 typedef struct
 {
   bool has_time;
   int fields; /* 1: hh, 2: hh:mm, 3: hh:mm:ss */
-  bool frac;  /* fraction required (the RFC3339Nano layouts) */
   bool zone;
 } layout;
 
@@ -153,7 +153,6 @@ parse_layout (const char *s, size_t len, const layout *l, long local_off, int64_
           for (int i = nd; i < 9; i++)
             nsec *= 10;
         }
-      /* RFC3339Nano's ".999999999" also matches no fraction at all. */
     }
   long off = local_off;
   if (l->zone)
@@ -186,7 +185,7 @@ parse_layout (const char *s, size_t len, const layout *l, long local_off, int64_
 int
 dock_time_parse_rfc3339 (const char *s, size_t len, int64_t *ns)
 {
-  layout l = { true, 3, true, true };
+  layout l = { true, 3, true };
   return parse_layout (s, len, &l, 0, ns);
 }
 
@@ -277,9 +276,9 @@ dock_parse_log_time (const char *value, int64_t now_ns, int64_t *out_ns, berth_e
     dashes += *p == '-';
   if (dashes == 3)
     in_location = false;
-  layout l = { false, 0, false, !in_location };
+  layout l = { false, 0, !in_location };
   if (strchr (value, '.'))
-    l.has_time = true, l.fields = 3, l.frac = true;
+    l.has_time = true, l.fields = 3;
   else if (strchr (value, 'T'))
     {
       int colons = 0;
