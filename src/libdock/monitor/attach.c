@@ -803,13 +803,11 @@ dock_attach_client_tty (const dock_attach_client *c)
 int
 dock_attach_send_stdin (dock_attach_client *c, const void *buf, size_t len, berth_error **err)
 {
-  for (size_t off = 0; off < len || len == 0; off += DOCK_FRAME_MAX)
+  for (size_t off = 0; off < len; off += DOCK_FRAME_MAX)
     {
       size_t n = len - off > DOCK_FRAME_MAX ? DOCK_FRAME_MAX : len - off;
       if (dock_frame_send (c->fd, DOCK_FRAME_STDIN, (const char *) buf + off, n, err) < 0)
         return -1;
-      if (len == 0)
-        break;
     }
   return 0;
 }

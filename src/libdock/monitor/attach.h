@@ -98,7 +98,8 @@ typedef struct dock_attach_config
 
 int dock_attach_server_new (dock_loop *loop, const dock_attach_config *cfg, dock_attach_server **out,
                             berth_error **err);
-/* Removes the socket file and drops every client. */
+/* Removes the socket file and drops every client; before dock_loop_free
+   (the server's sources live in the loop). */
 void dock_attach_server_free (dock_attach_server *s);
 /* Container output to every client that asked for that stream. */
 void dock_attach_broadcast (dock_attach_server *s, dock_log_stream stream, const void *buf, size_t len);
