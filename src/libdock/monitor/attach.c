@@ -554,25 +554,30 @@ accept_cb (dock_loop *loop, dock_source *src, int fd, uint32_t events, void *dat
 int
 dock_attach_server_new (dock_loop *loop, const dock_attach_config *cfg, dock_attach_server **out, berth_error **err)
 {
+  /* Bound and listening under a temporary name, then renamed: the socket
+     appears only when it accepts, so a client that sees the file can
+     connect (no ECONNREFUSED window between bind and listen). */
+  cleanup_free char *tmp = xasprintf ("%s.new", cfg->socket_path);
   struct sockaddr_un sa = { .sun_family = AF_UNIX };
-  if (strlen (cfg->socket_path) >= sizeof sa.sun_path)
+  if (strlen (tmp) >= sizeof sa.sun_path)
     return berth_fail (err, ENAMETOOLONG, "attach socket path %s", cfg->socket_path);
-  strcpy (sa.sun_path, cfg->socket_path);
+  strcpy (sa.sun_path, tmp);
   cleanup_close int lfd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (lfd < 0)
     return berth_fail_errno (err, "socket");
-  if (unlink (cfg->socket_path) < 0 && errno != ENOENT)
-    return berth_fail_errno (err, "remove %s", cfg->socket_path);
+  if (unlink (tmp) < 0 && errno != ENOENT)
+    return berth_fail_errno (err, "remove %s", tmp);
   /* 0600 from the start: no window in which others may connect. */
   mode_t old = umask (0177);
   int r = bind (lfd, (struct sockaddr *) &sa, sizeof sa);
   umask (old);
   if (r < 0)
-    return berth_fail_errno (err, "bind %s", cfg->socket_path);
-  if (listen (lfd, 16) < 0)
+    return berth_fail_errno (err, "bind %s", tmp);
+  if (listen (lfd, 16) < 0 || rename (tmp, cfg->socket_path) < 0)
     {
-      unlink (cfg->socket_path);
-      return berth_fail_errno (err, "listen %s", cfg->socket_path);
+      berth_fail_errno (err, "listen on %s", cfg->socket_path);
+      unlink (tmp);
+      return -1;
     }
   dock_attach_server *s = xcalloc (1, sizeof *s);
   s->loop = loop;
@@ -596,8 +601,10 @@ dock_attach_server_new (dock_loop *loop, const dock_attach_config *cfg, dock_att
           unlink (cfg->socket_path);
           return berth_fail_errno (err, "dup stdin");
         }
-      if (!cfg->tty)
-        fcntl (s->stdin_fd, F_SETFL, fcntl (s->stdin_fd, F_GETFL) | O_NONBLOCK);
+      /* Non-blocking for the loop; the flag is the open file's, so the
+         caller's fd (the pty master it reads output from) shares it, which
+         its loop wants as well. */
+      fcntl (s->stdin_fd, F_SETFL, fcntl (s->stdin_fd, F_GETFL) | O_NONBLOCK);
     }
   else
     s->stdin_closed = true;

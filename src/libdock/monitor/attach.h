@@ -89,8 +89,10 @@ typedef struct dock_attach_server dock_attach_server;
 
 typedef struct dock_attach_config
 {
-  const char *socket_path; /* created (mode 0600); an old socket file is replaced */
-  int stdin_fd;            /* the container's stdin: a pipe's write end or the pty master; -1: none.  dup'ed. */
+  const char *socket_path; /* created (mode 0600) under PATH.new, then renamed once listening;
+                              an old socket file is replaced */
+  int stdin_fd;            /* the container's stdin: a pipe's write end or the pty master; -1: none.
+                              dup'ed, and made O_NONBLOCK (which the caller's fd shares). */
   bool tty;                /* stdin_fd is a pty master: resize works on it */
   const unsigned char *detach_keys; /* the container's --detach-keys; NULL: ctrl-p,ctrl-q */
   size_t n_detach_keys;
