@@ -2,9 +2,13 @@
    glued together around a plain child process instead of a container.
    Used by tests/integration/test_dock_monitor_lib.py and tests/bench.
 
-     dock-monitor-run run [--tty] --socket S --log L [--log-opt K=V]... -- CMD...
+     dock-monitor-run run [--tty] --socket S --log L [--log-opt K=V]...
+                          [--restart POLICY] [--health-cmd CMD --health-file F
+                          --health-interval-ms N --health-timeout-ms N --health-retries N] -- CMD...
          runs CMD with pipes (or a pty) on the monitor's loop: json-file log,
-         attach server on S; exits after CMD, once the clients have the EXIT
+         attach server on S, restarts on a timer with docker's back-off, the
+         healthcheck's State.Health JSON written to F on each probe; exits
+         after CMD's last run, once the clients have the EXIT
      dock-monitor-run attach S [--detach-keys K] [--no-stdin] [--resize ROWSxCOLS]
          `dock attach`: stdin to the container, output to fds 1 and 2; exits
          with the container's code, or prints "read escape sequence" and
@@ -32,8 +36,10 @@
 
 #include "libberth/util.h"
 #include "libdock/monitor/attach.h"
+#include "libdock/monitor/health.h"
 #include "libdock/monitor/jsonlog.h"
 #include "libdock/monitor/loop.h"
+#include "libdock/monitor/restart.h"
 
 static int
 die (berth_error *err, const char *what)
@@ -53,9 +59,23 @@ typedef struct mon
   int fds[3]; /* [1] stdout, [2] stderr (or the pty master on [1]) */
   dock_source *srcs[3];
   dock_log_copier copiers[3];
-  bool exited;
+  int child_fds[3]; /* the child's stdin/stdout/stderr (or the pty slave), kept for restarts */
+  bool tty;
+  char **cmd;
+  int64_t started;
+  dock_restart_policy policy;
+  dock_restart_state restart;
   int exit_code;
   int wait_ticks;
+  /* the healthcheck */
+  const char *health_cmd, *health_file;
+  dock_health health;
+  dock_source *health_timer, *probe_timeout;
+  pid_t probe_pid;
+  int probe_fd;
+  dock_source *probe_src;
+  dock_health_result probe;
+  bool stopping;
 } mon;
 
 static void
@@ -111,61 +131,259 @@ on_idle_check (dock_loop *loop, dock_source *src, uint64_t exp, void *data)
     dock_loop_quit (loop);
 }
 
+static void on_child_exit (dock_loop *loop, dock_source *src, pid_t pid, int status, void *data);
+
+static int
+spawn (mon *m, berth_error **err)
+{
+  pid_t pid = fork ();
+  if (pid < 0)
+    return berth_fail_errno (err, "fork");
+  if (pid == 0)
+    {
+      setsid ();
+      if (m->tty)
+        ioctl (m->child_fds[0], TIOCSCTTY, 0);
+      for (int k = 0; k < 3; k++)
+        dup2 (m->child_fds[m->tty ? 0 : k], k);
+      execvp (m->cmd[0], m->cmd);
+      _exit (127);
+    }
+  m->started = dock_realtime_ns ();
+  if (!dock_loop_add_pid (m->loop, pid, on_child_exit, m, err))
+    return -1;
+  return 0;
+}
+
+static void
+on_restart_timer (dock_loop *loop, dock_source *src, uint64_t exp, void *data)
+{
+  (void) exp;
+  mon *m = data;
+  dock_loop_remove (loop, src);
+  cleanup_error berth_error *err = NULL;
+  if (spawn (m, &err) < 0)
+    dock_loop_quit (loop);
+}
+
+static void
+health_stop (mon *m)
+{
+  m->stopping = true;
+  dock_loop_remove (m->loop, m->health_timer);
+  m->health_timer = NULL;
+  if (m->probe_pid > 0)
+    kill (m->probe_pid, SIGKILL);
+}
+
 static void
 on_child_exit (dock_loop *loop, dock_source *src, pid_t pid, int status, void *data)
 {
   (void) src, (void) pid;
   mon *m = data;
-  m->exited = true;
   m->exit_code = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
   /* The last output first, then the exit, as the shim must do. */
   for (int i = 1; i <= 2; i++)
     if (m->srcs[i])
-      {
-        output_read (m, i);
-        output_close (m, i);
-      }
+      output_read (m, i);
+  int64_t delay;
+  if (dock_restart_decide (&m->policy, &m->restart, m->exit_code, false, dock_realtime_ns () - m->started, &delay))
+    {
+      cleanup_error berth_error *err = NULL;
+      if (dock_loop_add_timer (loop, (uint64_t) (delay / 1000000), 0, on_restart_timer, m, &err))
+        return;
+    }
+  for (int i = 1; i <= 2; i++)
+    if (m->srcs[i])
+      output_close (m, i);
+  health_stop (m);
   dock_attach_server_exit (m->srv, m->exit_code);
   cleanup_error berth_error *err = NULL;
   dock_loop_add_timer (loop, 10, 10, on_idle_check, m, &err);
 }
 
+/* ---- the healthcheck: the probe is `sh -c CMD`, its output to a pipe ---- */
+
+static void health_schedule (mon *m);
+
+static void
+health_write (mon *m)
+{
+  if (!m->health_file)
+    return;
+  cleanup_free char *json = dock_health_json (&m->health);
+  cleanup_error berth_error *err = NULL;
+  /* write_file_atomic_at takes a name inside a directory fd. */
+  cleanup_free char *dir = xstrdup (m->health_file);
+  char *slash = strrchr (dir, '/');
+  const char *name = slash ? slash + 1 : m->health_file;
+  if (slash)
+    *slash = '\0';
+  cleanup_close int dfd = open (slash ? (*dir ? dir : "/") : ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (dfd < 0 || write_file_atomic_at (dfd, name, json, strlen (json), 0644, &err) < 0)
+    fprintf (stderr, "dock-monitor-run: health file %s not written\n", m->health_file);
+}
+
+static void
+probe_done (mon *m, bool timed_out)
+{
+  int64_t now = dock_realtime_ns ();
+  if (timed_out)
+    dock_health_result_timeout (&m->probe, &m->health, m->probe.start_ns, now);
+  else
+    m->probe.end_ns = now;
+  dock_health_record (&m->health, &m->probe);
+  health_write (m);
+  health_schedule (m);
+}
+
+static void
+on_probe_output (dock_loop *loop, dock_source *src, int fd, uint32_t events, void *data)
+{
+  (void) events;
+  mon *m = data;
+  char buf[4096];
+  ssize_t n = read (fd, buf, sizeof buf);
+  if (n > 0)
+    dock_health_output_append (&m->probe, buf, (size_t) n);
+  else if (n == 0 || errno != EAGAIN)
+    {
+      dock_loop_remove (loop, src);
+      m->probe_src = NULL;
+    }
+}
+
+static void
+on_probe_exit (dock_loop *loop, dock_source *src, pid_t pid, int status, void *data)
+{
+  (void) src, (void) pid;
+  mon *m = data;
+  /* The output the probe left in the pipe belongs to its result. */
+  if (m->probe_src)
+    {
+      char buf[4096];
+      ssize_t n;
+      while ((n = read (m->probe_fd, buf, sizeof buf)) > 0)
+        dock_health_output_append (&m->probe, buf, (size_t) n);
+      dock_loop_remove (loop, m->probe_src);
+      m->probe_src = NULL;
+    }
+  close (m->probe_fd);
+  m->probe_fd = -1;
+  m->probe_pid = 0;
+  bool timed_out = m->probe_timeout == NULL;
+  dock_loop_remove (loop, m->probe_timeout);
+  m->probe_timeout = NULL;
+  if (m->stopping)
+    return;
+  m->probe.exit_code = WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+  probe_done (m, timed_out);
+}
+
+static void
+on_probe_timeout (dock_loop *loop, dock_source *src, uint64_t exp, void *data)
+{
+  (void) exp;
+  mon *m = data;
+  dock_loop_remove (loop, src);
+  m->probe_timeout = NULL; /* tells on_probe_exit it timed out */
+  if (m->probe_pid > 0)
+    kill (m->probe_pid, SIGKILL);
+}
+
+static void
+on_health_timer (dock_loop *loop, dock_source *src, uint64_t exp, void *data)
+{
+  (void) exp;
+  mon *m = data;
+  dock_loop_remove (loop, src);
+  m->health_timer = NULL;
+  int p[2];
+  if (pipe2 (p, O_CLOEXEC | O_NONBLOCK) < 0)
+    return;
+  memset (&m->probe, 0, sizeof m->probe);
+  m->probe.start_ns = dock_realtime_ns ();
+  pid_t pid = fork ();
+  if (pid == 0)
+    {
+      dup2 (p[1], 1), dup2 (p[1], 2);
+      execl ("/bin/sh", "sh", "-c", m->health_cmd, (char *) NULL);
+      _exit (127);
+    }
+  close (p[1]);
+  m->probe_pid = pid;
+  m->probe_fd = p[0];
+  cleanup_error berth_error *err = NULL;
+  m->probe_src = dock_loop_add_fd (loop, p[0], EPOLLIN, on_probe_output, m, &err);
+  m->probe_timeout = dock_loop_add_timer (loop, (uint64_t) (m->health.cfg.timeout_ns / 1000000), 0,
+                                          on_probe_timeout, m, &err);
+  dock_loop_add_pid (loop, pid, on_probe_exit, m, &err);
+}
+
+static void
+health_schedule (mon *m)
+{
+  if (m->stopping)
+    return;
+  int64_t d = dock_health_next_delay (&m->health, dock_realtime_ns ());
+  cleanup_error berth_error *err = NULL;
+  m->health_timer = dock_loop_add_timer (m->loop, (uint64_t) (d / 1000000), 0, on_health_timer, m, &err);
+}
+
 static int
 cmd_run (int argc, char **argv)
 {
-  bool tty = false;
   const char *sock = NULL, *logpath = NULL;
   const char *opts[16];
   size_t n_opts = 0;
+  static mon m;
+  cleanup_error berth_error *err = NULL;
+  dock_health_config hc = { 0 };
   int i = 0;
   for (; i < argc && strcmp (argv[i], "--") != 0; i++)
     {
-      if (strcmp (argv[i], "--tty") == 0)
-        tty = true;
-      else if (strcmp (argv[i], "--socket") == 0 && i + 1 < argc)
+      const char *a = argv[i];
+      bool v = i + 1 < argc;
+      if (strcmp (a, "--tty") == 0)
+        m.tty = true;
+      else if (strcmp (a, "--socket") == 0 && v)
         sock = argv[++i];
-      else if (strcmp (argv[i], "--log") == 0 && i + 1 < argc)
+      else if (strcmp (a, "--log") == 0 && v)
         logpath = argv[++i];
-      else if (strcmp (argv[i], "--log-opt") == 0 && i + 1 < argc && n_opts < 16)
+      else if (strcmp (a, "--log-opt") == 0 && v && n_opts < 16)
         opts[n_opts++] = argv[++i];
+      else if (strcmp (a, "--restart") == 0 && v)
+        {
+          if (dock_restart_policy_parse (argv[++i], &m.policy, &err) < 0)
+            return die (err, "--restart");
+        }
+      else if (strcmp (a, "--health-cmd") == 0 && v)
+        m.health_cmd = argv[++i];
+      else if (strcmp (a, "--health-file") == 0 && v)
+        m.health_file = argv[++i];
+      else if (strcmp (a, "--health-interval-ms") == 0 && v)
+        hc.interval_ns = atoll (argv[++i]) * 1000000;
+      else if (strcmp (a, "--health-timeout-ms") == 0 && v)
+        hc.timeout_ns = atoll (argv[++i]) * 1000000;
+      else if (strcmp (a, "--health-retries") == 0 && v)
+        hc.retries = atoi (argv[++i]);
     }
   if (!sock || i + 1 >= argc)
     {
       fprintf (stderr, "usage: dock-monitor-run run [--tty] --socket S [--log L] -- CMD...\n");
       return 125;
     }
-  char **cmd = argv + i + 1;
-  static mon m;
-  cleanup_error berth_error *err = NULL;
+  m.cmd = argv + i + 1;
   signal (SIGPIPE, SIG_IGN);
-  int in_r = -1, in_w = -1, slave = -1, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
-  if (tty)
+  int in_w = -1, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
+  m.child_fds[0] = m.child_fds[1] = m.child_fds[2] = -1;
+  if (m.tty)
     {
       int master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
       if (master < 0 || grantpt (master) < 0 || unlockpt (master) < 0)
         return die (NULL, "pty");
-      slave = open (ptsname (master), O_RDWR | O_NOCTTY | O_CLOEXEC);
-      if (slave < 0)
+      m.child_fds[0] = open (ptsname (master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+      if (m.child_fds[0] < 0)
         return die (NULL, "open pty slave");
       fcntl (master, F_SETFL, O_NONBLOCK);
       m.fds[1] = master;
@@ -178,9 +396,10 @@ cmd_run (int argc, char **argv)
       if (pipe2 (inp, O_CLOEXEC) < 0 || pipe2 (outp, O_CLOEXEC | O_NONBLOCK) < 0
           || pipe2 (errp, O_CLOEXEC | O_NONBLOCK) < 0)
         return die (NULL, "pipe");
-      in_r = inp[0], in_w = inp[1];
+      in_w = inp[1];
       fcntl (outp[1], F_SETFL, 0);
       fcntl (errp[1], F_SETFL, 0);
+      m.child_fds[0] = inp[0], m.child_fds[1] = outp[1], m.child_fds[2] = errp[1];
       m.fds[1] = outp[0];
       m.fds[2] = errp[0];
     }
@@ -195,39 +414,31 @@ cmd_run (int argc, char **argv)
     }
   if (dock_loop_new (&m.loop, &err) < 0)
     return die (err, "loop");
-  dock_attach_config ac = { .socket_path = sock, .stdin_fd = in_w, .tty = tty };
+  dock_attach_config ac = { .socket_path = sock, .stdin_fd = in_w, .tty = m.tty };
   if (dock_attach_server_new (m.loop, &ac, &m.srv, &err) < 0)
     return die (err, "attach server");
-  pid_t pid = fork ();
-  if (pid < 0)
-    return die (NULL, "fork");
-  if (pid == 0)
-    {
-      setsid ();
-      if (tty)
-        {
-          ioctl (slave, TIOCSCTTY, 0);
-          dup2 (slave, 0), dup2 (slave, 1), dup2 (slave, 2);
-        }
-      else
-        dup2 (in_r, 0), dup2 (outp[1], 1), dup2 (errp[1], 2);
-      execvp (cmd[0], cmd);
-      _exit (127);
-    }
-  /* The monitor keeps only its ends: EOF then comes when the child's go. */
-  if (tty)
-    close (slave);
-  else
-    {
-      close (in_r), close (outp[1]), close (errp[1]);
-      /* The attach server has its own copy of the stdin end. */
-      close (in_w);
-    }
+  if (!m.tty)
+    close (in_w); /* the attach server has its own copy */
   for (int k = 1; k <= 2; k++)
     if (m.fds[k] >= 0 && !(m.srcs[k] = dock_loop_add_fd (m.loop, m.fds[k], EPOLLIN, on_output, &m, &err)))
       return die (err, "watch output");
-  if (!dock_loop_add_pid (m.loop, pid, on_child_exit, &m, &err))
-    return die (err, "pidfd");
+  if (spawn (&m, &err) < 0)
+    return die (err, "spawn");
+  /* Without restarts the monitor keeps only its ends, so EOF comes when the
+     child's go; a restart needs the child's ends for the next run. */
+  if (m.policy.kind == DOCK_RESTART_NO)
+    for (int k = 0; k < 3; k++)
+      if (m.child_fds[k] >= 0)
+        {
+          close (m.child_fds[k]);
+          m.child_fds[k] = -1;
+        }
+  if (m.health_cmd)
+    {
+      dock_health_init (&m.health, &hc, m.started);
+      health_write (&m);
+      health_schedule (&m);
+    }
   if (dock_loop_run (m.loop, &err) < 0)
     return die (err, "loop");
   dock_attach_server_free (m.srv);

@@ -302,3 +302,63 @@ def test_bad_frames_drop_only_that_client_and_the_socket_is_private(procs, tmp_p
     a = attach(procs, sock)
     a.send(b"quit\n")
     assert a.wait() == 5 and mon.wait() == 5
+
+
+def log_times(log):
+    from datetime import datetime
+    out = []
+    for line in log.read_text().splitlines():
+        e = json.loads(line)
+        ts = e["time"].rstrip("Z")
+        whole, _, frac = ts.partition(".")
+        t = datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").timestamp() + float("0." + (frac or "0"))
+        out.append((e["log"], t))
+    return out
+
+
+def test_restart_on_failure_2_runs_three_times_with_docker_backoff(procs, tmp_path):
+    log = tmp_path / "r.log"
+    sock = tmp_path / "r.sock"
+    mon = procs("run", "--socket", str(sock), "--log", str(log), "--restart", "on-failure:2", "--",
+                BUSYBOX, "sh", "-c", "echo run; exit 3", stdin=False)
+    assert mon.wait() == 3
+    runs = log_times(log)
+    assert [line for line, _ in runs] == ["run\n", "run\n", "run\n"]
+    # the delays are at least docker's 100 ms, then 200 ms
+    assert runs[1][1] - runs[0][1] >= 0.1
+    assert runs[2][1] - runs[1][1] >= 0.2
+
+
+def test_healthcheck_goes_healthy_then_unhealthy_and_records_timeouts(procs, tmp_path):
+    ok = tmp_path / "ok"
+    health = tmp_path / "health.json"
+    sock = tmp_path / "h.sock"
+    mon = procs("run", "--socket", str(sock), "--health-file", str(health),
+                "--health-cmd", f"if [ -f {ok} ]; then echo fine; elif [ -f {ok}.slow ]; then sleep 5; else exit 1; fi",
+                "--health-interval-ms", "50", "--health-timeout-ms", "300", "--health-retries", "2", "--",
+                BUSYBOX, "sh", "-c", "read l", stdin=False)
+
+    def state():
+        try:
+            return json.loads(health.read_text())
+        except (OSError, ValueError):
+            return None
+
+    wait_until(lambda: state() is not None, what="the health file")
+    assert state()["Status"] == "starting"
+    ok.write_text("")
+    wait_until(lambda: (state() or {}).get("Status") == "healthy", what="healthy")
+    last = state()["Log"][-1]
+    assert last["ExitCode"] == 0 and last["Output"] == "fine\n" and state()["FailingStreak"] == 0
+    assert set(last) == {"Start", "End", "ExitCode", "Output"}
+    ok.unlink()
+    wait_until(lambda: (state() or {}).get("Status") == "unhealthy", what="unhealthy")
+    assert state()["FailingStreak"] >= 2
+    wait_until(lambda: len(state()["Log"]) == 5, what="five results")
+    (tmp_path / "ok.slow").write_text("")
+    wait_until(lambda: state()["Log"][-1]["ExitCode"] == -1, what="a timed-out probe")
+    assert state()["Log"][-1]["Output"] == "Health check exceeded timeout (300ms)"
+    assert len(state()["Log"]) == 5
+    a = attach(procs, sock)
+    a.send(b"bye\n")
+    assert a.wait() == 0 and mon.wait() == 0
