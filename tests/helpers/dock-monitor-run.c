@@ -9,7 +9,7 @@
          attach server on S, restarts on a timer with docker's back-off, the
          healthcheck's State.Health JSON written to F on each probe; exits
          after CMD's last run, once the clients have the EXIT
-     dock-monitor-run attach S [--detach-keys K] [--no-stdin] [--resize ROWSxCOLS]
+     dock-monitor-run attach S [--detach-keys K] [--no-stdin] [--stdin-once] [--resize ROWSxCOLS]
          `dock attach`: stdin to the container, output to fds 1 and 2; exits
          with the container's code, or prints "read escape sequence" and
          exits 1 when detached, as docker attach
@@ -457,7 +457,7 @@ cmd_attach (int argc, char **argv)
   const char *sock = argv[0];
   unsigned char keys[DOCK_DETACH_KEYS_MAX];
   size_t n_keys = 0;
-  bool have_keys = false, no_stdin = false;
+  bool have_keys = false, no_stdin = false, stdin_once = false;
   unsigned rows = 0, cols = 0;
   cleanup_error berth_error *err = NULL;
   for (int i = 1; i < argc; i++)
@@ -470,10 +470,13 @@ cmd_attach (int argc, char **argv)
         }
       else if (strcmp (argv[i], "--no-stdin") == 0)
         no_stdin = true;
+      else if (strcmp (argv[i], "--stdin-once") == 0)
+        stdin_once = true;
       else if (strcmp (argv[i], "--resize") == 0 && i + 1 < argc)
         sscanf (argv[++i], "%ux%u", &rows, &cols);
     }
-  unsigned flags = DOCK_ATTACH_STDOUT | DOCK_ATTACH_STDERR | (no_stdin ? 0 : DOCK_ATTACH_STDIN);
+  unsigned flags = DOCK_ATTACH_STDOUT | DOCK_ATTACH_STDERR | (no_stdin ? 0 : DOCK_ATTACH_STDIN)
+                   | (stdin_once ? DOCK_ATTACH_STDIN_ONCE : 0);
   dock_attach_client *c = NULL;
   if (dock_attach_connect (sock, flags, have_keys ? keys : NULL, n_keys, &c, &err) < 0)
     return die (err, "attach");

@@ -362,3 +362,14 @@ def test_healthcheck_goes_healthy_then_unhealthy_and_records_timeouts(procs, tmp
     a = attach(procs, sock)
     a.send(b"bye\n")
     assert a.wait() == 0 and mon.wait() == 0
+
+
+def test_stdin_once_client_eof_closes_the_process_stdin(procs, tmp_path):
+    # docker run -i: the end of the client's stdin is the end of the container's
+    mon, sock, _ = start_monitor(procs, tmp_path, 'cat; echo "cat-ended-$?"')
+    a = attach(procs, sock, "--stdin-once")
+    a.send(b"abc\n")
+    a.wait_out(b"abc\n")
+    a.p.stdin.close()
+    a.wait_out(b"cat-ended-0\n")
+    assert a.wait() == 0 and mon.wait() == 0
