@@ -13,6 +13,7 @@ trap 'rm -rf "$work"' EXIT
 CC=${CC:-gcc}
 srcs="$src/tests/helpers/dock-monitor-run.c $src/src/libdock/monitor/loop.c $src/src/libdock/monitor/jsonlog.c
       $src/src/libdock/monitor/logtime.c $src/src/libdock/monitor/logread.c $src/src/libdock/monitor/attach.c
+      $src/src/libdock/monitor/restart.c $src/src/libdock/monitor/health.c
       $src/src/libberth/error.c $src/src/libberth/util.c $src/libocispec/json.c"
 flags="-std=gnu11 -O2 -include $src/config.h -I$src -I$src/src -I$src/libocispec -ffunction-sections -fdata-sections"
 # shellcheck disable=SC2086
