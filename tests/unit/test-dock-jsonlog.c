@@ -242,7 +242,10 @@ test_opts (void)
   tap_ok (dock_parse_ram_bytes ("1.5k", &v) == 0 && v == 1536, "1.5k is 1536 bytes");
   tap_ok (dock_parse_ram_bytes ("10MiB", &v) == 0 && v == 10485760, "10MiB");
   tap_ok (dock_parse_ram_bytes ("2g", &v) == 0 && v == 2147483648LL, "2g");
-  tap_ok (dock_parse_ram_bytes ("12x", &v) < 0 && dock_parse_ram_bytes ("", &v) < 0, "bad sizes are refused");
+  tap_ok (dock_parse_ram_bytes ("12x", &v) < 0 && dock_parse_ram_bytes ("", &v) < 0
+              && dock_parse_ram_bytes ("1e3", &v) < 0 && dock_parse_ram_bytes ("0x10", &v) < 0
+              && dock_parse_ram_bytes ("1.2.3m", &v) < 0,
+          "bad sizes are refused (no exponents, no hex)");
   struct { const char *kv[2]; size_t n; const char *msg; } bad[] = {
     { { "foo=bar" }, 1, "unknown log opt 'foo' for json-file log driver" },
     { { "max-file=0" }, 1, "max-file cannot be less than 1" },
@@ -312,6 +315,8 @@ test_times (void)
   tap_ok (dock_parse_log_time ("2006-13-02", T0 * SEC, &v, &e2) < 0, "a bad month is refused");
   cleanup_error berth_error *e3 = NULL;
   tap_ok (dock_parse_log_time ("10x", T0 * SEC, &v, &e3) < 0, "a bad duration unit is refused");
+  cleanup_error berth_error *e4 = NULL;
+  tap_ok (dock_parse_log_time ("1e3s", T0 * SEC, &v, &e4) < 0, "a duration with an exponent is refused");
 }
 
 /* Runs the reader into two memfds and returns what each got. */

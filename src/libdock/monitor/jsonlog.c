@@ -242,11 +242,21 @@ dock_jsonlog_format (dock_log_stream stream, const char *line, size_t len, bool 
 int
 dock_parse_ram_bytes (const char *s, int64_t *out)
 {
-  char *end;
-  errno = 0;
-  double v = strtod (s, &end);
-  if (end == s || errno || v < 0 || !(*s >= '0' && *s <= '9'))
+  /* Digits and dots only: strtod alone would take "1e3" and "0x10". */
+  size_t num = strspn (s, "0123456789.");
+  if (num == 0 || !(*s >= '0' && *s <= '9'))
     return -1;
+  char numbuf[64];
+  if (num >= sizeof numbuf)
+    return -1;
+  memcpy (numbuf, s, num);
+  numbuf[num] = '\0';
+  char *nend;
+  errno = 0;
+  double v = strtod (numbuf, &nend);
+  if (*nend || errno)
+    return -1;
+  char *end = (char *) s + num;
   if (*end == ' ')
     end++;
   static const char units[] = "kmgtp";

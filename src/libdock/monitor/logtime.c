@@ -209,11 +209,18 @@ parse_go_duration (const char *s, int64_t *out)
     {
       if (!isdigit ((unsigned char) *s) && *s != '.')
         return -1;
-      char *end;
-      double v = strtod (s, &end);
-      if (end == s || (*s == '.' && !isdigit ((unsigned char) s[1])))
+      /* [0-9]*(\.[0-9]*)? as Go reads it; strtod alone would take "1e3". */
+      size_t num = strspn (s, "0123456789.");
+      char numbuf[64];
+      if (num == 0 || num >= sizeof numbuf || (*s == '.' && !isdigit ((unsigned char) s[1])))
         return -1;
-      s = end;
+      memcpy (numbuf, s, num);
+      numbuf[num] = '\0';
+      char *nend;
+      double v = strtod (numbuf, &nend);
+      if (*nend)
+        return -1;
+      s += num;
       size_t ul = 0;
       while (s[ul] && !isdigit ((unsigned char) s[ul]) && s[ul] != '.')
         ul++;
