@@ -10,7 +10,7 @@ BUILD="gcc make autoconf automake libtool pkg-config libyajl-dev libseccomp-dev 
 BUILD="$BUILD libsqlite3-dev libssl-dev libarchive-dev libcurl4-openssl-dev libzstd-dev zlib1g-dev"
 TEST="python3-pytest python3-jsonschema golang-github-opencontainers-specs-dev clang libclang-rt-14-dev
       runc crun strace qemu-system-x86 libc6-dev podman containerd"
-TEST="$TEST buildah sqlite3"
+TEST="$TEST buildah tar sqlite3"
 # dock's registry tests and tests/bench/pull.sh: a local docker-registry,
 # skopeo and umoci as the other side, TLS and htpasswd made by the tests,
 # the token realm's JWT signatures, the benchmark's Debian rootfs.

@@ -40,8 +40,10 @@ server_domain (const char *arg, char **out, berth_error **err)
   return 0;
 }
 
+/* Prompt on stderr and read a line; without echo for a password (echo is
+   off before the prompt shows, so that nothing typed after it is seen). */
 static char *
-read_line (FILE *in, bool echo)
+read_line (FILE *in, const char *prompt, bool echo)
 {
   struct termios old, quiet;
   bool tty = isatty (fileno (in)) && !echo && tcgetattr (fileno (in), &old) == 0;
@@ -49,14 +51,16 @@ read_line (FILE *in, bool echo)
     {
       quiet = old;
       quiet.c_lflag &= ~(tcflag_t) ECHO;
-      tcsetattr (fileno (in), TCSAFLUSH, &quiet);
+      tcsetattr (fileno (in), TCSANOW, &quiet);
     }
+  fputs (prompt, stderr);
+  fflush (stderr);
   char *line = NULL;
   size_t cap = 0;
   ssize_t n = getline (&line, &cap, in);
   if (tty)
     {
-      tcsetattr (fileno (in), TCSAFLUSH, &old);
+      tcsetattr (fileno (in), TCSANOW, &old);
       fputc ('\n', stderr);
     }
   if (n < 0)
@@ -144,8 +148,7 @@ cmd_login (cli_ctx *ctx, berth_error **err)
           berth_fail (err, 0, "Cannot perform an interactive login from a non TTY device");
           goto out;
         }
-      fprintf (stderr, "Username: ");
-      cred.username = read_line (stdin, true);
+      cred.username = read_line (stdin, "Username: ", true);
     }
   else
     cred.username = user ? xstrdup (user) : NULL;
@@ -168,8 +171,7 @@ cmd_login (cli_ctx *ctx, berth_error **err)
           berth_fail (err, 0, "Cannot perform an interactive login from a non TTY device");
           goto out;
         }
-      fprintf (stderr, "Password: ");
-      cred.password = read_line (stdin, false);
+      cred.password = read_line (stdin, "Password: ", false);
     }
   if (cred.password == NULL || *cred.password == '\0')
     {

@@ -475,15 +475,19 @@ def make_oci_layout(directory, rootfs, platforms=(("linux", "amd64", None),), ex
     return {"index": top["digest"] if len(manifests) > 1 else None, "manifests": manifests, "tag": tag}
 
 
-def push_layout(layout_dir, registry_host, repo, tag="latest", fmt=None, creds=None, tls_verify=False):
+def push_layout(layout_dir, registry_host, repo, tag="latest", fmt=None, creds=None, tls_verify=False,
+                compression=None):
     """skopeo copy of an OCI layout into a registry; fmt "v2s2" converts it
-    to docker schema2 (a manifest list for several platforms)."""
+    to docker schema2 (a manifest list for several platforms); compression
+    "zstd" recompresses the layers."""
     need("skopeo")
     argv = ["skopeo", "copy", "--all", "--quiet", f"--dest-tls-verify={'true' if tls_verify else 'false'}"]
     if fmt:
         argv += ["--format", fmt]
     if creds:
         argv += ["--dest-creds", creds]
+    if compression:
+        argv += ["--dest-compress", "--dest-compress-format", compression]
     argv += [f"oci:{layout_dir}:{tag}", f"docker://{registry_host}/{repo}:{tag}"]
     r, _ = exec_command(argv, timeout=120, env={"TMPDIR": str(Path(layout_dir).parent)})
     assert r.returncode == 0, f"skopeo copy failed\n{describe(r)}"

@@ -274,3 +274,16 @@ def test_system_df_counts_images(dock_store, imported):
     assert [r[0] for r in rows("\n".join(out[2:]))] == ["Containers", "Local Volumes", "Build Cache"]
     fmt = dock_store.run("system", "df", "--format", "{{.Type}}={{.TotalCount}}", check=True).stdout
     assert fmt == "Images=1\nContainers=0\nLocal Volumes=0\nBuild Cache=0\n"
+
+
+def test_prune_until_and_label_filters(dock_store, busybox_tar):
+    old = dock_store.run("import", busybox_tar, check=True).stdout.strip()
+    labelled = dock_store.run("import", "-c", "LABEL keep=yes", busybox_tar, check=True).stdout.strip()
+    r = dock_store.run("image", "prune", "-f", "--filter", "until=1h", check=True)
+    assert r.stdout == "Total reclaimed space: 0B\n"
+    r = dock_store.run("image", "prune", "-f", "--filter", "until=2999-01-01T00:00:00Z", "--filter", "label!=keep=yes",
+                       check=True)
+    assert f"deleted: {old}\n" in r.stdout and labelled not in r.stdout
+    assert dock_store.run("images", "-q", "--no-trunc", check=True).stdout == labelled + "\n"
+    r = dock_store.run("image", "prune", "-f", "--filter", "until=soon")
+    assert r.returncode == 1 and r.stderr == "dock: invalid filter 'until=soon'\n"

@@ -53,6 +53,59 @@ def test_password_flags_are_checked_like_docker(dock_env, tls_registry):
     assert r.stderr == "dock: Cannot perform an interactive login from a non TTY device\n"
 
 
+def converse(argv, env, script, timeout=30):
+    """Run argv on a new pty; for each (prompt, answer) of script, wait for
+    the prompt and type the answer.  Returns (exit status, output)."""
+    import pty
+    import select
+    import subprocess
+    import time
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([str(a) for a in argv], stdin=slave, stdout=slave, stderr=slave,
+                            env={**os.environ, **env}, start_new_session=True)
+    os.close(slave)
+    out, step = b"", 0
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if step < len(script) and script[step][0] in out:
+                os.write(master, script[step][1])
+                step += 1
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            elif proc.poll() is not None:
+                break
+        status = proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    return status, out.decode(errors="replace").replace("\r", "")
+
+
+def test_interactive_login_prompts_on_a_terminal(dock_env, tls_registry):
+    from registry_fixtures import DOCK
+    env = {k: str(v) for k, v in dock_env.env().items()}
+    status, out = converse([DOCK, "--root", dock_env.root, "login", tls_registry.host], env,
+                           [(b"Username: ", f"{tls_registry.user}\n".encode()),
+                            (b"Password: ", f"{tls_registry.password}\n".encode())])
+    assert status == 0, out
+    assert "Password: " in out and "Login Succeeded" in out
+    assert tls_registry.password not in out, "the password must not be echoed"
+    assert dock_env.config_json()["auths"][tls_registry.host] == {"auth": b64("alice:wonderland")}
+    # Stored credentials are tried first, without a prompt.
+    r = dock_env.run("login", tls_registry.host, check=True)
+    assert r.stdout == "Authenticating with existing credentials...\nLogin Succeeded\n"
+
+
 def test_pull_needs_the_stored_basic_credentials(dock_env, tls_registry, small_image):
     push_layout(small_image, tls_registry.host, "private", creds=f"{tls_registry.user}:{tls_registry.password}")
     r = dock_env.run("pull", f"{tls_registry.host}/private", check=1)

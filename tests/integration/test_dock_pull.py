@@ -94,6 +94,18 @@ def test_pull_docker_schema2_manifest(dock_env, registry, image):
     assert blob_in_store(dock_env, digest)
 
 
+def test_pull_zstd_layers(dock_env, registry, image):
+    info, layout = image
+    push_layout(layout, registry.host, "zstd", compression="zstd")
+    _, body, digest = registry_manifest(registry.host, "zstd", "latest")
+    layers = json.loads(body)["layers"]
+    assert {l["mediaType"] for l in layers} == {"application/vnd.oci.image.layer.v1.tar+zstd"}
+    r = dock_env.run("pull", f"{registry.host}/zstd", check=True)
+    assert len(layer_lines(r.stdout, "Pull complete")) == 3
+    for l in layers:
+        assert blob_in_store(dock_env, l["digest"])
+
+
 def two_platform_image(busybox_rootfs, tmp_path):
     return make_oci_layout(tmp_path / "multi", busybox_rootfs, extra_layers=1,
                            platforms=(("linux", "amd64", None), ("linux", "arm64", "v8")))
