@@ -242,8 +242,10 @@ load_config (create_state *cs, berth_error **err)
    go on to the container first, as runc does, with the environment saying
    so.  LISTEN_PID=1 assumes the process is its pid namespace's init. */
 static int
-listen_fds_count (void)
+listen_fds_count (const berth_create_opts *o)
 {
+  if (!o->listen_fds)
+    return 0;
   const char *pid = getenv ("LISTEN_PID"), *fds = getenv ("LISTEN_FDS");
   unsigned long long p, n;
   if (pid == NULL || fds == NULL || parse_uint64 (pid, &p) < 0 || p != (unsigned long long) getpid ()
@@ -314,7 +316,9 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   cleanup_close int bfd = open (cs->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (bfd < 0)
     return berth_fail_errno (err, "bundle `%s`", bundle);
-  if (berth_config_read_at (bfd, "config.json", &cs->config_text, &cs->config_len, err) < 0)
+  if (o->config_text)
+    cs->config_text = xstrndup (o->config_text, o->config_len), cs->config_len = o->config_len;
+  else if (berth_config_read_at (bfd, "config.json", &cs->config_text, &cs->config_len, err) < 0)
     return berth_error_wrap (err, "bundle `%s`", bundle);
   /* Whatever check refuses the configuration (the decoder's or the
      validation pass's), clients see runc's "invalid configuration". */
@@ -362,7 +366,7 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
       if (cs->unit)
         berth_cgroup_use_systemd (cs->cg, cs->slice, cs->unit);
     }
-  int nlisten = listen_fds_count ();
+  int nlisten = listen_fds_count (o);
   if (check_passed_fds (nlisten + o->preserve_fds, err) < 0)
     return -1;
   if (nlisten > 0)

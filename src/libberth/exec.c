@@ -590,6 +590,8 @@ berth_exec (const char *id, const berth_exec_opts *o, int *status, berth_error *
   if (r == 0)
     berth_debug ("exec %s: process %d started", id, (int) x.pid);
   close (steal_fd (&x.dirfd));
+  if (r == 0 && o->pid_out)
+    *o->pid_out = x.pid;
   if (r == 0 && o->pid_file)
     r = berth_write_pid_file (o->pid_file, x.pid, err);
   if (r == 0 && !o->detach)
