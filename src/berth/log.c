@@ -109,7 +109,11 @@ cli_log (int level, const char *msg)
       FILE *f = open_memstream (&line, &len);
       if (f == NULL)
         return;
-      fprintf (f, "time=%s level=%s msg=", stamp, level_names[level]);
+      fputs ("time=", f);
+      put_value (f, stamp);
+      fputs (" level=", f);
+      put_value (f, level_names[level]);
+      fputs (" msg=", f);
       put_value (f, msg);
       fputc ('\n', f);
       fclose (f);
