@@ -317,7 +317,39 @@ main (void)
   report ("delete", &err);
   tap_ok (r == 0, "delete the stopped container");
 
-  /* 3. invalid configurations */
+  /* 3. a terminal: the pty master handed back, fds 0-2 the caller's again */
+  char *args3[] = { "sh", "-c", "echo pty-out", NULL };
+  spec = make_spec (specdir, args3);
+  spec->process->terminal = true;
+  struct stat before, after;
+  fstat (1, &before);
+  p = berth_create_params_init ();
+  p.spec = spec;
+  p.rootfs = rootfs;
+  int master = -1;
+  p.console_master = &master;
+  r = berth_create (ctx, "api-tty", &p, &err);
+  report ("create with a pty", &err);
+  oci_spec_free (spec);
+  fstat (1, &after);
+  tap_ok (r == 0 && master >= 0, "create with process.terminal hands the pty master back");
+  tap_ok (before.st_ino == after.st_ino && before.st_dev == after.st_dev, "the caller's fd 1 is its own again");
+  tap_ok (r == 0 && berth_start (ctx, "api-tty", &err) == 0, "start the terminal container");
+  report ("start", &err);
+  char ttybuf[256] = "";
+  size_t tn = 0;
+  for (ssize_t k; master >= 0 && tn + 1 < sizeof ttybuf && (k = read (master, ttybuf + tn, sizeof ttybuf - 1 - tn)) > 0;)
+    tn += (size_t) k; /* EIO once the last slave fd closes */
+  ttybuf[tn] = '\0';
+  tap_ok (strstr (ttybuf, "pty-out") != NULL, "the container's output came through the pty master");
+  if (master >= 0)
+    close (master);
+  tap_ok (berth_delete (ctx, "api-tty", true, &err) == 0, "delete the terminal container");
+  report ("delete", &err);
+  while (waitpid (-1, NULL, WNOHANG) > 0)
+    ;
+
+  /* 4. invalid configurations */
   p = berth_create_params_init ();
   p.config_json = "{\"ociVersion\": 5, \"process\": {}}";
   p.rootfs = rootfs;
