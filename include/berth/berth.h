@@ -139,6 +139,9 @@ int berth_start (berth_ctx *ctx, const char *id, berth_error **err);
 int berth_run (berth_ctx *ctx, const char *id, const berth_create_params *p, bool detach, bool keep, int *status,
                berth_error **err);
 int berth_kill (berth_ctx *ctx, const char *id, int signo, bool all, berth_error **err);
+/* force: a live container is killed first, and its init reaped if it is
+   the caller's child (wait for it through berth_init_pidfd before, to keep
+   its status). */
 int berth_delete (berth_ctx *ctx, const char *id, bool force, berth_error **err);
 int berth_pause (berth_ctx *ctx, const char *id, berth_error **err);
 int berth_resume (berth_ctx *ctx, const char *id, berth_error **err);

@@ -280,6 +280,7 @@ main (void)
   r = berth_resume (ctx, "api-two", &err);
   report ("resume", &err);
   tap_ok (r == 0 && state_says (ctx, "api-two", "running"), "resume: running again");
+  tap_ok (signals_unchanged ("state, list, stats, pause, resume"), "state, list, stats, pause and resume leave signals alone");
 
   int xo[2];
   if (pipe2 (xo, O_CLOEXEC) < 0)
@@ -349,7 +350,26 @@ main (void)
   while (waitpid (-1, NULL, WNOHANG) > 0)
     ;
 
-  /* 4. invalid configurations */
+  /* 4. run from JSON text: waits, gives the status, deletes */
+  char *args4[] = { "sh", "-c", "exit 7", NULL };
+  spec = make_spec (specdir, args4);
+  char *json = oci_spec_generate (spec, 0, NULL);
+  oci_spec_free (spec);
+  p = berth_create_params_init ();
+  p.config_json = json;
+  p.rootfs = rootfs;
+  p.stdio[0] = p.stdio[1] = p.stdio[2] = devnull;
+  int status = -1;
+  r = berth_run (ctx, "api-run", &p, false, false, &status, &err);
+  report ("run", &err);
+  free (json);
+  tap_ok (r == 0 && status == 7, "run from JSON text waits and gives the status (%d)", status);
+  tap_ok (signals_unchanged ("run"), "a foreground run restores the signal mask");
+  tap_ok (berth_find (ctx, "api-run", &err) < 0 && berth_error_kind_of (err) == BERTH_ERR_NOT_FOUND,
+          "and deletes the container");
+  berth_error_free (err), err = NULL;
+
+  /* 5. invalid configurations */
   p = berth_create_params_init ();
   p.config_json = "{\"ociVersion\": 5, \"process\": {}}";
   p.rootfs = rootfs;
