@@ -109,6 +109,40 @@ oci_json_append (oci_json *agg, const char *key, oci_json *v)
   agg->items[agg->len++] = v;
 }
 
+void
+oci_json_set (oci_json *obj, const char *key, oci_json *v)
+{
+  for (size_t i = 0; i < obj->len; i++)
+    if (obj->items[i] && strcmp (obj->keys[i], key) == 0)
+      {
+        oci_json_free (obj->items[i]);
+        obj->items[i] = v;
+        return;
+      }
+  oci_json_append (obj, key, v);
+}
+
+bool
+oci_json_remove (oci_json *obj, const char *key)
+{
+  bool found = false;
+  size_t out = 0;
+  for (size_t i = 0; i < obj->len; i++)
+    {
+      if (obj->items[i] && strcmp (obj->keys[i], key) == 0)
+        {
+          oci_json_free (obj->items[i]);
+          free (obj->keys[i]);
+          found = true;
+          continue;
+        }
+      obj->items[out] = obj->items[i];
+      obj->keys[out++] = obj->keys[i];
+    }
+  obj->len = out;
+  return found;
+}
+
 oci_json *
 oci_json_get (const oci_json *obj, const char *key)
 {

@@ -48,6 +48,10 @@ void oci_json_free (oci_json *v);
 oci_json *oci_json_new (oci_json_kind kind);
 /* Append to an array (key NULL) or object; takes ownership of v and copies key. */
 void oci_json_append (oci_json *agg, const char *key, oci_json *v);
+/* Replace the member key of an object, or append it; takes ownership of v. */
+void oci_json_set (oci_json *obj, const char *key, oci_json *v);
+/* Remove every member key of an object; whether there was one. */
+bool oci_json_remove (oci_json *obj, const char *key);
 /* Last member of an object with this key (JSON says the last duplicate wins). */
 oci_json *oci_json_get (const oci_json *obj, const char *key);
 /* Deep equality; object member order does not matter, number text does. */

@@ -12,6 +12,18 @@ BUILD="gcc make autoconf automake libtool pkg-config libyajl-dev libseccomp-dev 
 TEST="python3-pytest python3-jsonschema golang-github-opencontainers-specs-dev clang libclang-rt-14-dev
       runc crun strace qemu-system-x86 libc6-dev podman containerd
       procps util-linux mount iproute2 coreutils dpkg"
+# dock: SQLite, libcrypto, and the headers of libarchive and libcurl (both
+# opened with dlopen; their -dev packages bring the libraries).
+BUILD="$BUILD libsqlite3-dev libssl-dev libarchive-dev libcurl4-openssl-dev libzstd-dev zlib1g-dev"
+TEST="$TEST buildah tar sqlite3"
+# dock's registry tests and tests/bench/pull.sh: a local docker-registry,
+# skopeo and umoci as the other side, TLS and htpasswd made by the tests,
+# the token realm's JWT signatures, the benchmark's Debian rootfs.
+TEST="$TEST docker-registry skopeo umoci openssl apache2-utils python3-cryptography debootstrap curl"
+# dock networks: libmnl (linked) and libnftables (dlopen'ed) headers; the
+# network tests' tools, and podman's CNI plugins for tests/bench/netsetup.sh.
+BUILD="$BUILD libmnl-dev libnftables-dev"
+TEST="$TEST nftables iproute2 iputils-ping containernetworking-plugins"
 case $what in
 build) pkgs=$BUILD ;;
 test) pkgs="$BUILD $TEST" ;;

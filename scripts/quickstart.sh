@@ -1,6 +1,7 @@
 #!/bin/sh
-# quickstart.sh: install the build dependencies, build berth, make a busybox
-# bundle locally (no network) and run a container from it.
+# quickstart.sh: install the build dependencies, build berth and dock, make a
+# busybox bundle locally (no network) and run a container from it, then
+# import the same rootfs as an image with dock and list it.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/install-deps.sh build
@@ -9,7 +10,8 @@ sh scripts/install-deps.sh build
 make -j"$(nproc)"
 
 bundle=$(mktemp -d /tmp/berth-quickstart.XXXXXX)
-trap 'rm -rf "$bundle"' EXIT
+store=$(mktemp -d /tmp/dock-quickstart.XXXXXX)
+trap 'rm -rf "$bundle" "$store"' EXIT
 BERTH=$PWD/berth sh tests/fixtures/make-bundle.sh "$bundle"
 # The default config runs an interactive shell on a terminal; the demo runs
 # a command on plain stdio instead.
@@ -24,3 +26,9 @@ json.dump(c, open(path, "w"), indent=2)
 PY
 id="quickstart-$$"
 ./berth run --bundle "$bundle" "$id"
+
+# dock: the busybox rootfs as a tarball, imported as an image (a private
+# store here; without --root dock uses /var/lib/dock).
+tar -C "$bundle/rootfs" --numeric-owner -cf "$store/busybox.tar" .
+./dock --root "$store/root" import "$store/busybox.tar" busybox:quickstart
+./dock --root "$store/root" images

@@ -1,7 +1,7 @@
 #!/bin/sh
 # test-all.sh: install every test dependency, build berth with
 # AddressSanitizer+UBSan, run the unit and integration tests, the cgroup v2
-# tests in a VM, then fuzz the config parser for a minute.  Exits non-zero on
+# tests in a VM, then fuzz the parsers and the layer unpacker for a minute.  Exits non-zero on
 # any failure.
 set -eu
 cd "$(dirname "$0")/.."

@@ -518,6 +518,8 @@ TEST_PROGRAMS = {
     "dpkg-deb": "dpkg", "runc": "runc", "crun": "crun", "podman": "podman", "ctr": "containerd",
     "containerd": "containerd", "strace": "strace", "busybox": "busybox-static", "go-md2man": "go-md2man",
     "qemu-system-x86_64": "qemu-system-x86", "pytest-3": "python3-pytest",
+    "tar": "tar", "buildah": "buildah", "skopeo": "skopeo", "openssl": "openssl", "htpasswd": "apache2-utils",
+    "docker-registry": "docker-registry",
 }
 
 
