@@ -117,7 +117,7 @@ typedef struct
   /* The container's stdio: fds that become its 0, 1, 2 (-1: the caller's
      own).  With process.terminal, instead either console_socket (a path
      that receives the pty master) or console_master (set to the master,
-     which the caller then owns). */
+     which the caller then owns; with berth_run only when detached). */
   int stdio[3];
   const char *console_socket;
   int *console_master;

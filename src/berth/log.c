@@ -14,6 +14,11 @@
 
 static int log_fd = 2;
 static bool log_json;
+static bool to_stderr = true; /* log_fd is stderr or our copy of it */
+
+/* Where our copy of stderr goes: above any fd a caller passes on
+   (--preserve-fds, LISTEN_FDS) in practice. */
+#define STDERR_COPY_MIN_FD 256
 
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
 
@@ -101,7 +106,7 @@ cli_log (int level, const char *msg)
       cleanup_free char *obj = oci_jw_finish (w, NULL);
       line = xasprintf ("%s\n", obj ? obj : "{}");
     }
-  else if (log_fd == 2 && level == BERTH_LOG_ERROR)
+  else if (to_stderr && level == BERTH_LOG_ERROR)
     line = xasprintf ("berth: %s\n", msg);
   else
     {
@@ -143,6 +148,17 @@ cli_log_open (const char *path, const char *format, bool debug, berth_ctx *lib, 
       if (fd < 0)
         return berth_fail (err, errno, "open log file `%s`", path);
       log_fd = fd;
+      to_stderr = false;
+    }
+  else
+    {
+      /* A close-on-exec copy, which libberth keeps in its children until
+         they exec: warnings of an init or an exec'd process whose fds 0-2
+         are already the container's (a pty, pipes) still reach our caller,
+         not the container's output. */
+      int copy = fcntl (2, F_DUPFD_CLOEXEC, STDERR_COPY_MIN_FD);
+      if (copy >= 0)
+        log_fd = copy;
     }
   berth_ctx_set_log (lib, sink, NULL, debug ? BERTH_LOG_DEBUG : BERTH_LOG_INFO, log_fd > 2 ? log_fd : -1);
   return 0;
@@ -151,7 +167,7 @@ cli_log_open (const char *path, const char *format, bool debug, berth_ctx *lib, 
 bool
 cli_log_to_file (void)
 {
-  return log_fd != 2;
+  return !to_stderr;
 }
 
 void
@@ -160,4 +176,5 @@ cli_log_close (void)
   if (log_fd > 2)
     close (log_fd);
   log_fd = 2;
+  to_stderr = true;
 }

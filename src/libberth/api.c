@@ -109,10 +109,13 @@ scope_enter (berth_ctx *ctx, call_scope *s)
   sigaction (SIGPIPE, NULL, &s->sigpipe);
 }
 
+/* Nothing of the call stays behind: the sink is the context's only
+   during the call. */
 static int
 scope_leave (call_scope *s, int r)
 {
   sigaction (SIGPIPE, &s->sigpipe, NULL);
+  berth_log_set_sink (NULL, NULL, -1, -1);
   return r;
 }
 
@@ -409,8 +412,7 @@ berth_pids (berth_ctx *ctx, const char *id, pid_t **pids, size_t *n, berth_error
 bool
 berth_alive (berth_ctx *ctx, const char *id)
 {
-  berth_log_set_sink (ctx->log_fn, ctx->log_data, ctx->log_level, ctx->log_fd);
-  return berth_container_alive (ctx->root, id);
+  return IN_SCOPE (ctx, berth_container_alive (ctx->root, id));
 }
 
 char *
