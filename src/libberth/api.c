@@ -119,23 +119,33 @@ scope_leave (call_scope *s, int r)
   return r;
 }
 
-/* fds[i] >= 0 becomes fd i for the call; saved[] restores the caller's. */
+/* fds[i] >= 0 becomes fd i for the call; saved[] restores the caller's.
+   The sources are copied first, so that one of them may be another of
+   fds 0-2 (stdout as the container's stderr). */
 static int
 stdio_swap (const int fds[3], int saved[3], berth_error **err)
 {
-  for (int i = 0; i < 3; i++)
-    saved[i] = -2; /* untouched */
+  int src[3] = { -1, -1, -1 }, r = 0;
   for (int i = 0; i < 3; i++)
     {
-      if (fds[i] < 0 || fds[i] == i)
+      saved[i] = -2; /* untouched */
+      if (fds[i] >= 0 && fds[i] != i && (src[i] = fcntl (fds[i], F_DUPFD_CLOEXEC, 3)) < 0)
+        r = berth_fail_errno (err, "stdio: fd %d", fds[i]);
+    }
+  for (int i = 0; r == 0 && i < 3; i++)
+    {
+      if (src[i] < 0)
         continue;
       saved[i] = fcntl (i, F_DUPFD_CLOEXEC, 3); /* -1: it was closed */
       if (saved[i] < 0 && errno != EBADF)
-        return berth_fail_errno (err, "save fd %d", i);
-      if (dup2 (fds[i], i) < 0)
-        return berth_fail_errno (err, "stdio: dup fd %d to %d", fds[i], i);
+        r = berth_fail_errno (err, "save fd %d", i);
+      else if (dup2 (src[i], i) < 0)
+        r = berth_fail_errno (err, "stdio: dup fd %d to %d", fds[i], i);
     }
-  return 0;
+  for (int i = 0; i < 3; i++)
+    if (src[i] >= 0)
+      close (src[i]);
+  return r;
 }
 
 static void
