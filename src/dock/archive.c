@@ -181,7 +181,9 @@ cmd_load (cli_ctx *ctx, berth_error **err)
       struct stat st;
       if (isatty (0) || (fstat (0, &st) == 0 && S_ISREG (st.st_mode) && st.st_size == 0))
         return berth_fail (err, 0, "requested load from stdin, but stdin is empty");
-      fd = dup (0);
+      fd = fcntl (0, F_DUPFD_CLOEXEC, 3);
+      if (fd < 0)
+        return berth_fail_errno (err, "stdin");
     }
   bool empty = false;
   int r = dock_load (ctx->store, fd, print_loaded, NULL, &empty, err);

@@ -115,6 +115,24 @@ write_file_atomic_at (int dirfd, const char *name, const void *buf, size_t len, 
   return 0;
 }
 
+DIR *
+opendir_fd (int dirfd)
+{
+  /* Not dup(2): a duplicate shares the file offset, so a second walk of
+     the same dirfd would start where the first one ended. */
+  int fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  DIR *d = fdopendir (fd);
+  if (d == NULL)
+    {
+      int e = errno;
+      close (fd);
+      errno = e;
+    }
+  return d;
+}
+
 bool
 str_has_prefix (const char *s, const char *prefix)
 {

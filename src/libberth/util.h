@@ -52,6 +52,11 @@ int write_file_atomic_at (int dirfd, const char *name, const void *buf, size_t l
    state root says no when it is a tmpfs, where fsync has nothing to do. */
 void write_file_atomic_set_fsync (bool on);
 
+/* A DIR stream on the directory dirfd names, through an fd of its own
+   (O_CLOEXEC; its own offset, so every stream starts at the first entry,
+   and dirfd stays the caller's); NULL with errno. */
+DIR *opendir_fd (int dirfd);
+
 /* One sendmsg/recvmsg of buf with at most one fd as SCM_RIGHTS (fd < 0:
    none); retry EINTR, never raise SIGPIPE.  recv_with_fd sets *fd to the fd
    received (O_CLOEXEC) or -1. */

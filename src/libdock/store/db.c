@@ -287,7 +287,7 @@ make_root (const char *root, berth_error **err)
 static int
 clean_leftovers (dock_store *s, berth_error **err)
 {
-  cleanup_closedir DIR *d = fdopendir (dup (s->tmpfd));
+  cleanup_closedir DIR *d = opendir_fd (s->tmpfd);
   if (d == NULL)
     return berth_fail_errno (err, "open %s/tmp", s->root);
   struct dirent *de;
@@ -298,7 +298,7 @@ clean_leftovers (dock_store *s, berth_error **err)
       if (dock_layer_remove_tree (s->tmpfd, de->d_name, err) < 0)
         return -1;
     }
-  cleanup_closedir DIR *l = fdopendir (dup (s->layersfd));
+  cleanup_closedir DIR *l = opendir_fd (s->layersfd);
   if (l == NULL)
     return berth_fail_errno (err, "open %s/layers", s->root);
   while ((de = readdir (l)))
