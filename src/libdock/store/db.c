@@ -327,6 +327,9 @@ dock_store_open (const dock_config *cfg, dock_store **out, berth_error **err)
   s->root = xstrdup (cfg->root);
   s->rootfd = s->blobsfd = s->layersfd = s->tmpfd = s->lockfd = -1;
   cleanup_close int blobs = -1;
+  /* Declared before the first goto: a cleanup variable jumped over would
+     be freed uninitialized. */
+  cleanup_free char *dbpath = NULL;
   if (make_root (s->root, err) < 0)
     goto fail;
   s->rootfd = open (s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -354,7 +357,7 @@ dock_store_open (const dock_config *cfg, dock_store **out, berth_error **err)
       && write_file_atomic_at (s->rootfd, "oci-layout", oci_layout, strlen (oci_layout), 0644, err) < 0)
     goto fail;
 
-  cleanup_free char *dbpath = xasprintf ("%s/dock.db", s->root);
+  dbpath = xasprintf ("%s/dock.db", s->root);
   if (sqlite3_open_v2 (dbpath, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL)
       != SQLITE_OK)
     {
