@@ -266,17 +266,9 @@ open_dir (int dirfd, const char *name, int *out, berth_error **err)
 static int
 make_root (const char *root, berth_error **err)
 {
-  cleanup_free char *copy = xstrdup (root);
-  for (char *p = copy + 1; *p; p++)
-    if (*p == '/')
-      {
-        *p = '\0';
-        if (mkdir (copy, 0755) < 0 && errno != EEXIST)
-          return berth_fail_errno (err, "mkdir %s", copy);
-        *p = '/';
-      }
-  if (mkdir (copy, 0710) < 0 && errno != EEXIST)
-    return berth_fail_errno (err, "mkdir %s", copy);
+  cleanup_free char *failed = NULL;
+  if (mkdir_parents (root, 0755, 0710, &failed) < 0)
+    return berth_fail_errno (err, "mkdir %s", failed);
   return 0;
 }
 
