@@ -51,6 +51,21 @@ check_error (const oci_json *data, const char *tmpl, const char *want)
   dock_template_free (t);
 }
 
+/* check_error for a template too long to show in the description. */
+static void
+deep_error (const oci_json *data, const char *tmpl, const char *what)
+{
+  dock_template *t = NULL;
+  berth_error *err = NULL;
+  int r = dock_template_parse (tmpl, &t, &err);
+  tap_ok (r < 0 && err && strstr (err->msg, "nesting too deep"), "%s", what);
+  if (err)
+    diag ("error: %s", err->msg);
+  berth_error_free (err);
+  dock_template_free (t);
+  (void) data;
+}
+
 int
 main (void)
 {
@@ -83,6 +98,35 @@ main (void)
   check_error (d, "{{nosuch .Tag}}", "function \"nosuch\" not defined");
   check_error (d, "{{end}}", "unexpected {{end}}");
   check_error (d, "{{index .Tags 9}}", "index out of range");
+
+  /* Nesting is bounded while parsing: a deep --format is an error, not a
+     stack overflow.  100 levels still work. */
+  enum { DEEP = 100000 };
+  cleanup_free char *parens = xmalloc (2 * DEEP + 16);
+  size_t k = (size_t) sprintf (parens, "{{");
+  for (int i = 0; i < DEEP; i++)
+    parens[k++] = '(';
+  k += (size_t) sprintf (parens + k, ".Tag");
+  for (int i = 0; i < DEEP; i++)
+    parens[k++] = ')';
+  strcpy (parens + k, "}}");
+  deep_error (d, parens, "100000 nested parentheses fail with \"nesting too deep\"");
+  cleanup_free char *ifs = xmalloc (DEEP * 17 + 1);
+  k = 0;
+  for (int i = 0; i < DEEP; i++)
+    k += (size_t) sprintf (ifs + k, "{{if .On}}");
+  for (int i = 0; i < DEEP; i++)
+    k += (size_t) sprintf (ifs + k, "{{end}}");
+  deep_error (d, ifs, "100000 nested {{if}}s fail with \"nesting too deep\"");
+  char hundred[256];
+  k = (size_t) sprintf (hundred, "{{");
+  for (int i = 0; i < 100; i++)
+    hundred[k++] = '(';
+  k += (size_t) sprintf (hundred + k, ".Tag");
+  for (int i = 0; i < 100; i++)
+    hundred[k++] = ')';
+  strcpy (hundred + k, "}}");
+  check (d, hundred, "latest");
   oci_json_free (d);
   return tap_done ();
 }
