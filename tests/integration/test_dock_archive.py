@@ -11,7 +11,7 @@ import pytest
 
 from dock_helpers import *  # noqa: F401,F403 (fixtures)
 from engines import Podman, engine_fixture, sanitizer_guard, which
-from conftest import describe
+from conftest import describe, exec_command
 
 
 @pytest.fixture
@@ -217,3 +217,21 @@ def test_load_of_a_nested_index_without_manifests_fails_cleanly(dock_store, tmp_
     r = dock_store.run("load", "-i", tar)
     assert r.returncode == 1 and r.stderr == "dock: archive: an index without manifests\n", r.stderr
     assert dock_store.run("images", "-q", check=True).stdout == ""
+
+
+def test_save_does_not_write_through_a_planted_temporary_name(dock_store, busybox_tar, tmp_path):
+    # The temporary file next to the output has a predictable name; a
+    # symlink planted there must not make save truncate what it points at.
+    dock_store.run("import", busybox_tar, "p:1", check=True)
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    out = tmp_path / "out.tar"
+    # exec keeps the shell's pid, which names the temporary file.
+    script = f'ln -s {victim} {tmp_path}/.dock-save-$$.tmp && exec "$0" "$@"'
+    r = exec_command(["sh", "-c", script, DOCK, "--root", dock_store.root, "save", "-o", out, "p:1"],
+                     env={"DOCK_DAEMON_JSON": None}, timeout=60)[0]
+    assert r.returncode == 0, describe(r)
+    assert victim.read_bytes() == b"keep me"
+    with tarfile.open(out) as t:
+        assert "manifest.json" in t.getnames()
+    assert not list(tmp_path.glob(".dock-save-*"))
