@@ -895,14 +895,9 @@ list_names (int rootfd, const char *root, char ***names, size_t *n, berth_error 
 {
   *names = NULL;
   *n = 0;
-  int dfd = dup (rootfd);
-  DIR *d = dfd >= 0 ? fdopendir (dfd) : NULL;
+  DIR *d = opendir_fd (rootfd);
   if (d == NULL)
-    {
-      if (dfd >= 0)
-        close (dfd);
-      return berth_fail_errno (err, "read state root `%s`", root);
-    }
+    return berth_fail_errno (err, "read state root `%s`", root);
   struct dirent *de;
   while ((de = readdir (d)))
     if (de->d_name[0] != '.' && de->d_type == DT_DIR)
