@@ -405,3 +405,20 @@ def test_tls_pull_multiplexes_on_http2(dock_env, busybox_rootfs, tmp_path, tmp_p
         assert len(ours) >= 7 and all("HTTP/2.0" in l for l in ours), "\n".join(ours)
     finally:
         r.stop()
+
+
+def test_pull_after_a_kill_that_left_a_whole_partial_blob_commits_it(dock_env, registry, busybox_rootfs, tmp_path):
+    # A dock killed between the last write of a layer and its rename leaves
+    # tmp/partial-<hex> with every byte; the next pull must not ask for
+    # "bytes=<size>-", which the registry answers 416.
+    info = make_oci_layout(tmp_path / "w", busybox_rootfs, extra_layers=1)
+    push_layout(tmp_path / "w", registry.host, "whole")
+    big = info["manifests"][0]["layers"][1]
+    hexd = big.split(":", 1)[1]
+    dock_env.run("images", check=True)  # makes the store
+    partial = dock_env.root / "tmp" / f"partial-{hexd}"
+    partial.write_bytes((tmp_path / "w" / "blobs" / "sha256" / hexd).read_bytes())
+    r = dock_env.run("pull", f"{registry.host}/whole")
+    assert r.returncode == 0, r.stderr
+    assert blob_in_store(dock_env, big) and "Pull complete" in r.stdout
+    assert not partial.exists()

@@ -102,6 +102,21 @@ on_body (const void *buf, size_t len, void *data, berth_error **err)
   return 0;
 }
 
+/* Verify and store a blob whose every byte has arrived. */
+static int
+commit_item (fetch *f, item *it, berth_error **err)
+{
+  event (f, it, DOCK_BLOB_VERIFYING);
+  it->state = ITEM_DONE; /* the sink frees its writer, committed or not */
+  if (f->sink->commit (f->data, it->index, err) < 0)
+    return -1;
+  event (f, it, DOCK_BLOB_COMPLETE);
+  return 0;
+}
+
+/* Start the transfer; 1 when there is none to make: the destination
+   already holds every byte (a dock killed between the last write and the
+   commit), and a request for "bytes=<size>-" would get a 416. */
 static int
 start_item (fetch *f, item *it, berth_error **err)
 {
@@ -110,6 +125,9 @@ start_item (fetch *f, item *it, berth_error **err)
       if (f->sink->begin (f->data, it->index, &it->have, err) < 0)
         return -1;
       it->begun = true;
+      int64_t size = f->blobs[it->index].size;
+      if (size > 0 && it->have == size)
+        return commit_item (f, it, err) < 0 ? -1 : 1;
     }
   cleanup_free char *url = registry_url (f->r, "/v2/%s/blobs/%s", f->repo, f->blobs[it->index].digest);
   if (it->req == NULL)
@@ -166,17 +184,7 @@ finish_item (fetch *f, item *it, berth_error **err)
       if (size >= 0 && it->have != size)
         ok = false; /* a short body the server called complete: resume */
       else
-        {
-          event (f, it, DOCK_BLOB_VERIFYING);
-          if (f->sink->commit (f->data, it->index, err) < 0)
-            {
-              it->state = ITEM_DONE; /* the sink freed its writer */
-              return -1;
-            }
-          it->state = ITEM_DONE;
-          event (f, it, DOCK_BLOB_COMPLETE);
-          return 0;
-        }
+        return commit_item (f, it, err);
     }
   if (!ok && (registry_transient (req) || (req->curl_code == 0 && req->status / 100 == 2)))
     {
@@ -227,12 +235,16 @@ dock_registry_fetch_blobs (dock_registry *r, const char *repo, const dock_blob_r
                 next_ready = it->ready_at_ms;
               continue;
             }
-          if (start_item (&f, it, err) < 0)
+          int started = start_item (&f, it, err);
+          if (started < 0)
             {
               rc = -1;
               goto out;
             }
-          running++;
+          if (started > 0)
+            done++;
+          else
+            running++;
         }
       for (size_t i = 0; i < n; i++)
         if (f.items[i].state == ITEM_PENDING && f.items[i].ready_at_ms > now && f.items[i].ready_at_ms < next_ready)
