@@ -129,5 +129,16 @@ int cmd_logout (cli_ctx *ctx, berth_error **err);
 int cmd_search (cli_ctx *ctx, berth_error **err);
 int cmd_run (cli_ctx *ctx, berth_error **err);
 int cmd_create (cli_ctx *ctx, berth_error **err);
+/* Containers (containers.c). */
+int cmd_ps (cli_ctx *ctx, berth_error **err);
+int cmd_container_inspect (cli_ctx *ctx, berth_error **err);
+int cmd_rm (cli_ctx *ctx, berth_error **err);
+int cmd_rename (cli_ctx *ctx, berth_error **err);
+int cmd_container_prune (cli_ctx *ctx, berth_error **err);
+int cmd_diff (cli_ctx *ctx, berth_error **err);
+/* inspect: containers first, then (images_too) images, as docker resolves. */
+int cli_inspect_containers (cli_ctx *ctx, bool images_too, berth_error **err);
+struct oci_json;
+int cli_image_inspect_one (cli_ctx *ctx, const char *word, struct oci_json **out, berth_error **err);
 
 #endif

@@ -130,6 +130,36 @@ static const cli_opt login_opts[] = {
   END,
 };
 
+static const cli_opt ps_opts[] = {
+  { "all", 'a', NULL, "Show all containers (default shows just running)", false, NULL },
+  { "filter", 'f', "filter", "Filter output based on conditions provided", true, NULL },
+  { "format", 0, "string", FORMAT_HELP, false, NULL },
+  { "last", 'n', "int", "Show n last created containers (includes all states)", false, "-1" },
+  { "latest", 'l', NULL, "Show the latest created container (includes all states)", false, NULL },
+  { "no-trunc", 0, NULL, "Don't truncate output", false, NULL },
+  { "quiet", 'q', NULL, "Only display container IDs", false, NULL },
+  { "size", 's', NULL, "Display total file sizes", false, NULL },
+  END,
+};
+
+static const cli_opt container_inspect_opts[] = {
+  { "format", 'f', "string", FORMAT_HELP, false, NULL },
+  { "size", 's', NULL, "Display total file sizes", false, NULL },
+  END,
+};
+
+static const cli_opt rm_opts[] = {
+  { "force", 'f', NULL, "Force the removal of a running container (uses SIGKILL)", false, NULL },
+  { "link", 'l', NULL, "Remove the specified link", false, NULL },
+  { "volumes", 'v', NULL, "Remove anonymous volumes associated with the container", false, NULL },
+  END,
+};
+
+static const cli_opt container_prune_opts[] = {
+  { "force", 'f', NULL, "Do not prompt for confirmation", false, NULL },
+  END,
+};
+
 const cli_group cli_groups[] = {
   { "container", "Manage containers" },
   { "image", "Manage images" },
@@ -142,6 +172,15 @@ const cli_cmd cli_commands[] = {
   /* run and create share docker's flag table (libdock/runtime/flags.c). */
   { "container", "create", "IMAGE [COMMAND] [ARG...]", "Create a new container", dock_run_flags, 1, -1, cmd_create,
     true, .stop_at_args = true, .hide_run_only = true },
+  { "container", "diff", "CONTAINER", "Inspect changes to files or directories on a container's filesystem", no_opts,
+    1, 1, cmd_diff, true },
+  { "container", "inspect", "CONTAINER [CONTAINER...]", "Display detailed information on one or more containers",
+    container_inspect_opts, 1, -1, cmd_container_inspect, true },
+  { "container", "ls", "", "List containers", ps_opts, 0, 0, cmd_ps, true },
+  { "container", "prune", "", "Remove all stopped containers", container_prune_opts, 0, 0, cmd_container_prune,
+    true },
+  { "container", "rename", "CONTAINER NEW_NAME", "Rename a container", no_opts, 2, 2, cmd_rename, true },
+  { "container", "rm", "CONTAINER [CONTAINER...]", "Remove one or more containers", rm_opts, 1, -1, cmd_rm, true },
   { "container", "run", "IMAGE [COMMAND] [ARG...]", "Create and run a new container from an image", dock_run_flags,
     1, -1, cmd_run, true, .stop_at_args = true },
   { "image", "history", "IMAGE", "Show the history of an image", history_opts, 1, 1, cmd_history,
@@ -179,6 +218,13 @@ const cli_cmd cli_commands[] = {
 const cli_alias cli_aliases[] = {
   { NULL, "create", "container", "create" },
   { NULL, "run", "container", "run" },
+  { NULL, "diff", "container", "diff" },
+  { NULL, "ps", "container", "ls" },
+  { "container", "list", "container", "ls" },
+  { "container", "ps", "container", "ls" },
+  { NULL, "rename", "container", "rename" },
+  { NULL, "rm", "container", "rm" },
+  { "container", "remove", "container", "rm" },
   { NULL, "history", "image", "history" },
   { NULL, "images", "image", "ls" },
   { "image", "list", "image", "ls" },

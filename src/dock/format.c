@@ -359,3 +359,21 @@ json_indent (FILE *out, const oci_json *v, int depth)
     }
   fprintf (out, "\n%*s%c", 4 * depth, "", obj ? '}' : ']');
 }
+
+/* docker's Ellipsis: at most n characters, the last one "…" when cut. */
+char *
+format_ellipsis (const char *s, size_t n)
+{
+  size_t chars = 0, i = 0;
+  for (; s[i]; i++)
+    if (((unsigned char) s[i] & 0xc0) != 0x80 && ++chars > n - 1)
+      {
+        size_t rest = 0;
+        for (size_t j = i; s[j]; j++)
+          rest += ((unsigned char) s[j] & 0xc0) != 0x80;
+        if (rest <= 1)
+          return xstrdup (s);
+        return xasprintf ("%.*s…", (int) i, s);
+      }
+  return xstrdup (s);
+}

@@ -41,6 +41,10 @@ void human_since (char *buf, size_t size, int64_t then);
 /* Go's time.Time.String() in local time: "2024-05-01 10:00:00 +0000 UTC". */
 void go_time_string (char *buf, size_t size, int64_t t);
 
+/* docker's formatter.Ellipsis: at most n characters, the last one "…" when
+   cut; malloc'd. */
+char *format_ellipsis (const char *s, size_t n);
+
 /* A JSON object being built with string members (rows for --format). */
 void row_set (oci_json *obj, const char *key, const char *value);
 

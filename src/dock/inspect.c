@@ -10,6 +10,7 @@
 #include "libdock/template/template.h"
 #include "schema.h"
 
+#include <errno.h>
 #include <string.h>
 
 /* Print the objects found (docker prints "[]" even when none is), then
@@ -79,6 +80,20 @@ inspect_images (cli_ctx *ctx, const char *not_found, berth_error **err)
   return status;
 }
 
+/* One image for `dock inspect` (after no container had the name). */
+int
+cli_image_inspect_one (cli_ctx *ctx, const char *word, oci_json **out, berth_error **err)
+{
+  dock_image_info img = { 0 };
+  int r = dock_image_lookup (ctx->store, word, &img, err);
+  if (r == 1)
+    r = berth_fail (err, 0, "No such object: %s", word);
+  if (r == 0)
+    r = dock_image_inspect_json (ctx->store, &img, out, err);
+  dock_image_info_clear (&img);
+  return r;
+}
+
 int
 cmd_image_inspect (cli_ctx *ctx, berth_error **err)
 {
@@ -89,9 +104,13 @@ int
 cmd_inspect (cli_ctx *ctx, berth_error **err)
 {
   const char *type = cli_value (ctx, "type");
-  if (type && strcmp (type, "image") != 0)
+  if (type == NULL || *type == '\0')
+    return cli_inspect_containers (ctx, true, err);
+  if (strcmp (type, "container") == 0)
+    return cli_inspect_containers (ctx, false, err);
+  if (strcmp (type, "image") != 0)
     {
-      if (strcmp (type, "container") == 0 || strcmp (type, "volume") == 0 || strcmp (type, "network") == 0)
+      if (strcmp (type, "volume") == 0 || strcmp (type, "network") == 0)
         return berth_fail (err, 0, "inspect --type %s: dock has no %ss yet", type, type);
       return berth_fail (err, 0, "\"%s\" is not a valid value for --type", type);
     }
@@ -102,24 +121,6 @@ static const format_header history_headers[] = {
   { "Comment", "COMMENT" }, { "CreatedAt", "CREATED AT" }, { "CreatedBy", "CREATED BY" },
   { "CreatedSince", "CREATED" }, { "ID", "IMAGE" }, { "Size", "SIZE" }, { NULL, NULL },
 };
-
-/* docker's Ellipsis: at most n characters, the last one "…" when cut. */
-static char *
-ellipsis (const char *s, size_t n)
-{
-  size_t chars = 0, i = 0;
-  for (; s[i]; i++)
-    if (((unsigned char) s[i] & 0xc0) != 0x80 && ++chars > n - 1)
-      {
-        size_t rest = 0;
-        for (size_t j = i; s[j]; j++)
-          rest += ((unsigned char) s[j] & 0xc0) != 0x80;
-        if (rest <= 1)
-          return xstrdup (s);
-        return xasprintf ("%.*s…", (int) i, s);
-      }
-  return xstrdup (s);
-}
 
 int
 cmd_history (cli_ctx *ctx, berth_error **err)
@@ -175,7 +176,7 @@ cmd_history (cli_ctx *ctx, berth_error **err)
       for (char *p = by1; *p; p++)
         if (*p == '\t')
           *p = ' ';
-      cleanup_free char *shown_by = trunc ? ellipsis (by1, 45) : xstrdup (by1);
+      cleanup_free char *shown_by = trunc ? format_ellipsis (by1, 45) : xstrdup (by1);
       cleanup_free char *id = k + 1 == nh ? (trunc ? xstrndup (img.id + 7, 12) : xstrdup (img.id)) : xstrdup ("<missing>");
       char at[64];
       go_time_string (at, sizeof at, t);

@@ -58,21 +58,24 @@ static const dock_pull_progress display_progress = {
   .done = on_done,
 };
 
+/* Pull word (docker's reference), drawing progress on out; also what
+   create/run use for an image not in the store (on stderr there). */
 int
-cmd_pull (cli_ctx *ctx, berth_error **err)
+cli_pull_image (cli_ctx *ctx, const char *word, FILE *out, bool all, bool quiet, berth_error **err)
 {
   registry_cli_config_dir (ctx);
   cleanup_ref dock_ref *ref = NULL;
-  if (dock_ref_parse (ctx->argv[0], &ref, err) < 0)
+  if (dock_ref_parse (word, &ref, err) < 0)
     return -1;
-  bool all = cli_flag (ctx, "all-tags");
-  pull_display d = { .quiet = cli_flag (ctx, "quiet") };
-  progress_init (&d.view, stdout);
-  dock_pull_opts o = { .platform = cli_value (ctx, "platform"), .all_tags = all, .progress = &display_progress,
-                       .data = &d };
+  pull_display d = { .quiet = quiet };
+  progress_init (&d.view, out);
+  dock_pull_opts o = { .platform = NULL, .all_tags = all, .progress = &display_progress, .data = &d };
+  for (const cli_opt *opt = ctx->cmd->opts; opt->name; opt++)
+    if (strcmp (opt->name, "platform") == 0)
+      o.platform = cli_value (ctx, "platform");
   registry_cli_opts (ctx, &o.registry);
   if (!all && !ref->tag && !ref->digest && !d.quiet)
-    printf ("Using default tag: latest\n");
+    fprintf (out, "Using default tag: latest\n");
   int rc = dock_pull (ctx->store, ref, &o, err);
   if (rc == 0)
     {
@@ -82,9 +85,15 @@ cmd_pull (cli_ctx *ctx, berth_error **err)
       cleanup_free char *familiar = dock_ref_familiar_string (shown);
       cleanup_free char *full = dock_ref_string (shown);
       if (!d.quiet)
-        printf ("Status: %s for %s\n", d.any_updated ? "Downloaded newer image" : "Image is up to date", familiar);
-      printf ("%s\n", full);
+        fprintf (out, "Status: %s for %s\n", d.any_updated ? "Downloaded newer image" : "Image is up to date", familiar);
+      fprintf (out, "%s\n", full);
     }
   progress_clear (&d.view);
   return rc;
+}
+
+int
+cmd_pull (cli_ctx *ctx, berth_error **err)
+{
+  return cli_pull_image (ctx, ctx->argv[0], stdout, cli_flag (ctx, "all-tags"), cli_flag (ctx, "quiet"), err);
 }

@@ -6,6 +6,7 @@
 #include "format.h"
 #include "libberth/util.h"
 #include "libdock/imagejson.h"
+#include "libdock/store/containers.h"
 #include "libdock/store/names.h"
 #include "libdock/store/store.h"
 #include "schema.h"
@@ -86,9 +87,25 @@ remove_one (cli_ctx *ctx, delete_report *r, const char *word, bool force, berth_
   if (dock_image_find (s, word, &img, err) < 0)
     return -1;
   int rc = -1;
-  cleanup_free char *ref = NULL;
+  cleanup_free char *ref = NULL, *state = NULL;
+  /* An image a container uses stays (docker refuses without -f; dock keeps
+     it even with -f, untagged, since the container's rootfs stacks its
+     layers). */
+  cleanup_free char *user = dock_image_user (s, img.id, &state, NULL);
   if (!is_id_word (word, img.id) && dock_name_normalize (word, &ref, NULL) == 0)
     {
+      size_t others = 0;
+      for (size_t i = 0; img.names[i]; i++)
+        others += strcmp (img.names[i], ref) != 0;
+      for (size_t i = 0; img.digests[i]; i++)
+        others += !same_repo (img.digests[i], ref);
+      if (user && !force && others == 0)
+        {
+          berth_fail (err, 0, "conflict: unable to remove repository reference \"%s\" (must force) - container %.12s "
+                              "is using its referenced image %.12s",
+                      word, user, img.id + strlen ("sha256:"));
+          goto out;
+        }
       /* A name: untag it; with no tag left in its repository, its digests
          there go too; the image goes once nothing names it. */
       if (untag (s, r, ref, err) < 0)
@@ -113,7 +130,7 @@ remove_one (cli_ctx *ctx, delete_report *r, const char *word, bool force, berth_
           else
             left++;
         }
-      if (left > 0)
+      if (left > 0 || user)
         {
           rc = 0;
           goto out;
@@ -121,6 +138,15 @@ remove_one (cli_ctx *ctx, delete_report *r, const char *word, bool force, berth_
     }
   else
     {
+      bool running = state && strcmp (state, "created") != 0 && strcmp (state, "exited") != 0
+                     && strcmp (state, "dead") != 0;
+      if (user && (running || !force))
+        {
+          berth_fail (err, 0, "conflict: unable to delete %.12s (%s) - image is being used by %s container %.12s",
+                      img.id + strlen ("sha256:"), running ? "cannot be forced" : "must be forced",
+                      running ? "running" : "stopped", user);
+          goto out;
+        }
       bool any = img.names[0] || img.digests[0];
       if (any && !single_reference (&img) && !force)
         {
@@ -136,7 +162,7 @@ remove_one (cli_ctx *ctx, delete_report *r, const char *word, bool force, berth_
         if (untag (s, r, img.digests[i], err) < 0)
           goto out;
     }
-  rc = dock_image_delete (s, img.id, report_deleted, r, &r->freed, err);
+  rc = user ? 0 : dock_image_delete (s, img.id, report_deleted, r, &r->freed, err);
 out:
   dock_image_info_clear (&img);
   return rc;
@@ -292,6 +318,9 @@ cmd_image_prune (cli_ctx *ctx, berth_error **err)
       if (!all && img->names[0])
         continue;
       if (until && img->created_unix >= until)
+        continue;
+      cleanup_free char *user = dock_image_user (ctx->store, img->id, NULL, NULL);
+      if (user)
         continue;
       bool ok;
       if ((rc = config_labels_match (ctx->store, img->id, labels, nlabels, &ok, err)) < 0 || !ok)

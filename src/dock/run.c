@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "libberth/util.h"
+#include "containers_cli.h"
 #include "libdock/runtime/flags.h"
 
 /* The CLI's parsed values in command-line order per flag, converted. */
@@ -33,6 +34,17 @@ load_opts (const cli_ctx *ctx, dock_run_opts *o, berth_error **err)
   return dock_run_opts_validate (o, err);
 }
 
+/* docker's CLI: a failed create prints the daemon's error and exits 125. */
+static int
+create_status (berth_error **err)
+{
+  cleanup_free char *text = berth_error_text (*err);
+  fprintf (stderr, "dock: %s\n", text);
+  berth_error_free (*err);
+  *err = NULL;
+  return DOCK_EXIT_USAGE;
+}
+
 static int
 run_or_create (cli_ctx *ctx, const char *what, berth_error **err)
 {
@@ -45,8 +57,17 @@ run_or_create (cli_ctx *ctx, const char *what, berth_error **err)
       fprintf (stderr, "dock: %s\nSee 'dock %s --help'.\n", bad->msg, what);
       status = DOCK_EXIT_USAGE;
     }
+  else if (strcmp (what, "create") == 0)
+    {
+      cleanup_free char *id = NULL;
+      status = cli_container_create (ctx, &o, &id, err);
+      if (status == 0)
+        printf ("%s\n", id);
+      else
+        status = create_status (err);
+    }
   else
-    status = berth_fail (err, 0, "%s: not implemented yet (containers need libberth's public API)", what);
+    status = berth_fail (err, 0, "%s: not implemented yet (starting containers needs libberth's public API)", what);
   dock_run_opts_clear (&o);
   return status;
 }

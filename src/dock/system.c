@@ -5,6 +5,8 @@
 #include "cli.h"
 #include "format.h"
 #include "libberth/util.h"
+#include "containers_cli.h"
+#include "libdock/store/containers.h"
 #include "libdock/store/names.h"
 #include "libdock/store/store.h"
 
@@ -82,8 +84,8 @@ verbose_images (dock_store *s, dock_image_info *imgs, size_t n, berth_error **er
       cleanup_free char *fam = imgs[i].names[0] ? dock_name_familiar (imgs[i].names[0]) : xstrdup ("<none>:<none>");
       const char *tag;
       cleanup_free char *repo = dock_name_split (fam, &tag, NULL);
-      cleanup_free char *line = xasprintf ("%s\t%s\t%.12s\t%s\t%s\t%s\t%s\t0", repo, tag, imgs[i].id + 7, since, size,
-                                           sh, un);
+      cleanup_free char *line = xasprintf ("%s\t%s\t%.12s\t%s\t%s\t%s\t%s\t%zu", repo, tag, imgs[i].id + 7, since,
+                                           size, sh, un, cli_image_containers (s, imgs[i].id));
       tab_line (t, line);
     }
   printf ("Images space usage:\n\n");
@@ -91,6 +93,11 @@ verbose_images (dock_store *s, dock_image_info *imgs, size_t n, berth_error **er
   printf ("\nContainers space usage:\n\n");
   t = tab_new ();
   tab_line (t, "CONTAINER ID\tIMAGE\tCOMMAND\tLOCAL VOLUMES\tSIZE\tCREATED\tSTATUS\tNAMES");
+  if (cli_container_df_rows (s, t, err) < 0)
+    {
+      tab_flush (t, stdout);
+      return -1;
+    }
   tab_flush (t, stdout);
   printf ("\nLocal Volumes space usage:\n\n");
   t = tab_new ();
@@ -108,7 +115,8 @@ cmd_system_df (cli_ctx *ctx, berth_error **err)
 {
   dock_image_info *imgs = NULL;
   size_t n = 0;
-  int64_t layers, blobs;
+  int64_t layers, blobs, csize, creclaim;
+  size_t ctotal, cactive;
   dock_format *f = NULL;
   int r = -1;
   if (dock_image_list (ctx->store, &imgs, &n, err) < 0 || dock_store_usage (ctx->store, &layers, &blobs, err) < 0)
@@ -123,10 +131,23 @@ cmd_system_df (cli_ctx *ctx, berth_error **err)
                     err)
       < 0)
     goto out;
-  /* The store's disk use: unpacked layers and the blobs they came from.
-     No container uses an image yet: all of it is reclaimable. */
-  if (df_row (f, "Images", n, 0, layers + blobs, layers + blobs, err) < 0
-      || df_row (f, "Containers", 0, 0, 0, 0, err) < 0 || df_row (f, "Local Volumes", 0, 0, 0, 0, err) < 0
+  /* The store's disk use: unpacked layers and the blobs they came from;
+     what images in use by containers take is not reclaimable (their
+     unpacked size; their blobs are counted as reclaimable). */
+  size_t iactive = 0;
+  int64_t reclaim = layers + blobs;
+  for (size_t i = 0; i < n; i++)
+    {
+      cleanup_free char *user = dock_image_user (ctx->store, imgs[i].id, NULL, NULL);
+      if (user)
+        iactive++, reclaim -= imgs[i].size;
+    }
+  if (reclaim < 0)
+    reclaim = 0;
+  if (df_row (f, "Images", n, iactive, layers + blobs, reclaim, err) < 0
+      || cli_container_usage (ctx->store, &ctotal, &cactive, &csize, &creclaim, err) < 0
+      || df_row (f, "Containers", ctotal, cactive, csize, creclaim, err) < 0
+      || df_row (f, "Local Volumes", 0, 0, 0, 0, err) < 0
       || df_row (f, "Build Cache", 0, 0, 0, 0, err) < 0)
     goto out;
   r = format_end (f, stdout, err);

@@ -3,6 +3,7 @@
    store files use. */
 #include "config.h"
 
+#include "containers.h"
 #include "internal.h"
 #include "libdock/layer/unpack.h"
 #include "libberth/util.h"
@@ -307,7 +308,7 @@ clean_leftovers (dock_store *s, berth_error **err)
       if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         return db_fail (s, err, "database");
     }
-  return 0;
+  return dock_containers_clean (s, err);
 }
 
 static const char oci_layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
@@ -364,7 +365,7 @@ dock_store_open (const dock_config *cfg, dock_store **out, berth_error **err)
      mode (a killed process loses nothing committed). */
   if (db_exec (s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;", err) < 0)
     goto fail;
-  if (ensure_schema (s, err) < 0)
+  if (ensure_schema (s, err) < 0 || dock_containers_schema (s, err) < 0)
     goto fail;
   if (alone)
     {
