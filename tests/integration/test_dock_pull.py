@@ -405,3 +405,49 @@ def test_tls_pull_multiplexes_on_http2(dock_env, busybox_rootfs, tmp_path, tmp_p
         assert len(ours) >= 7 and all("HTTP/2.0" in l for l in ours), "\n".join(ours)
     finally:
         r.stop()
+
+
+def test_insecure_registries_and_tls_verify_false_reach_a_registry_off_loopback(dock_env, image, tmp_path):
+    """On loopback every registry is insecure (docker's 127.0.0.0/8
+    default), so this runs in a network namespace of the test's own with
+    both registries on 10.123.0.1: a TLS one whose CA nobody trusts and a
+    plain-HTTP one."""
+    from registry_fixtures import NETNS_ADDR, Registry, in_private_netns, make_ca
+    info, layout = image
+
+    def scenario():
+        tls = Registry(tmp_path / "tls", tls=make_ca(tmp_path / "pki", ip=NETNS_ADDR), addr=NETNS_ADDR)
+        plain = None
+        try:
+            plain = Registry(tmp_path / "plain", addr=NETNS_ADDR)
+            push_layout(layout, tls.host, "secure")
+            push_layout(layout, plain.host, "plain")
+            tls_ref, plain_ref = f"{tls.host}/secure", f"{plain.host}/plain"
+            # Secure by default: the unknown CA is refused with x509's words,
+            # the plain registry with Go's words for an http answer to https.
+            r = dock_env.run("pull", tls_ref, check=1)
+            assert r.stderr.count("\n") == 1 and r.stderr.startswith(f'dock: Get "https://{tls.host}/v2/"')
+            assert "x509: certificate signed by unknown authority" in r.stderr, r.stderr
+            r = dock_env.run("pull", plain_ref, check=1)
+            assert r.stderr.count("\n") == 1 and r.stderr.startswith(f'dock: Get "https://{plain.host}/v2/"')
+            assert "http: server gave HTTP response to HTTPS client" in r.stderr, r.stderr
+            assert dock_env.run("images", "-q", check=True).stdout == ""
+            # Listed in daemon.json's insecure-registries: unverified TLS, and
+            # plain HTTP after https failed.
+            dock_env.daemon_json.write_text(json.dumps({"insecure-registries": [tls.host, f"{NETNS_ADDR}/32"]}))
+            for ref in (tls_ref, plain_ref):
+                r = dock_env.run("pull", ref, check=True)
+                assert f"Status: Downloaded newer image for {ref}:latest" in r.stdout
+            dock_env.run("rmi", tls_ref, plain_ref, check=True)
+            # Not listed, but --tls-verify=false for this one pull.
+            dock_env.daemon_json.write_text("{}\n")
+            dock_env.run("pull", tls_ref, check=1)
+            for ref in (tls_ref, plain_ref):
+                r = dock_env.run("pull", "--tls-verify=false", ref, check=True)
+                assert f"Status: Downloaded newer image for {ref}:latest" in r.stdout
+        finally:
+            tls.stop()
+            if plain:
+                plain.stop()
+
+    in_private_netns(scenario)
