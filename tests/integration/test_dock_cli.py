@@ -1,5 +1,6 @@
 """dock's command line: help from the command table, docker's flag and
 argument errors and exit codes, the generated manual."""
+import pytest
 import re
 from pathlib import Path
 
@@ -42,6 +43,9 @@ def test_flag_errors_exit_125_with_dockers_words(dock_store):
     assert r.returncode == 125 and 'invalid argument "maybe" for "--all" flag' in r.stderr
     r = dock_store.run("images", "--format")
     assert r.returncode == 125 and "flag needs an argument: --format" in r.stderr
+    # run's option values are flag errors too (docker's RunRun: StatusError 125).
+    r = dock_store.run("run", "--memory", "abc", "busybox")
+    assert r.returncode == 125 and r.stderr.startswith('dock: invalid argument "abc" for "-m, --memory" flag')
 
 
 def test_global_flags_are_checked(dock_store):
@@ -59,6 +63,37 @@ def test_argument_count_errors_exit_1(dock_store):
     assert r.returncode == 1 and r.stderr.startswith("dock: \"dock image prune\" accepts no arguments.\n")
     r = dock_store.run("images", "a", "b")
     assert r.returncode == 1 and r.stderr.startswith("dock: \"dock images\" requires at most 1 argument.\n")
+
+
+# docker's cli/required.go validators return plain errors, which docker's
+# main() exits with 1 (only a StatusError, e.g. from FlagErrorFunc or run's
+# option parsing, carries 125): so `docker run` without an image exits 1.
+ARGUMENT_COUNT_ERRORS = [
+    (("run",), "requires at least 1 argument."),
+    (("create",), "requires at least 1 argument."),
+    (("pull",), "requires exactly 1 argument."),
+    (("push",), "requires exactly 1 argument."),
+    (("login", "a", "b"), "requires at most 1 argument."),
+    (("logout", "a", "b"), "requires at most 1 argument."),
+    (("search",), "requires exactly 1 argument."),
+    (("tag", "x"), "requires exactly 2 arguments."),
+    (("history",), "requires exactly 1 argument."),
+    (("save",), "requires at least 1 argument."),
+    (("load", "x"), "accepts no arguments."),
+    (("import",), "requires at least 1 and at most 2 arguments."),
+    (("inspect",), "requires at least 1 argument."),
+    (("image", "inspect"), "requires at least 1 argument."),
+    (("system", "df", "x"), "accepts no arguments."),
+]
+
+
+@pytest.mark.parametrize("args,words", ARGUMENT_COUNT_ERRORS, ids=[" ".join(a) for a, _ in ARGUMENT_COUNT_ERRORS])
+def test_every_commands_argument_count_error_exits_1_like_docker(dock_store, args, words):
+    name = " ".join(args[:2] if args[0] in ("image", "system") else args[:1])
+    r = dock_store.run(*args)
+    assert r.returncode == 1
+    assert r.stderr == f"dock: \"dock {name}\" {words}\nSee 'dock {name} --help'.\n"
+    assert not (dock_store.root / "dock.db").exists() or dock_store.run("images", "-q").stdout == ""
 
 
 def test_unknown_command_exits_1():
