@@ -451,3 +451,55 @@ def test_insecure_registries_and_tls_verify_false_reach_a_registry_off_loopback(
                 plain.stop()
 
     in_private_netns(scenario)
+
+
+def store_layer_dirs(dock_env):
+    d = dock_env.root / "layers"
+    return sorted(p.name for p in d.iterdir()) if d.is_dir() else []
+
+
+def test_two_pulls_of_overlapping_images_at_once_store_the_shared_layer_once(dock_env, registry, busybox_rootfs,
+                                                                             tmp_path):
+    a = make_oci_layout(tmp_path / "a", busybox_rootfs, extra_layers=2, extra_size=1 << 20)
+    b = make_oci_layout(tmp_path / "b", busybox_rootfs, extra_layers=2, extra_size=1 << 20)
+    push_layout(tmp_path / "a", registry.host, "over-a")
+    push_layout(tmp_path / "b", registry.host, "over-b")
+    la, lb = a["manifests"][0]["layers"], b["manifests"][0]["layers"]
+    assert la[0] == lb[0] and not set(la[1:]) & set(lb[1:])
+    dock_env.run("images", check=True)  # the store exists before both start
+    procs = [dock_env.popen("pull", f"{registry.host}/over-{n}") for n in ("a", "b")]
+    for p in procs:
+        assert p.wait(120) == 0, open(p.output_file.name).read()
+    listed = dock_env.run("images", "--format", "{{.Repository}}", check=True).stdout.split()
+    assert sorted(listed) == [f"{registry.host}/over-a", f"{registry.host}/over-b"]
+    # Five distinct layers: the shared one unpacked and stored once.
+    assert len(store_layer_dirs(dock_env)) == 5
+    assert store_blobs(dock_env) >= {d.split(":")[1] for d in la + lb}
+    assert not [p for p in (dock_env.root / "tmp").iterdir() if not p.name.startswith("partial-")]
+    for n in ("a", "b"):  # each image reads back whole
+        dock_env.run("save", "-o", tmp_path / f"{n}.tar", f"{registry.host}/over-{n}", check=True)
+
+
+# Where dock SIGKILLs itself (DOCK_TEST_CRASH_AT): a blob being renamed into
+# place, a layer unpacked / renamed into place, the image's registration.
+PULL_POINTS = ["blob-before-rename", "layer-unpacked", "layer-before-rename", "layer-after-rename",
+               "register-before-txn", "before-commit"]
+
+
+@pytest.mark.parametrize("point", PULL_POINTS)
+def test_pull_killed_at_any_point_leaves_a_consistent_store_and_the_next_pull_completes(dock_env, registry, image,
+                                                                                      point):
+    info, layout = image
+    push_layout(layout, registry.host, "crash")
+    ref = f"{registry.host}/crash"
+    r = dock_env.run("pull", ref, env={"DOCK_TEST_CRASH_AT": point})
+    assert r.returncode == -9, f"dock pull did not reach {point}\n{r.stdout}{r.stderr}"
+    # No half image; the next command cleans what the kill left.
+    assert dock_env.run("images", "-q", check=True).stdout == ""
+    assert not [p for p in (dock_env.root / "tmp").iterdir() if not p.name.startswith("partial-")]
+    r = dock_env.run("pull", ref, check=True)
+    assert f"Status: Downloaded newer image for {ref}:latest" in r.stdout
+    layers = info["manifests"][0]["layers"]
+    assert len(store_layer_dirs(dock_env)) == len(layers)
+    assert all(blob_in_store(dock_env, d) for d in layers)
+    dock_env.run("save", "-o", dock_env.base / "crash.tar", ref, check=True)
