@@ -102,6 +102,19 @@ on_body (const void *buf, size_t len, void *data, berth_error **err)
   return 0;
 }
 
+/* Every byte is there: verify and keep it (the sink frees its writer
+   whatever the outcome). */
+static int
+commit_item (fetch *f, item *it, berth_error **err)
+{
+  event (f, it, DOCK_BLOB_VERIFYING);
+  it->state = ITEM_DONE;
+  if (f->sink->commit (f->data, it->index, err) < 0)
+    return -1;
+  event (f, it, DOCK_BLOB_COMPLETE);
+  return 0;
+}
+
 static int
 start_item (fetch *f, item *it, berth_error **err)
 {
@@ -110,6 +123,10 @@ start_item (fetch *f, item *it, berth_error **err)
       if (f->sink->begin (f->data, it->index, &it->have, err) < 0)
         return -1;
       it->begun = true;
+      /* A partial download that a killed dock finished but never
+         committed: a Range from its end would get a 416. */
+      if (it->have > 0 && it->have == f->blobs[it->index].size)
+        return commit_item (f, it, err);
     }
   cleanup_free char *url = registry_url (f->r, "/v2/%s/blobs/%s", f->repo, f->blobs[it->index].digest);
   if (it->req == NULL)
@@ -166,17 +183,7 @@ finish_item (fetch *f, item *it, berth_error **err)
       if (size >= 0 && it->have != size)
         ok = false; /* a short body the server called complete: resume */
       else
-        {
-          event (f, it, DOCK_BLOB_VERIFYING);
-          if (f->sink->commit (f->data, it->index, err) < 0)
-            {
-              it->state = ITEM_DONE; /* the sink freed its writer */
-              return -1;
-            }
-          it->state = ITEM_DONE;
-          event (f, it, DOCK_BLOB_COMPLETE);
-          return 0;
-        }
+        return commit_item (f, it, err);
     }
   if (!ok && (registry_transient (req) || (req->curl_code == 0 && req->status / 100 == 2)))
     {
@@ -232,8 +239,13 @@ dock_registry_fetch_blobs (dock_registry *r, const char *repo, const dock_blob_r
               rc = -1;
               goto out;
             }
-          running++;
+          if (it->state == ITEM_DONE)
+            done++;
+          else
+            running++;
         }
+      if (done == n)
+        break;
       for (size_t i = 0; i < n; i++)
         if (f.items[i].state == ITEM_PENDING && f.items[i].ready_at_ms > now && f.items[i].ready_at_ms < next_ready)
           next_ready = f.items[i].ready_at_ms;
