@@ -108,3 +108,26 @@ def test_manual_is_generated_from_the_command_table():
     committed = (Path(SRCDIR) / "docs" / "dock.1.md").read_text()
     assert generated == committed, "docs/dock.1.md is stale: run `make docs/dock.1.md`"
     assert "## image ls" in generated and "- `-a`, `--all`: Show all images" in generated
+
+
+# Programs dock's tests (registry_fixtures, the netns of the off-loopback
+# registry test, the podman/buildah comparisons) and tests/bench/pull.sh run,
+# with the Debian package install-deps.sh must list for each.
+DOCK_TEST_PROGRAMS = {
+    "docker-registry": "docker-registry", "skopeo": "skopeo", "umoci": "umoci", "podman": "podman",
+    "buildah": "buildah", "openssl": "openssl", "htpasswd": "apache2-utils", "debootstrap": "debootstrap",
+    "curl": "curl", "tar": "tar", "sqlite3": "sqlite3", "unshare": "util-linux", "nsenter": "util-linux",
+    "ip": "iproute2", "mount": "mount", "busybox": "busybox-static", "strace": "strace",
+}
+
+
+@pytest.mark.parametrize("program", sorted(DOCK_TEST_PROGRAMS))
+def test_install_deps_lists_every_program_dock_tests_and_bench_run(program):
+    from test_cli import install_deps_packages
+    package = DOCK_TEST_PROGRAMS[program]
+    assert package in install_deps_packages(Path(SRCDIR)), f"{program}: add {package} to scripts/install-deps.sh"
+
+
+def test_install_deps_lists_the_python_modules_of_the_registry_tests():
+    from test_cli import install_deps_packages
+    assert "python3-cryptography" in install_deps_packages(Path(SRCDIR))  # the token realm's JWT signatures
