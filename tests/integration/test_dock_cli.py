@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dock_helpers import *  # noqa: F401,F403 (fixtures)
 from dock_helpers import run_dock
-from conftest import SRCDIR
+from conftest import SRCDIR, describe, exec_command
 
 
 def test_help_lists_groups_commands_and_global_flags():
@@ -131,3 +131,17 @@ def test_install_deps_lists_every_program_dock_tests_and_bench_run(program):
 def test_install_deps_lists_the_python_modules_of_the_registry_tests():
     from test_cli import install_deps_packages
     assert "python3-cryptography" in install_deps_packages(Path(SRCDIR))  # the token realm's JWT signatures
+
+
+def test_readme_quickstart_runs_busybox_then_imports_and_lists_it_without_network():
+    """scripts/quickstart.sh (the README's first command) minus the package
+    install, in empty uts/net/ipc namespaces: no network to reach, and a
+    container that cannot change the host."""
+    r, timed_out = exec_command(["unshare", "-u", "-n", "-i", "sh", "scripts/quickstart.sh"], cwd=SRCDIR,
+                                env={"QUICKSTART_SKIP_DEPS": "1"}, timeout=600)
+    assert not timed_out and r.returncode == 0, describe(r)
+    out = r.stdout.splitlines()
+    assert any(l.startswith("hello from ") for l in out), r.stdout
+    header = next(i for i, l in enumerate(out) if l.startswith("REPOSITORY "))
+    assert out[header].split() == ["REPOSITORY", "TAG", "IMAGE", "ID", "CREATED", "SIZE"]
+    assert out[header + 1].split()[:2] == ["busybox", "quickstart"] and len(out) == header + 2
