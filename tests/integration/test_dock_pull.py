@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import time
+import urllib.parse
 
 import pytest
 
@@ -503,3 +504,31 @@ def test_pull_killed_at_any_point_leaves_a_consistent_store_and_the_next_pull_co
     assert len(store_layer_dirs(dock_env)) == len(layers)
     assert all(blob_in_store(dock_env, d) for d in layers)
     dock_env.run("save", "-o", dock_env.base / "crash.tar", ref, check=True)
+
+
+def test_oversized_config_is_refused_and_nothing_is_stored(dock_env, registry, busybox_rootfs, tmp_path):
+    import http.client
+    info = make_oci_layout(tmp_path / "big", busybox_rootfs, label={"padding": "x" * (5 << 20)})
+    # skopeo refuses such a config itself: push it with the registry API.
+    blobs = tmp_path / "big" / "blobs" / "sha256"
+    conn = http.client.HTTPConnection(registry.host, timeout=30)
+
+    def call(method, url, body=b"", headers=None):
+        conn.request(method, url, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        resp.read()
+        assert resp.status in (201, 202), (method, url, resp.status)
+        return resp
+    m = info["manifests"][0]
+    for digest in [m["config"]] + m["layers"]:
+        loc = call("POST", "/v2/bigconfig/blobs/uploads/").getheader("Location")
+        loc = urllib.parse.urlsplit(loc)
+        call("PUT", f"{loc.path}?{loc.query}&digest={digest}", (blobs / digest.split(":")[1]).read_bytes())
+    manifest = (blobs / m["digest"].split(":")[1]).read_bytes()
+    call("PUT", "/v2/bigconfig/manifests/latest", manifest,
+         {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+    conn.close()
+    r = dock_env.run("pull", f"{registry.host}/bigconfig", check=1)
+    assert "is larger than the 4 MiB limit" in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    assert dock_env.run("images", "-q", check=True).stdout == ""
+    assert store_layer_dirs(dock_env) == []
