@@ -12,6 +12,7 @@ import urllib.parse
 import pytest
 
 from engines import run_in_pty
+from dock_helpers import small_tmpfs  # noqa: F401 (a fixture)
 from registry_fixtures import *  # noqa: F401,F403 (fixtures)
 from registry_fixtures import DOCK, make_oci_layout, push_layout, registry_manifest
 
@@ -532,3 +533,19 @@ def test_oversized_config_is_refused_and_nothing_is_stored(dock_env, registry, b
     assert "is larger than the 4 MiB limit" in r.stderr and r.stderr.count("\n") == 1, r.stderr
     assert dock_env.run("images", "-q", check=True).stdout == ""
     assert store_layer_dirs(dock_env) == []
+
+
+def test_pull_onto_a_full_disk_fails_in_one_line_and_the_store_recovers(dock_env, registry, busybox_rootfs,
+                                                                        tmp_path, small_tmpfs):
+    make_oci_layout(tmp_path / "big", busybox_rootfs, extra_layers=2, extra_size=4 << 20)
+    push_layout(tmp_path / "big", registry.host, "toobig")
+    make_oci_layout(tmp_path / "small", busybox_rootfs)
+    push_layout(tmp_path / "small", registry.host, "fits")
+    dock_env.root = small_tmpfs / "root"  # 6 MB
+    r = dock_env.run("pull", f"{registry.host}/toobig", check=1)
+    assert "No space left on device" in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    assert dock_env.run("images", "-q", check=True).stdout == ""
+    assert store_layer_dirs(dock_env) == []
+    assert not [p for p in (dock_env.root / "tmp").iterdir() if not p.name.startswith("partial-")]
+    r = dock_env.run("pull", f"{registry.host}/fits", check=True)
+    assert f"Status: Downloaded newer image for {registry.host}/fits:latest" in r.stdout
