@@ -117,7 +117,7 @@ DOCK_TEST_PROGRAMS = {
     "docker-registry": "docker-registry", "skopeo": "skopeo", "umoci": "umoci", "podman": "podman",
     "buildah": "buildah", "openssl": "openssl", "htpasswd": "apache2-utils", "debootstrap": "debootstrap",
     "curl": "curl", "tar": "tar", "sqlite3": "sqlite3", "unshare": "util-linux", "nsenter": "util-linux",
-    "ip": "iproute2", "mount": "mount", "busybox": "busybox-static", "strace": "strace",
+    "ip": "iproute2", "mount": "mount", "busybox": "busybox-static", "strace": "strace", "mkfs.ext4": "e2fsprogs",
 }
 
 
