@@ -51,6 +51,19 @@ append (char **buf, size_t *len, const char *s)
   *len += n;
 }
 
+/* What the registry wrote, on one line of printable bytes: a multi-line
+   message must not break the line, nor an escape sequence reach the
+   terminal. */
+static void
+append_untrusted (char **buf, size_t *len, const char *s)
+{
+  size_t at = *len;
+  append (buf, len, s);
+  for (size_t k = at; k < *len; k++)
+    if ((unsigned char) (*buf)[k] < 0x20 || (*buf)[k] == 0x7f)
+      (*buf)[k] = ' ';
+}
+
 char *
 oci_dist_errors_text (const oci_dist_errors *e)
 {
@@ -67,19 +80,14 @@ oci_dist_errors_text (const oci_dist_errors *e)
       else
         {
           size_t at = len;
-          append (&buf, &len, one->code);
+          append_untrusted (&buf, &len, one->code);
           for (size_t k = at; k < len; k++)
             buf[k] = buf[k] == '_' ? ' ' : (char) tolower ((unsigned char) buf[k]);
         }
       if (one->message && *one->message)
         {
           append (&buf, &len, ": ");
-          size_t at = len;
-          append (&buf, &len, one->message);
-          /* One line: a registry's multi-line message must not break it. */
-          for (size_t k = at; k < len; k++)
-            if ((unsigned char) buf[k] < 0x20 || buf[k] == 0x7f)
-              buf[k] = ' ';
+          append_untrusted (&buf, &len, one->message);
         }
     }
   if (len == 0)

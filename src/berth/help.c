@@ -10,8 +10,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "libberth/features.h"
-#include "libberth/util.h"
 #include "runtime_spec.h"
 
 static const char description[]

@@ -118,7 +118,11 @@ cmd_save (cli_ctx *ctx, berth_error **err)
       /* A temporary file next to the output, renamed when complete. */
       cleanup_free char *copy = xstrdup (output);
       tmp = xasprintf ("%s/.dock-save-%d.tmp", dirname (copy), (int) getpid ());
-      fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      /* Its name is predictable: never through a link planted there.  A
+         leftover of ours (a dock of the same pid, killed) is replaced. */
+      fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+      if (fd < 0 && errno == EEXIST && unlink (tmp) == 0)
+        fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
       if (fd < 0)
         {
           berth_fail_errno (err, "open %s", tmp);
@@ -181,7 +185,9 @@ cmd_load (cli_ctx *ctx, berth_error **err)
       struct stat st;
       if (isatty (0) || (fstat (0, &st) == 0 && S_ISREG (st.st_mode) && st.st_size == 0))
         return berth_fail (err, 0, "requested load from stdin, but stdin is empty");
-      fd = dup (0);
+      fd = fcntl (0, F_DUPFD_CLOEXEC, 3);
+      if (fd < 0)
+        return berth_fail_errno (err, "stdin");
     }
   bool empty = false;
   int r = dock_load (ctx->store, fd, print_loaded, NULL, &empty, err);

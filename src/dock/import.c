@@ -34,7 +34,11 @@ cmd_import (cli_ctx *ctx, berth_error **err)
   };
   cleanup_close int fd = -1;
   if (strcmp (src, "-") == 0)
-    fd = dup (0);
+    {
+      fd = fcntl (0, F_DUPFD_CLOEXEC, 3);
+      if (fd < 0)
+        return berth_fail_errno (err, "stdin");
+    }
   else if (str_has_prefix (src, "http://") || str_has_prefix (src, "https://"))
     {
       /* docker fetches the URL in the daemon; here the download goes to an

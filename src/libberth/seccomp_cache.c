@@ -204,14 +204,9 @@ by_use (const void *a, const void *b)
 static void
 trim (int dirfd, const char *fresh)
 {
-  int dfd = dup (dirfd);
-  DIR *d = dfd >= 0 ? fdopendir (dfd) : NULL;
+  DIR *d = opendir_fd (dirfd);
   if (d == NULL)
-    {
-      if (dfd >= 0)
-        close (dfd);
-      return;
-    }
+    return;
   entry *v = NULL;
   size_t n = 0, cap = 0;
   unsigned long long total = 0;

@@ -43,32 +43,14 @@ berth_validate_id (const char *id, berth_error **err)
   return 0;
 }
 
-/* mkdir -p, every new directory 0700: containerd's shim hands us a root
-   (/run/containerd/runc/<namespace>) whose parents may not exist yet. */
-static int
-mkdir_parents (const char *path, berth_error **err)
-{
-  cleanup_free char *p = xstrdup (path);
-  for (char *slash = p + 1;; slash++)
-    {
-      if (*slash != '/' && *slash != '\0')
-        continue;
-      char saved = *slash;
-      *slash = '\0';
-      if (mkdir (p, 0700) < 0 && errno != EEXIST)
-        return berth_fail_errno (err, "create state root `%s`", p);
-      if (saved == '\0')
-        return 0;
-      *slash = saved;
-    }
-}
-
 int
 berth_root_open (const char *root, bool create, berth_error **err)
 {
-  /* The root nearly always exists: try the leaf before walking up. */
-  if (create && *root && mkdir (root, 0700) < 0 && errno != EEXIST && mkdir_parents (root, err) < 0)
-    return -1;
+  /* Every new directory 0700: containerd's shim hands us a root
+     (/run/containerd/runc/<namespace>) whose parents may not exist yet. */
+  cleanup_free char *failed = NULL;
+  if (create && *root && mkdir_parents (root, 0700, 0700, &failed) < 0)
+    return berth_fail_errno (err, "create state root `%s`", failed);
   int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   /* No root, no container in it: runc's answer, which engines match. */
   if (fd < 0 && errno == ENOENT && !create)

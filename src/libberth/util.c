@@ -115,6 +115,59 @@ write_file_atomic_at (int dirfd, const char *name, const void *buf, size_t len, 
   return 0;
 }
 
+int
+mkdir_parents (const char *path, mode_t parents_mode, mode_t leaf_mode, char **failed)
+{
+  *failed = NULL;
+  /* Nearly always the directory exists or only its leaf is missing: try
+     the leaf before walking down from the top. */
+  if (mkdir (path, leaf_mode) == 0 || errno == EEXIST)
+    return 0;
+  if (errno != ENOENT)
+    {
+      int e = errno;
+      *failed = xstrdup (path);
+      errno = e;
+      return -1;
+    }
+  cleanup_free char *p = xstrdup (path);
+  for (char *slash = p + 1;; slash++)
+    {
+      if (*slash != '/' && *slash != '\0')
+        continue;
+      char saved = *slash;
+      *slash = '\0';
+      if (mkdir (p, saved ? parents_mode : leaf_mode) < 0 && errno != EEXIST)
+        {
+          int e = errno;
+          *failed = steal_pointer (&p);
+          errno = e;
+          return -1;
+        }
+      if (saved == '\0')
+        return 0;
+      *slash = saved;
+    }
+}
+
+DIR *
+opendir_fd (int dirfd)
+{
+  /* Not dup(2): a duplicate shares the file offset, so a second walk of
+     the same dirfd would start where the first one ended. */
+  int fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  DIR *d = fdopendir (fd);
+  if (d == NULL)
+    {
+      int e = errno;
+      close (fd);
+      errno = e;
+    }
+  return d;
+}
+
 bool
 str_has_prefix (const char *s, const char *prefix)
 {

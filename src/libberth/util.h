@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -51,6 +52,16 @@ int write_file_atomic_at (int dirfd, const char *name, const void *buf, size_t l
 /* Whether write_file_atomic_at fsyncs before the rename (default yes).  The
    state root says no when it is a tmpfs, where fsync has nothing to do. */
 void write_file_atomic_set_fsync (bool on);
+
+/* mkdir -p: path (leaf_mode) and each missing parent (parents_mode); an
+   existing directory is no error.  Returns 0, or -1 with errno and
+   *failed naming the directory that could not be made (caller frees). */
+int mkdir_parents (const char *path, mode_t parents_mode, mode_t leaf_mode, char **failed);
+
+/* A DIR stream on the directory dirfd names, through an fd of its own
+   (O_CLOEXEC; its own offset, so every stream starts at the first entry,
+   and dirfd stays the caller's); NULL with errno. */
+DIR *opendir_fd (int dirfd);
 
 /* One sendmsg/recvmsg of buf with at most one fd as SCM_RIGHTS (fd < 0:
    none); retry EINTR, never raise SIGPIPE.  recv_with_fd sets *fd to the fd

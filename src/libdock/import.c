@@ -130,11 +130,17 @@ dock_import (dock_store *s, int fd, const dock_import_opts *o, char **image_id, 
   char blob[DOCK_DIGEST_MAX], diff[DOCK_DIGEST_MAX];
   int64_t blob_size, unpacked;
   const char *mt = OCI_MT_LAYER_TAR;
-  if (store_stream (s, fd, blob, &blob_size, &mt, err) < 0 || dock_layer_unpack_blob (s, blob, mt, err) < 0
-      || dock_layer_lookup_blob (s, blob, diff, &unpacked) < 0)
+  if (store_stream (s, fd, blob, &blob_size, &mt, err) < 0 || dock_layer_unpack_blob (s, blob, mt, err) < 0)
     {
       oci_json_free (config);
       return -1;
+    }
+  /* The lookup reports no error of its own: without one here the caller
+     would print a NULL error. */
+  if (dock_layer_lookup_blob (s, blob, diff, &unpacked) < 0)
+    {
+      oci_json_free (config);
+      return berth_fail (err, 0, "layer %s: not unpacked", blob);
     }
 
   char now[64];

@@ -221,8 +221,6 @@ def test_corpus_config_runs_under_berth_as_under_runc(corpus, bundle_factory, be
     if corpus.stem in RUNC_REFUSES:
         phrase, _ = RUNC_REFUSES[corpus.stem]
         assert rc_theirs != 0 and phrase in err_theirs, err_theirs
-        if rc_ours != 0 and "required with a new user namespace" in err_ours:
-            pytest.xfail("a user namespace without mappings is refused until issue 14 B9 (rootfs branch) lands")
         assert rc_ours == 0, f"berth failed on {corpus.name}:\n{out_ours}\n{err_ours}"
         return
     assert rc_theirs == 0, f"runc failed on {corpus.name}:\n{out_theirs}\n{err_theirs}"

@@ -1,6 +1,7 @@
 """dock save / dock load: round trips, the files docker's archive holds,
 and podman and buildah as the other side (dock's archive loads and runs in
 podman; podman's and buildah's archives load into dock)."""
+import hashlib
 import json
 import os
 import subprocess
@@ -10,7 +11,7 @@ import pytest
 
 from dock_helpers import *  # noqa: F401,F403 (fixtures)
 from engines import Podman, engine_fixture, sanitizer_guard, which
-from conftest import describe
+from conftest import describe, exec_command
 
 
 @pytest.fixture
@@ -197,3 +198,40 @@ def test_save_refuses_to_write_to_a_terminal_and_prune_prompts_on_one(dock_store
                              b"y\n", wait_for=b"[y/N] ")
     assert status == 0 and "Are you sure you want to continue? [y/N] y\n" in out
     assert "untagged: dockbox:v1\n" in out and dock_store.run("images", "-q", check=True).stdout == ""
+
+
+def test_load_of_a_nested_index_without_manifests_fails_cleanly(dock_store, tmp_path):
+    # The index names another index, which names no manifest: a one-line
+    # error, nothing stored, and (under ASan) nothing leaked on the way out.
+    inner = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                        "manifests": []}).encode()
+    digest = hashlib.sha256(inner).hexdigest()
+    index = json.dumps({"schemaVersion": 2, "manifests": [
+        {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": f"sha256:{digest}",
+         "size": len(inner)}]}).encode()
+    tar = make_tar(tmp_path / "nested.tar", [
+        ("oci-layout", "file", b'{"imageLayoutVersion":"1.0.0"}'),
+        ("index.json", "file", index),
+        (f"blobs/sha256/{digest}", "file", inner),
+    ])
+    r = dock_store.run("load", "-i", tar)
+    assert r.returncode == 1 and r.stderr == "dock: archive: an index without manifests\n", r.stderr
+    assert dock_store.run("images", "-q", check=True).stdout == ""
+
+
+def test_save_does_not_write_through_a_planted_temporary_name(dock_store, busybox_tar, tmp_path):
+    # The temporary file next to the output has a predictable name; a
+    # symlink planted there must not make save truncate what it points at.
+    dock_store.run("import", busybox_tar, "p:1", check=True)
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    out = tmp_path / "out.tar"
+    # exec keeps the shell's pid, which names the temporary file.
+    script = f'ln -s {victim} {tmp_path}/.dock-save-$$.tmp && exec "$0" "$@"'
+    r = exec_command(["sh", "-c", script, DOCK, "--root", dock_store.root, "save", "-o", out, "p:1"],
+                     env={"DOCK_DAEMON_JSON": None}, timeout=60)[0]
+    assert r.returncode == 0, describe(r)
+    assert victim.read_bytes() == b"keep me"
+    with tarfile.open(out) as t:
+        assert "manifest.json" in t.getnames()
+    assert not list(tmp_path.glob(".dock-save-*"))

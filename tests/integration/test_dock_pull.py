@@ -549,3 +549,20 @@ def test_pull_onto_a_full_disk_fails_in_one_line_and_the_store_recovers(dock_env
     assert not [p for p in (dock_env.root / "tmp").iterdir() if not p.name.startswith("partial-")]
     r = dock_env.run("pull", f"{registry.host}/fits", check=True)
     assert f"Status: Downloaded newer image for {registry.host}/fits:latest" in r.stdout
+
+
+def test_pull_after_a_kill_that_left_a_whole_partial_blob_commits_it(dock_env, registry, busybox_rootfs, tmp_path):
+    # A dock killed between the last write of a layer and its rename leaves
+    # tmp/partial-<hex> with every byte; the next pull must not ask for
+    # "bytes=<size>-", which the registry answers 416.
+    info = make_oci_layout(tmp_path / "w", busybox_rootfs, extra_layers=1)
+    push_layout(tmp_path / "w", registry.host, "whole")
+    big = info["manifests"][0]["layers"][1]
+    hexd = big.split(":", 1)[1]
+    dock_env.run("images", check=True)  # makes the store
+    partial = dock_env.root / "tmp" / f"partial-{hexd}"
+    partial.write_bytes((tmp_path / "w" / "blobs" / "sha256" / hexd).read_bytes())
+    r = dock_env.run("pull", f"{registry.host}/whole")
+    assert r.returncode == 0, r.stderr
+    assert blob_in_store(dock_env, big) and "Pull complete" in r.stdout
+    assert not partial.exists()

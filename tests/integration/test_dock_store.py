@@ -334,3 +334,13 @@ def test_import_killed_by_a_timed_sigkill_leaves_a_consistent_store(dock_store, 
     dock_store.run("import", big_tar, "big", check=True)
     assert (dock_store.layer_dir("big") / "data" / "f3").stat().st_size == 32 << 20
     assert len(list((dock_store.root / "layers").iterdir())) == 1
+
+
+def test_a_root_that_cannot_be_made_is_a_one_line_error(tmp_path):
+    # Every early failure of the store's open (here the root's mkdir)
+    # returns through the same cleanup as a late one.
+    (tmp_path / "file").write_text("")
+    root = tmp_path / "file" / "root"
+    r = run_dock("images", root=root)
+    assert r.returncode == 125, r.stderr
+    assert r.stderr == f"dock: mkdir {root}: Not a directory\n"

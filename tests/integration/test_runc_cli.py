@@ -99,6 +99,35 @@ def test_update_takes_options_after_the_id_like_runc(twins):
     assert cgroup_file(pid, "pids", "pids.max").read_text().strip() == "33"
 
 
+def test_events_and_delete_take_options_after_the_id_like_runc(twins):
+    ours, theirs = twins.both("events", "{id}", "--stats")
+    assert (ours.returncode, theirs.returncode) == (0, 0), (ours.stderr, theirs.stderr)
+    for r in (ours, theirs):
+        event = json.loads(r.stdout)
+        assert event["type"] == "stats" and event["id"] in (twins.cid, twins.rid), r.stdout
+    ours, theirs = twins.both("delete", "{id}", "--force")
+    assert (ours.returncode, theirs.returncode) == (0, 0), (ours.stderr, theirs.stderr)
+    assert twins.berth_root.container_ids() == []
+    assert twins.theirs("state", twins.rid).returncode != 0
+
+
+def test_run_takes_its_options_after_the_id_like_runc(twins, bundle_factory):
+    other = bundle_factory("other")
+    other.config["ociVersion"] = "1.0.2"
+    other.set_args("sleep", "1000")
+    ours = twins.berth_root.run("run", f"{twins.cid}-2", "--bundle", other.path, "--detach")
+    try:
+        # Not pipes: the detached init holds run's stdio.
+        theirs = subprocess.run(twins.runc + ["run", f"{twins.rid}-2", "--bundle", str(other.path), "--detach"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                timeout=60)
+        assert (ours.returncode, theirs.returncode) == (0, 0), ours.stderr
+        assert state_of(twins.berth_root, f"{twins.cid}-2")["status"] == "running"
+        assert json.loads(twins.theirs("state", f"{twins.rid}-2").stdout)["status"] == "running"
+    finally:
+        twins.theirs("delete", "--force", f"{twins.rid}-2")
+
+
 def test_kill_takes_all_after_the_signal_like_runc(twins):
     ours, theirs = twins.both("kill", "{id}", "KILL", "--all")
     assert (ours.returncode, theirs.returncode) == (0, 0), (ours.stderr, theirs.stderr)

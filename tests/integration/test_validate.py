@@ -19,7 +19,7 @@ from conftest import BERTH, SRCDIR, describe, exec_command, sanitizer_report
 
 # Prints the state a refused config must not change (in berth's namespaces).
 PROBE = ("hostname; cat /proc/sys/kernel/domainname /proc/sys/net/ipv4/ping_group_range "
-         "/proc/sys/fs/mqueue/queues_max /proc/sys/kernel/shmmax")
+         "/proc/sys/fs/mqueue/queues_max /proc/sys/kernel/shmmax /proc/sys/kernel/msgmnb /proc/sys/kernel/sem")
 
 
 def run_private(berth_root, *args, timeout=30, setup="true", after="true"):
@@ -82,6 +82,16 @@ def mqueue_sysctl_without_ipc(c):
 def shm_sysctl_without_ipc(c):
     without_namespace(c, "ipc")
     c["linux"]["sysctl"] = {"kernel.shmmax": "4096"}
+
+
+def msg_sysctl_without_ipc(c):
+    without_namespace(c, "ipc")
+    c["linux"]["sysctl"] = {"kernel.msgmnb": "4096"}
+
+
+def sem_sysctl_without_ipc(c):
+    without_namespace(c, "ipc")
+    c["linux"]["sysctl"] = {"kernel.sem": "250 32000 32 128"}
 
 
 def domainname_sysctl_without_uts(c):
@@ -161,6 +171,8 @@ REFUSED = [
     (net_sysctl_without_netns, "linux.sysctl: `net.ipv4.ping_group_range` needs a private network namespace"),
     (mqueue_sysctl_without_ipc, "linux.sysctl: `fs.mqueue.queues_max` needs a private IPC namespace"),
     (shm_sysctl_without_ipc, "linux.sysctl: `kernel.shmmax` needs a private IPC namespace"),
+    (msg_sysctl_without_ipc, "linux.sysctl: `kernel.msgmnb` needs a private IPC namespace"),
+    (sem_sysctl_without_ipc, "linux.sysctl: `kernel.sem` needs a private IPC namespace"),
     (domainname_sysctl_without_uts, "linux.sysctl: `kernel.domainname` needs a private UTS namespace"),
     (panic_sysctl, "linux.sysctl: `kernel.panic` is not namespaced"),
     (vm_sysctl, "linux.sysctl: `vm.swappiness` is not namespaced"),
@@ -431,6 +443,43 @@ def test_features_tell_the_truth_about_memory_policy_rdt_and_net_devices(berth):
     assert set(mp["flags"]) == {"MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES"}
     assert f["intelRdt"]["enabled"] is False
     assert f["netDevices"]["enabled"] is True
+
+
+# Each mode and flag `features` lists, as a config (mode, nodes, flags) and
+# the policy the kernel then shows in /proc/self/numa_maps (mpol_to_str).
+MEMORY_POLICY_SHOWN = {
+    "MPOL_DEFAULT": ({"mode": "MPOL_DEFAULT"}, "default"),
+    "MPOL_BIND": ({"mode": "MPOL_BIND", "nodes": "0"}, "bind:0"),
+    "MPOL_INTERLEAVE": ({"mode": "MPOL_INTERLEAVE", "nodes": "0"}, "interleave:0"),
+    "MPOL_WEIGHTED_INTERLEAVE": ({"mode": "MPOL_WEIGHTED_INTERLEAVE", "nodes": "0"}, "weighted interleave:0"),
+    "MPOL_PREFERRED": ({"mode": "MPOL_PREFERRED", "nodes": "0"}, "prefer:0"),
+    "MPOL_PREFERRED_MANY": ({"mode": "MPOL_PREFERRED_MANY", "nodes": "0"}, "prefer (many):0"),
+    "MPOL_LOCAL": ({"mode": "MPOL_LOCAL"}, "local"),
+    "MPOL_F_STATIC_NODES": ({"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_STATIC_NODES"]}, "bind=static:0"),
+    "MPOL_F_RELATIVE_NODES": ({"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_RELATIVE_NODES"]},
+                              "bind=relative:0"),
+    "MPOL_F_NUMA_BALANCING": ({"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_NUMA_BALANCING"]},
+                              "bind=balancing:0"),
+}
+
+
+def advertised_memory_policy():
+    result = subprocess.run([BERTH, "features"], capture_output=True, text=True, check=True)
+    mp = json.loads(result.stdout)["linux"]["memoryPolicy"]
+    return sorted(mp["modes"]) + sorted(mp["flags"])
+
+
+@pytest.mark.parametrize("name", advertised_memory_policy())
+def test_every_memory_policy_mode_and_flag_features_lists_is_applied(bundle, berth_root, container_id, name):
+    assert name in MEMORY_POLICY_SHOWN, f"features lists {name}: add it here with the policy the kernel shows"
+    policy, shown = MEMORY_POLICY_SHOWN[name]
+    bundle.config["linux"]["memoryPolicy"] = policy
+    bundle.set_args("cat", "/proc/self/numa_maps")
+    r = run_private(berth_root, "run", "--bundle", bundle, container_id)
+    assert r.returncode == 0 and "CHANGED" not in r.stderr, describe(r)
+    # Each line: the address, the policy (which may hold a space), details.
+    lines = r.stdout.splitlines()
+    assert lines and all((line.split(" ", 1)[1] + " ").startswith(shown + " ") for line in lines), r.stdout
 
 
 # ------------------------------------------------------------ every sample config

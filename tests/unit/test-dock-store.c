@@ -60,6 +60,16 @@ test_blobs (dock_store *s)
   err = NULL;
   tap_ok (!dock_blob_exists (s, wrong) && count_entries ("tmp", false) == 0, "and leaves nothing behind");
 
+  /* blobs/sha256/ holds sha256 only: another algorithm is refused before
+     a byte is fetched, not stored under the wrong directory. */
+  cleanup_free char *d512 = dock_digest_buf (DOCK_DIGEST_SHA512, data, strlen (data));
+  w = NULL;
+  tap_ok (dock_blob_begin (s, d512, (int64_t) strlen (data), &w, &err) < 0 && w == NULL && err
+              && strstr (err->msg, "only sha256 blobs are stored") && count_entries ("tmp", false) == 0,
+          "a sha512 blob is refused at its start");
+  berth_error_free (err);
+  err = NULL;
+
   tap_ok (dock_blob_begin (s, NULL, 3, &w, &err) == 0 && dock_blob_write (w, "abcd", 4, &err) < 0,
           "writing past the expected size fails");
   dock_blob_abort (w);

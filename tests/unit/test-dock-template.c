@@ -34,8 +34,10 @@ check (const oci_json *data, const char *tmpl, const char *want)
   dock_template_free (t);
 }
 
+/* shown: the test's description, for a template too long to show itself
+   (NULL: the template). */
 static void
-check_error (const oci_json *data, const char *tmpl, const char *want)
+check_error_shown (const oci_json *data, const char *tmpl, const char *want, const char *shown)
 {
   dock_template *t = NULL;
   berth_error *err = NULL;
@@ -43,12 +45,18 @@ check_error (const oci_json *data, const char *tmpl, const char *want)
   int r = dock_template_parse (tmpl, &t, &err);
   if (r == 0)
     r = dock_template_exec (t, data, &out, &err);
-  tap_ok (r < 0 && err && strstr (err->msg, want), "%s fails with \"%s\"", tmpl, want);
+  tap_ok (r < 0 && err && strstr (err->msg, want), "%s fails with \"%s\"", shown ? shown : tmpl, want);
   if (err)
     diag ("error: %s", err->msg);
   free (out);
   berth_error_free (err);
   dock_template_free (t);
+}
+
+static void
+check_error (const oci_json *data, const char *tmpl, const char *want)
+{
+  check_error_shown (data, tmpl, want, NULL);
 }
 
 int
@@ -83,6 +91,35 @@ main (void)
   check_error (d, "{{nosuch .Tag}}", "function \"nosuch\" not defined");
   check_error (d, "{{end}}", "unexpected {{end}}");
   check_error (d, "{{index .Tags 9}}", "index out of range");
+
+  /* Nesting is bounded while parsing: a deep --format is an error, not a
+     stack overflow.  100 levels still work. */
+  enum { DEEP = 100000 };
+  cleanup_free char *parens = xmalloc (2 * DEEP + 16);
+  size_t k = (size_t) sprintf (parens, "{{");
+  for (int i = 0; i < DEEP; i++)
+    parens[k++] = '(';
+  k += (size_t) sprintf (parens + k, ".Tag");
+  for (int i = 0; i < DEEP; i++)
+    parens[k++] = ')';
+  strcpy (parens + k, "}}");
+  check_error_shown (d, parens, "nesting too deep", "100000 nested parentheses");
+  cleanup_free char *ifs = xmalloc (DEEP * 17 + 1);
+  k = 0;
+  for (int i = 0; i < DEEP; i++)
+    k += (size_t) sprintf (ifs + k, "{{if .On}}");
+  for (int i = 0; i < DEEP; i++)
+    k += (size_t) sprintf (ifs + k, "{{end}}");
+  check_error_shown (d, ifs, "nesting too deep", "100000 nested {{if}}s");
+  char hundred[256];
+  k = (size_t) sprintf (hundred, "{{");
+  for (int i = 0; i < 100; i++)
+    hundred[k++] = '(';
+  k += (size_t) sprintf (hundred + k, ".Tag");
+  for (int i = 0; i < 100; i++)
+    hundred[k++] = ')';
+  strcpy (hundred + k, "}}");
+  check (d, hundred, "latest");
   oci_json_free (d);
   return tap_done ();
 }

@@ -283,6 +283,18 @@ test_distribution (void)
   free (err);
   oci_dist_errors_free (e);
 
+  /* An unknown code is the registry's text too: no control bytes pass. */
+  const char *esc = "{\"errors\":[{\"code\":\"BAD\\u001b[2J\\nCODE\\u007f\",\"message\":\"m\"}]}";
+  e = NULL;
+  err = try_parse (&oci_dist_errors_desc, NULL, esc, strlen (esc), (void **) &e);
+  text = e ? oci_dist_errors_text (e) : NULL;
+  tap_ok (text && strcmp (text, "bad [2j code : m") == 0, "an unknown code's control bytes become spaces");
+  if (text && strcmp (text, "bad [2j code : m"))
+    diag ("got \"%s\"", text);
+  free (text);
+  free (err);
+  oci_dist_errors_free (e);
+
   const char *tok = "{\"token\":\"abc\",\"expires_in\":300,\"issued_at\":\"2026-12-04T18:00:00Z\"}";
   oci_dist_token *t = NULL;
   err = try_parse (&oci_dist_token_desc, NULL, tok, strlen (tok), (void **) &t);

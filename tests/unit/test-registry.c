@@ -18,6 +18,7 @@
 #include "libdock/platform.h"
 #include "libdock/registry/auth.h"
 #include "libdock/registry/client.h"
+#include "libdock/registry/client_internal.h"
 #include "libdock/registry/creds.h"
 #include "libdock/registry/errors.h"
 #include "tap.h"
@@ -266,9 +267,38 @@ test_creds (void)
   rmdir (dir);
 }
 
+/* Retry-After is the registry's number: any value waits 1 s to 30 s. */
+static void
+test_backoff (void)
+{
+  static const struct
+  {
+    const char *header;
+    int64_t ms;
+  } cases[] = {
+    { "2", 2000 },
+    { "3600", 30000 },
+    { "9223372036854775807", 30000 },
+    { "99999999999999999999", 30000 },
+    { "0", 500 },
+    { "-5", 500 },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      dock_http_req *req = dock_http_req_new ("GET", "http://127.0.0.1:1/");
+      req->retry_after = xstrdup (cases[i].header);
+      int64_t ms = registry_backoff_ms (req, 0);
+      tap_ok (ms == cases[i].ms, "Retry-After: %s waits %lld ms", cases[i].header, (long long) cases[i].ms);
+      if (ms != cases[i].ms)
+        diag ("got %lld", (long long) ms);
+      dock_http_req_free (req);
+    }
+}
+
 int
 main (void)
 {
+  test_backoff ();
   test_challenges ();
   test_base64 ();
   test_insecure ();

@@ -370,13 +370,14 @@ load_oci (loader *l, const entry *ij, dock_loaded_fn loaded, void *data, berth_e
            depth++)
         {
           entry *ie;
-          if (depth > 4 || oci_blob (l, desc, &ie, err) == NULL)
-            goto out;
           char *buf;
           size_t len;
           bool owned;
-          if (entry_data (l, ie, &buf, &len, &owned, err) < 0)
-            goto out;
+          if (depth > 4 || oci_blob (l, desc, &ie, err) == NULL || entry_data (l, ie, &buf, &len, &owned, err) < 0)
+            {
+              oci_json_free (nested);
+              goto out;
+            }
           oci_json_free (nested);
           nested = oci_json_parse (buf, len, &perr);
           free (perr);
@@ -386,6 +387,7 @@ load_oci (loader *l, const entry *ij, dock_loaded_fn loaded, void *data, berth_e
           desc = nested ? pick_platform (nested) : NULL;
           if (desc == NULL)
             {
+              oci_json_free (nested);
               berth_fail (err, 0, "archive: an index without manifests");
               goto out;
             }

@@ -241,7 +241,9 @@ write_file (unpacker *u, struct archive_entry *e, int parent, const char *base, 
   la_int64_t size = u->a->archive_entry_size (e);
   if (end != size && ftruncate (fd, size) < 0)
     return entry_fail (err, path, errno, "truncate");
-  u->size += size;
+  /* Sizes are the tar's: sparse entries of 2^62 bytes each fit a tmpfs. */
+  if (__builtin_add_overflow (u->size, size, &u->size))
+    return entry_fail (err, path, EFBIG, "the layer's size");
   if (set_fd_metadata (u, e, fd, path, created_mode, err) < 0)
     return -1;
   struct timespec ts[2];

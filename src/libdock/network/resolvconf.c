@@ -5,6 +5,7 @@
 
 #include "hosts.h"
 #include "libberth/util.h"
+#include "schema.h"
 
 /* docker (libnetwork/internal/resolvconf) parses the host's file into
    nameservers, search domains, options and other lines, applies the
@@ -21,17 +22,13 @@ typedef struct
 static void
 strv_push (strv *s, const char *item)
 {
-  s->v = xrealloc (s->v, (s->n + 2) * sizeof *s->v);
-  s->v[s->n++] = xstrdup (item);
-  s->v[s->n] = NULL;
+  oci_strv_append (&s->v, &s->n, item);
 }
 
 static void
 strv_clear (strv *s)
 {
-  for (size_t i = 0; i < s->n; i++)
-    free (s->v[i]);
-  free (s->v);
+  strv_free (s->v);
   s->v = NULL;
   s->n = 0;
 }

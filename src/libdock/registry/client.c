@@ -356,9 +356,10 @@ registry_backoff_ms (const dock_http_req *req, int attempt)
   int64_t ms = 500LL << (attempt < 5 ? attempt : 5);
   if (req && req->retry_after)
     {
+      /* The registry's number: capped before it is multiplied. */
       long secs = strtol (req->retry_after, NULL, 10);
       if (secs > 0)
-        ms = secs * 1000;
+        ms = secs > 30 ? 30000 : secs * 1000;
     }
   return ms > 30000 ? 30000 : ms;
 }

@@ -102,19 +102,21 @@ on_body (const void *buf, size_t len, void *data, berth_error **err)
   return 0;
 }
 
-/* Every byte is there: verify and keep it (the sink frees its writer
-   whatever the outcome). */
+/* Verify and store a blob whose every byte has arrived. */
 static int
 commit_item (fetch *f, item *it, berth_error **err)
 {
   event (f, it, DOCK_BLOB_VERIFYING);
-  it->state = ITEM_DONE;
+  it->state = ITEM_DONE; /* the sink frees its writer, committed or not */
   if (f->sink->commit (f->data, it->index, err) < 0)
     return -1;
   event (f, it, DOCK_BLOB_COMPLETE);
   return 0;
 }
 
+/* Start the transfer; 1 when there is none to make: the destination
+   already holds every byte (a dock killed between the last write and the
+   commit), and a request for "bytes=<size>-" would get a 416. */
 static int
 start_item (fetch *f, item *it, berth_error **err)
 {
@@ -123,10 +125,9 @@ start_item (fetch *f, item *it, berth_error **err)
       if (f->sink->begin (f->data, it->index, &it->have, err) < 0)
         return -1;
       it->begun = true;
-      /* A partial download that a killed dock finished but never
-         committed: a Range from its end would get a 416. */
-      if (it->have > 0 && it->have == f->blobs[it->index].size)
-        return commit_item (f, it, err);
+      int64_t size = f->blobs[it->index].size;
+      if (size > 0 && it->have == size)
+        return commit_item (f, it, err) < 0 ? -1 : 1;
     }
   cleanup_free char *url = registry_url (f->r, "/v2/%s/blobs/%s", f->repo, f->blobs[it->index].digest);
   if (it->req == NULL)
@@ -234,18 +235,17 @@ dock_registry_fetch_blobs (dock_registry *r, const char *repo, const dock_blob_r
                 next_ready = it->ready_at_ms;
               continue;
             }
-          if (start_item (&f, it, err) < 0)
+          int started = start_item (&f, it, err);
+          if (started < 0)
             {
               rc = -1;
               goto out;
             }
-          if (it->state == ITEM_DONE)
+          if (started > 0)
             done++;
           else
             running++;
         }
-      if (done == n)
-        break;
       for (size_t i = 0; i < n; i++)
         if (f.items[i].state == ITEM_PENDING && f.items[i].ready_at_ms > now && f.items[i].ready_at_ms < next_ready)
           next_ready = f.items[i].ready_at_ms;

@@ -67,6 +67,17 @@ rehash_prefix (dock_blob_writer *w, berth_error **err)
   return 0;
 }
 
+static int
+check_digest (const char *digest, berth_error **err)
+{
+  dock_digest_alg alg;
+  if (dock_digest_parse (digest, &alg, NULL, err) < 0)
+    return -1;
+  if (alg != DOCK_DIGEST_SHA256)
+    return berth_fail (err, 0, "blob %s: only sha256 blobs are stored", digest);
+  return 0;
+}
+
 int
 dock_blob_begin (dock_store *s, const char *expected_digest, int64_t expected_size, dock_blob_writer **out,
                  berth_error **err)
@@ -80,7 +91,7 @@ dock_blob_begin (dock_store *s, const char *expected_digest, int64_t expected_si
   w->alg = DOCK_DIGEST_SHA256;
   if (expected_digest)
     {
-      if (dock_digest_parse (expected_digest, &w->alg, NULL, err) < 0)
+      if (check_digest (expected_digest, err) < 0)
         {
           writer_free (w, false);
           return -1;
@@ -199,17 +210,6 @@ dock_blob_abort (dock_blob_writer *w)
      keeps nothing either way). */
   if (w)
     writer_free (w, w->resumable && w->written > 0 && !__atomic_load_n (&w->store->out_of_space, __ATOMIC_RELAXED));
-}
-
-static int
-check_digest (const char *digest, berth_error **err)
-{
-  dock_digest_alg alg;
-  if (dock_digest_parse (digest, &alg, NULL, err) < 0)
-    return -1;
-  if (alg != DOCK_DIGEST_SHA256)
-    return berth_fail (err, 0, "blob %s: only sha256 blobs are stored", digest);
-  return 0;
 }
 
 bool

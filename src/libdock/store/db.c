@@ -266,17 +266,9 @@ open_dir (int dirfd, const char *name, int *out, berth_error **err)
 static int
 make_root (const char *root, berth_error **err)
 {
-  cleanup_free char *copy = xstrdup (root);
-  for (char *p = copy + 1; *p; p++)
-    if (*p == '/')
-      {
-        *p = '\0';
-        if (mkdir (copy, 0755) < 0 && errno != EEXIST)
-          return berth_fail_errno (err, "mkdir %s", copy);
-        *p = '/';
-      }
-  if (mkdir (copy, 0710) < 0 && errno != EEXIST)
-    return berth_fail_errno (err, "mkdir %s", copy);
+  cleanup_free char *failed = NULL;
+  if (mkdir_parents (root, 0755, 0710, &failed) < 0)
+    return berth_fail_errno (err, "mkdir %s", failed);
   return 0;
 }
 
@@ -287,7 +279,7 @@ make_root (const char *root, berth_error **err)
 static int
 clean_leftovers (dock_store *s, berth_error **err)
 {
-  cleanup_closedir DIR *d = fdopendir (dup (s->tmpfd));
+  cleanup_closedir DIR *d = opendir_fd (s->tmpfd);
   if (d == NULL)
     return berth_fail_errno (err, "open %s/tmp", s->root);
   struct dirent *de;
@@ -298,7 +290,7 @@ clean_leftovers (dock_store *s, berth_error **err)
       if (dock_layer_remove_tree (s->tmpfd, de->d_name, err) < 0)
         return -1;
     }
-  cleanup_closedir DIR *l = fdopendir (dup (s->layersfd));
+  cleanup_closedir DIR *l = opendir_fd (s->layersfd);
   if (l == NULL)
     return berth_fail_errno (err, "open %s/layers", s->root);
   while ((de = readdir (l)))
@@ -327,6 +319,9 @@ dock_store_open (const dock_config *cfg, dock_store **out, berth_error **err)
   s->root = xstrdup (cfg->root);
   s->rootfd = s->blobsfd = s->layersfd = s->tmpfd = s->lockfd = -1;
   cleanup_close int blobs = -1;
+  /* Declared before the first goto: a cleanup variable jumped over would
+     be freed uninitialized. */
+  cleanup_free char *dbpath = NULL;
   if (make_root (s->root, err) < 0)
     goto fail;
   s->rootfd = open (s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -354,7 +349,7 @@ dock_store_open (const dock_config *cfg, dock_store **out, berth_error **err)
       && write_file_atomic_at (s->rootfd, "oci-layout", oci_layout, strlen (oci_layout), 0644, err) < 0)
     goto fail;
 
-  cleanup_free char *dbpath = xasprintf ("%s/dock.db", s->root);
+  dbpath = xasprintf ("%s/dock.db", s->root);
   if (sqlite3_open_v2 (dbpath, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL)
       != SQLITE_OK)
     {

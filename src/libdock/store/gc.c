@@ -149,7 +149,7 @@ dock_store_usage (dock_store *s, int64_t *layers_bytes, int64_t *blobs_bytes, be
     return db_fail (s, err, "database");
   *layers_bytes = sqlite3_column_int64 (st, 0);
   *blobs_bytes = 0;
-  cleanup_closedir DIR *d = fdopendir (dup (s->blobsfd));
+  cleanup_closedir DIR *d = opendir_fd (s->blobsfd);
   if (d == NULL)
     return berth_fail_errno (err, "open %s/blobs/sha256", s->root);
   struct dirent *de;
@@ -169,7 +169,7 @@ sweep (dock_store *s, int64_t *freed, berth_error **err)
   cleanup_strv char **blobs = xcalloc (1, sizeof *blobs);
   cleanup_strv char **diffs = NULL;
   size_t nb = 0;
-  cleanup_closedir DIR *d = fdopendir (dup (s->blobsfd));
+  cleanup_closedir DIR *d = opendir_fd (s->blobsfd);
   if (d == NULL)
     return berth_fail_errno (err, "open %s/blobs/sha256", s->root);
   struct dirent *de;

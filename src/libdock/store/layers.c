@@ -79,6 +79,12 @@ record_unpacked (dock_store *s, const char *blob_digest, const char *media_type,
   if (st == NULL)
     goto fail;
   int rc = sqlite3_step (st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      /* Not "no record": that would retire a layer in use. */
+      db_fail (s, err, "database");
+      goto fail;
+    }
   bool have = rc == SQLITE_ROW && faccessat (s->layersfd, hex, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
   if (!have)
     {

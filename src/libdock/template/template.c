@@ -141,10 +141,16 @@ dock_template_freep (dock_template **t)
 }
 
 /* ----------------------------------------------------------------- parse */
+/* How deep parentheses, blocks ({{if}} {{range}} {{with}}) and their
+   execution may nest: the parser and the runner recurse, and a --format
+   is the user's input. */
+#define MAX_DEPTH 100
+
 typedef struct
 {
   const char *p;   /* cursor inside an action */
   const char *end; /* end of the action's text */
+  int depth;       /* parentheses open */
 } lexer;
 
 static void
@@ -228,7 +234,11 @@ parse_arg (lexer *lx, arg *a, berth_error **err)
     {
       lx->p++;
       a->kind = ARG_PIPE;
+      if (lx->depth >= MAX_DEPTH)
+        return berth_fail (err, 0, "template: nesting too deep");
+      lx->depth++;
       a->pipe = parse_pipeline (lx, true, err);
+      lx->depth--;
       if (a->pipe == NULL)
         return -1;
       if (lx->p >= lx->end || *lx->p != ')')
@@ -301,6 +311,7 @@ typedef struct
 {
   const char *src;
   const char *p;
+  int depth; /* blocks open */
 } parser;
 
 /* The next piece: text up to "{{", or an action.  *action gets the
@@ -435,19 +446,24 @@ parse_list (parser *ps, node_list *l, const char **stop, const char **stop_rest,
       list_add (l, n);
       if (n->kind == NODE_ACTION)
         continue;
+      if (ps->depth >= MAX_DEPTH)
+        return berth_fail (err, 0, "template: nesting too deep");
+      ps->depth++;
       const char *s2, *r2;
-      if (parse_list (ps, &n->body, &s2, &r2, NULL, err) < 0)
-        return -1;
-      if (s2 && strcmp (s2, "else") == 0)
+      int r = parse_list (ps, &n->body, &s2, &r2, NULL, err);
+      if (r == 0 && s2 && strcmp (s2, "else") == 0)
         {
           /* "else if ..." nests an if in the else branch. */
-          lexer el = { r2, r2 + strlen (r2) };
+          lexer el = { r2, r2 + strlen (r2), 0 };
           skip_space (&el);
           if (str_has_prefix (el.p, "if ") && n->kind == NODE_IF)
-            return berth_fail (err, 0, "template: {{else if}} is not supported; nest {{if}} instead");
-          if (parse_list (ps, &n->orelse, &s2, &r2, NULL, err) < 0)
-            return -1;
+            r = berth_fail (err, 0, "template: {{else if}} is not supported; nest {{if}} instead");
+          else
+            r = parse_list (ps, &n->orelse, &s2, &r2, NULL, err);
         }
+      ps->depth--;
+      if (r < 0)
+        return -1;
       if (s2 == NULL || strcmp (s2, "end") != 0)
         return berth_fail (err, 0, "template: unexpected EOF (an {{end}} is missing)");
     }
@@ -1035,7 +1051,7 @@ eval_pipe (runner *r, const pipeline *p, const oci_json *dot, const oci_json **o
 static int
 exec_list (runner *r, const node_list *l, const oci_json *dot, berth_error **err)
 {
-  if (++r->depth > 100)
+  if (++r->depth > MAX_DEPTH)
     return berth_fail (err, 0, "template: nesting too deep");
   for (size_t i = 0; i < l->len; i++)
     {
