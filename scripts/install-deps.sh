@@ -21,7 +21,7 @@ TEST="$TEST tini"
 # dock's registry tests and tests/bench/pull.sh: a local docker-registry,
 # skopeo and umoci as the other side, TLS and htpasswd made by the tests,
 # the token realm's JWT signatures, the benchmark's Debian rootfs.
-TEST="$TEST docker-registry skopeo umoci openssl apache2-utils python3-cryptography debootstrap curl"
+TEST="$TEST docker-registry skopeo umoci openssl apache2-utils python3-cryptography debootstrap curl e2fsprogs"
 # dock networks: libmnl (linked) and libnftables (dlopen'ed) headers; the
 # network tests' tools, and podman's CNI plugins for tests/bench/netsetup.sh.
 BUILD="$BUILD libmnl-dev libnftables-dev"

@@ -6,6 +6,7 @@
 #endif
 #include "libdock/pull.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
 #include <unistd.h>
@@ -696,6 +697,17 @@ dock_pull (dock_store *s, const dock_ref *ref, const dock_pull_opts *o, berth_er
         *err = e;
     }
   dock_registry_endpoints_free (endpoints, n);
+  /* A full disk: the blobs this pull stored for no image would keep it
+     full (docker keeps nothing of a failed pull); sweep them, unless
+     another dock is using the store. */
+  if (rc < 0 && *err && ((*err)->errnum == ENOSPC || (*err)->errnum == EDQUOT))
+    {
+      bool swept;
+      int64_t freed;
+      berth_error *e = NULL;
+      dock_store_gc (s, &swept, &freed, &e);
+      berth_error_free (e);
+    }
   return rc;
 }
 

@@ -21,6 +21,13 @@
 # a private configuration and storage, in a mount namespace of its own
 # whose /var/lib is a tmpfs (its blob-info cache lives there whatever the
 # configuration says); every mount it makes dies with that namespace.
+# DOCK_BASELINE=<another dock> adds it to every round (a before/after
+# comparison of a change, measured under the same load).
+# BENCH_FRESH_EXT4=1 gives every run a new ext4 (mkfs.ext4's defaults, with
+# its journal, on a loop device over a file in the scratch directory): what a
+# fresh Debian install has, without the previous run's deletions (a
+# journal-less ext4 makes each create step over every inode deleted in the
+# last 30 s: on this machine's root that costs more than the unpacking).
 # BENCH_TMPFS=1 puts the stores on a tmpfs (mounted under the scratch
 # directory for the run, unmounted at exit): the tools' own costs without
 # the disk's (on a shared machine, its journal is what varies most).
@@ -39,6 +46,7 @@ cleanup() {
 		wait "$registry_pid" 2>/dev/null
 	fi
 	mountpoint -q "$work/runs" && umount "$work/runs"
+	for m in "$work"/runs/*; do mountpoint -q "$m" 2>/dev/null && umount "$m"; done
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -147,6 +155,8 @@ where="disk ($(df --output=fstype "$work" | tail -1))"
 if [ "${BENCH_TMPFS:-0}" = 1 ]; then
 	mount -t tmpfs -o size=4g tmpfs "$work/runs"
 	where=tmpfs
+elif [ "${BENCH_FRESH_EXT4:-0}" = 1 ]; then
+	where="a fresh ext4 per run (loop device)"
 fi
 
 # podman's private configuration (as tests/integration/engines.py has it).
@@ -160,6 +170,8 @@ import os, shutil, statistics, subprocess, sys
 
 n, work, dock, ref, where = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 rusage = os.path.join(work, "rusage-run")
+fresh_ext4 = os.environ.get("BENCH_FRESH_EXT4") == "1"
+image = os.path.join(work, "ext4.img")
 pconf = os.path.join(work, "podman")
 
 def podman(driver):
@@ -175,6 +187,11 @@ def podman(driver):
 
 tools = [
     ("dock", lambda d: [dock, "--root", os.path.join(d, "root"), "pull", "-q", ref]),
+]
+if os.environ.get("DOCK_BASELINE"):  # another dock build (before a change), in the same rounds
+    tools += [("dock-baseline", lambda d: [os.environ["DOCK_BASELINE"], "--root", os.path.join(d, "root"), "pull",
+                                           "-q", ref])]
+tools += [
     ("skopeo+umoci", lambda d: ["sh", "-c", f"skopeo copy --quiet --src-tls-verify=false docker://{ref} oci:{d}/oci:bench"
                                             f" && umoci unpack --image {d}/oci:bench {d}/bundle >/dev/null"]),
 ]
@@ -186,6 +203,10 @@ for i in range(n):
     for name, make in tools:
         d = os.path.join(work, "runs", f"{name}-{i}")
         os.makedirs(d)
+        if fresh_ext4:
+            subprocess.run(["truncate", "-s", "4G", image], check=True)
+            subprocess.run(["mkfs.ext4", "-q", "-F", image], check=True)
+            subprocess.run(["mount", "-o", "loop", image, d], check=True)
         p = subprocess.run([rusage] + make(d), stdin=subprocess.DEVNULL, capture_output=True, text=True,
                            env={**os.environ, "TMPDIR": d})
         rc, wall, cpu, rss = (int(x) for x in p.stdout.split()[-4:])
@@ -193,6 +214,9 @@ for i in range(n):
             print(f"{name}: pull failed ({rc}): {p.stderr.strip()[-500:]}", file=sys.stderr)
         else:
             results[name].append((wall / 1e6, cpu / 1e6, rss))
+        if fresh_ext4:
+            subprocess.run(["umount", d], check=True)
+            os.unlink(image)
         subprocess.run(["rm", "-rf", d])
 
 print(f"pull of {ref.split('/', 1)[1]} (5 layers) into an empty store on {where}, {n} interleaved rounds; medians")
@@ -204,7 +228,7 @@ for name, (wall, cpu, rss) in med.items():
     if base and name != "dock":
         ratio = f"   {wall / base[0]:.2f}x / {cpu / base[1]:.2f}x / {rss / base[2]:.2f}x"
     print(f"{name:15} {wall:8.2f} {cpu:8.2f} {rss / 1024:13.1f}{ratio}")
-others = [v for k, v in med.items() if k != "dock"]
+others = [v for k, v in med.items() if not k.startswith("dock")]
 if base and others:
     fastest = min(others, key=lambda v: v[0])
     print(f"dock vs the fastest other: {fastest[0] / base[0]:.2f}x faster (wall), peak RSS {base[2] / fastest[2]:.2f}x")

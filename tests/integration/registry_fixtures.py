@@ -71,20 +71,20 @@ def need(*programs):
 # TLS material and htpasswd
 
 
-def make_ca(directory):
-    """A CA and a server certificate for 127.0.0.1 (and localhost) signed
-    by it: returns dict(ca=, cert=, key=) paths."""
+def make_ca(directory, ip="127.0.0.1"):
+    """A CA and a server certificate for ip (default 127.0.0.1, and
+    localhost) signed by it: returns dict(ca=, cert=, key=) paths."""
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     ca_key, ca_crt = d / "ca.key", d / "ca.crt"
     key, csr, crt = d / "server.key", d / "server.csr", d / "server.crt"
     ext = d / "san.ext"
-    ext.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+    ext.write_text(f"subjectAltName=IP:{ip},DNS:localhost\nextendedKeyUsage=serverAuth\n")
     steps = [
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca_crt,
          "-days", "2", "-subj", "/CN=dock test CA"],
         ["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr,
-         "-subj", "/CN=127.0.0.1"],
+         "-subj", f"/CN={ip}"],
         ["openssl", "x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial",
          "-out", crt, "-days", "2", "-extfile", ext],
     ]
@@ -204,6 +204,50 @@ class TokenServer:
 
 
 # --------------------------------------------------------------------------
+# a private network namespace, for a registry that is not on loopback
+
+
+NETNS_ADDR = "10.123.0.1"  # on the namespace's lo: reachable, but not 127.0.0.0/8
+
+
+def in_private_netns(fn):
+    """fn() run in a thread that has joined a network namespace made here
+    (its lo up with NETNS_ADDR): every socket it opens and every process it
+    starts (a registry, skopeo, dock) lives there, so nothing reaches the
+    host's network.  Returns fn's result or raises its exception."""
+    import ctypes
+    holder = subprocess.Popen(["unshare", "--net", "sh", "-c",
+                               f"ip link set lo up && ip addr add {NETNS_ADDR}/32 dev lo && echo ready "
+                               "&& exec sleep 600"], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    try:
+        assert holder.stdout.readline().strip() == b"ready", "could not set up a network namespace"
+        fd = os.open(f"/proc/{holder.pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+        outcome = {}
+
+        def body():
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.setns(fd, 0x40000000) != 0:  # CLONE_NEWNET, for this thread only
+                outcome["error"] = OSError(ctypes.get_errno(), "setns")
+                return
+            try:
+                outcome["value"] = fn()
+            except BaseException as e:  # re-raised in the test's thread
+                outcome["error"] = e
+
+        t = threading.Thread(target=body)
+        t.start()
+        t.join()
+        os.close(fd)
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome.get("value")
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+
+
+# --------------------------------------------------------------------------
 # docker-registry
 
 
@@ -212,7 +256,7 @@ class Registry:
     "127.0.0.1:<port>", .url its base URL; .blob_data(digest) the file
     holding a blob in the storage tree."""
 
-    def __init__(self, base, tls=None, htpasswd=None, token=None, accesslog=False):
+    def __init__(self, base, tls=None, htpasswd=None, token=None, accesslog=False, addr="127.0.0.1"):
         need(REGISTRY_BIN)
         self.base = Path(base)
         self.base.mkdir(parents=True, exist_ok=True)
@@ -223,7 +267,7 @@ class Registry:
         last = ""
         for _ in range(3):  # a free port may be taken before the registry binds it
             self.port = free_port()
-            self.host = f"127.0.0.1:{self.port}"
+            self.host = f"{addr}:{self.port}"
             self.url = f"{scheme}://{self.host}"
             config = self.base / "config.yml"
             lines = ["version: 0.1", "log:", "  level: error", "  accesslog:",

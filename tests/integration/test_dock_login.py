@@ -217,3 +217,20 @@ def test_registry_403_is_denied_in_one_line(dock_env, registry, small_image, fau
     proxy = fault_proxy(registry.host, lambda m, path, n: ("status", 403, body) if "/manifests/" in path else None)
     r = dock_env.run("pull", f"{proxy.host}/forbidden", check=1)
     assert r.stderr == f"dock: {proxy.host}/forbidden:latest: denied: requested access to the resource is denied\n"
+
+
+def test_credentials_go_to_docker_config_else_home_dot_docker(dock_env, tls_registry, tmp_path):
+    login = ("login", "-u", tls_registry.user, "--password-stdin", tls_registry.host)
+    # Without $DOCKER_CONFIG: ~/.docker/config.json, as docker.
+    dock_env.run(*login, input=tls_registry.password, env={"DOCKER_CONFIG": None}, check=True)
+    home_cfg = dock_env.home / ".docker" / "config.json"
+    assert json.loads(home_cfg.read_text())["auths"][tls_registry.host] == {"auth": b64("alice:wonderland")}
+    assert stat.S_IMODE(home_cfg.stat().st_mode) == 0o600
+    assert dock_env.config_json() is None
+    # $DOCKER_CONFIG names the directory instead; logout there leaves ~/.docker alone.
+    elsewhere = tmp_path / "cfg-dir"
+    dock_env.run(*login, input=tls_registry.password, env={"DOCKER_CONFIG": str(elsewhere)}, check=True)
+    assert tls_registry.host in json.loads((elsewhere / "config.json").read_text())["auths"]
+    dock_env.run("logout", tls_registry.host, env={"DOCKER_CONFIG": str(elsewhere)}, check=True)
+    assert json.loads((elsewhere / "config.json").read_text())["auths"] == {}
+    assert tls_registry.host in json.loads(home_cfg.read_text())["auths"]

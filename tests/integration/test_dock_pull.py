@@ -7,10 +7,12 @@ import os
 import re
 import signal
 import time
+import urllib.parse
 
 import pytest
 
 from engines import run_in_pty
+from dock_helpers import small_tmpfs  # noqa: F401 (a fixture)
 from registry_fixtures import *  # noqa: F401,F403 (fixtures)
 from registry_fixtures import DOCK, make_oci_layout, push_layout, registry_manifest
 
@@ -405,6 +407,148 @@ def test_tls_pull_multiplexes_on_http2(dock_env, busybox_rootfs, tmp_path, tmp_p
         assert len(ours) >= 7 and all("HTTP/2.0" in l for l in ours), "\n".join(ours)
     finally:
         r.stop()
+
+
+def test_insecure_registries_and_tls_verify_false_reach_a_registry_off_loopback(dock_env, image, tmp_path):
+    """On loopback every registry is insecure (docker's 127.0.0.0/8
+    default), so this runs in a network namespace of the test's own with
+    both registries on 10.123.0.1: a TLS one whose CA nobody trusts and a
+    plain-HTTP one."""
+    from registry_fixtures import NETNS_ADDR, Registry, in_private_netns, make_ca
+    info, layout = image
+
+    def scenario():
+        tls = Registry(tmp_path / "tls", tls=make_ca(tmp_path / "pki", ip=NETNS_ADDR), addr=NETNS_ADDR)
+        plain = None
+        try:
+            plain = Registry(tmp_path / "plain", addr=NETNS_ADDR)
+            push_layout(layout, tls.host, "secure")
+            push_layout(layout, plain.host, "plain")
+            tls_ref, plain_ref = f"{tls.host}/secure", f"{plain.host}/plain"
+            # Secure by default: the unknown CA is refused with x509's words,
+            # the plain registry with Go's words for an http answer to https.
+            r = dock_env.run("pull", tls_ref, check=1)
+            assert r.stderr.count("\n") == 1 and r.stderr.startswith(f'dock: Get "https://{tls.host}/v2/"')
+            assert "x509: certificate signed by unknown authority" in r.stderr, r.stderr
+            r = dock_env.run("pull", plain_ref, check=1)
+            assert r.stderr.count("\n") == 1 and r.stderr.startswith(f'dock: Get "https://{plain.host}/v2/"')
+            assert "http: server gave HTTP response to HTTPS client" in r.stderr, r.stderr
+            assert dock_env.run("images", "-q", check=True).stdout == ""
+            # Listed in daemon.json's insecure-registries: unverified TLS, and
+            # plain HTTP after https failed.
+            dock_env.daemon_json.write_text(json.dumps({"insecure-registries": [tls.host, f"{NETNS_ADDR}/32"]}))
+            for ref in (tls_ref, plain_ref):
+                r = dock_env.run("pull", ref, check=True)
+                assert f"Status: Downloaded newer image for {ref}:latest" in r.stdout
+            dock_env.run("rmi", tls_ref, plain_ref, check=True)
+            # Not listed, but --tls-verify=false for this one pull.
+            dock_env.daemon_json.write_text("{}\n")
+            dock_env.run("pull", tls_ref, check=1)
+            for ref in (tls_ref, plain_ref):
+                r = dock_env.run("pull", "--tls-verify=false", ref, check=True)
+                assert f"Status: Downloaded newer image for {ref}:latest" in r.stdout
+        finally:
+            tls.stop()
+            if plain:
+                plain.stop()
+
+    in_private_netns(scenario)
+
+
+def store_layer_dirs(dock_env):
+    d = dock_env.root / "layers"
+    return sorted(p.name for p in d.iterdir()) if d.is_dir() else []
+
+
+def test_two_pulls_of_overlapping_images_at_once_store_the_shared_layer_once(dock_env, registry, busybox_rootfs,
+                                                                             tmp_path):
+    a = make_oci_layout(tmp_path / "a", busybox_rootfs, extra_layers=2, extra_size=1 << 20)
+    b = make_oci_layout(tmp_path / "b", busybox_rootfs, extra_layers=2, extra_size=1 << 20)
+    push_layout(tmp_path / "a", registry.host, "over-a")
+    push_layout(tmp_path / "b", registry.host, "over-b")
+    la, lb = a["manifests"][0]["layers"], b["manifests"][0]["layers"]
+    assert la[0] == lb[0] and not set(la[1:]) & set(lb[1:])
+    dock_env.run("images", check=True)  # the store exists before both start
+    procs = [dock_env.popen("pull", f"{registry.host}/over-{n}") for n in ("a", "b")]
+    for p in procs:
+        assert p.wait(120) == 0, open(p.output_file.name).read()
+    listed = dock_env.run("images", "--format", "{{.Repository}}", check=True).stdout.split()
+    assert sorted(listed) == [f"{registry.host}/over-a", f"{registry.host}/over-b"]
+    # Five distinct layers: the shared one unpacked and stored once.
+    assert len(store_layer_dirs(dock_env)) == 5
+    assert store_blobs(dock_env) >= {d.split(":")[1] for d in la + lb}
+    assert not [p for p in (dock_env.root / "tmp").iterdir() if not p.name.startswith("partial-")]
+    for n in ("a", "b"):  # each image reads back whole
+        dock_env.run("save", "-o", tmp_path / f"{n}.tar", f"{registry.host}/over-{n}", check=True)
+
+
+# Where dock SIGKILLs itself (DOCK_TEST_CRASH_AT): a blob being renamed into
+# place, a layer unpacked / renamed into place, the image's registration.
+PULL_POINTS = ["blob-before-rename", "layer-unpacked", "layer-before-rename", "layer-after-rename",
+               "register-before-txn", "before-commit"]
+
+
+@pytest.mark.parametrize("point", PULL_POINTS)
+def test_pull_killed_at_any_point_leaves_a_consistent_store_and_the_next_pull_completes(dock_env, registry, image,
+                                                                                      point):
+    info, layout = image
+    push_layout(layout, registry.host, "crash")
+    ref = f"{registry.host}/crash"
+    r = dock_env.run("pull", ref, env={"DOCK_TEST_CRASH_AT": point})
+    assert r.returncode == -9, f"dock pull did not reach {point}\n{r.stdout}{r.stderr}"
+    # No half image; the next command cleans what the kill left.
+    assert dock_env.run("images", "-q", check=True).stdout == ""
+    assert not [p for p in (dock_env.root / "tmp").iterdir() if not p.name.startswith("partial-")]
+    r = dock_env.run("pull", ref, check=True)
+    assert f"Status: Downloaded newer image for {ref}:latest" in r.stdout
+    layers = info["manifests"][0]["layers"]
+    assert len(store_layer_dirs(dock_env)) == len(layers)
+    assert all(blob_in_store(dock_env, d) for d in layers)
+    dock_env.run("save", "-o", dock_env.base / "crash.tar", ref, check=True)
+
+
+def test_oversized_config_is_refused_and_nothing_is_stored(dock_env, registry, busybox_rootfs, tmp_path):
+    import http.client
+    info = make_oci_layout(tmp_path / "big", busybox_rootfs, label={"padding": "x" * (5 << 20)})
+    # skopeo refuses such a config itself: push it with the registry API.
+    blobs = tmp_path / "big" / "blobs" / "sha256"
+    conn = http.client.HTTPConnection(registry.host, timeout=30)
+
+    def call(method, url, body=b"", headers=None):
+        conn.request(method, url, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        resp.read()
+        assert resp.status in (201, 202), (method, url, resp.status)
+        return resp
+    m = info["manifests"][0]
+    for digest in [m["config"]] + m["layers"]:
+        loc = call("POST", "/v2/bigconfig/blobs/uploads/").getheader("Location")
+        loc = urllib.parse.urlsplit(loc)
+        call("PUT", f"{loc.path}?{loc.query}&digest={digest}", (blobs / digest.split(":")[1]).read_bytes())
+    manifest = (blobs / m["digest"].split(":")[1]).read_bytes()
+    call("PUT", "/v2/bigconfig/manifests/latest", manifest,
+         {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+    conn.close()
+    r = dock_env.run("pull", f"{registry.host}/bigconfig", check=1)
+    assert "is larger than the 4 MiB limit" in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    assert dock_env.run("images", "-q", check=True).stdout == ""
+    assert store_layer_dirs(dock_env) == []
+
+
+def test_pull_onto_a_full_disk_fails_in_one_line_and_the_store_recovers(dock_env, registry, busybox_rootfs,
+                                                                        tmp_path, small_tmpfs):
+    make_oci_layout(tmp_path / "big", busybox_rootfs, extra_layers=2, extra_size=4 << 20)
+    push_layout(tmp_path / "big", registry.host, "toobig")
+    make_oci_layout(tmp_path / "small", busybox_rootfs)
+    push_layout(tmp_path / "small", registry.host, "fits")
+    dock_env.root = small_tmpfs / "root"  # 6 MB
+    r = dock_env.run("pull", f"{registry.host}/toobig", check=1)
+    assert "No space left on device" in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    assert dock_env.run("images", "-q", check=True).stdout == ""
+    assert store_layer_dirs(dock_env) == []
+    assert not [p for p in (dock_env.root / "tmp").iterdir() if not p.name.startswith("partial-")]
+    r = dock_env.run("pull", f"{registry.host}/fits", check=True)
+    assert f"Status: Downloaded newer image for {registry.host}/fits:latest" in r.stdout
 
 
 def test_pull_after_a_kill_that_left_a_whole_partial_blob_commits_it(dock_env, registry, busybox_rootfs, tmp_path):

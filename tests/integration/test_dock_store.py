@@ -50,6 +50,76 @@ def test_layer_keeps_owners_modes_times_links_devices_and_xattrs(dock_store, tmp
     assert (d / "deep/er/file").read_bytes() == b"parents made on the way"
 
 
+def test_entries_get_the_tars_owner_mode_and_size_whatever_dock_skips(dock_store, tmp_path):
+    """The unpacker creates files with their final mode and skips chown for
+    the caller's own owner, ftruncate for files without a trailing hole,
+    the stat before each create and a new parent lookup per entry: what it
+    makes must still be what the tar says, under a set-group-ID directory,
+    with modes the umask would cut, for names a later entry replaces."""
+    entries = [
+        ("g/", "dir", None, {"mode": 0o2775, "gid": 1234}),
+        ("g/root-file", "file", b"r", {"mode": 0o644}),  # 0:0, not the directory's group
+        ("g/sub/", "dir", None, {"mode": 0o755}),
+        ("wide", "file", b"w", {"mode": 0o777}),
+        ("open", "file", b"o", {"mode": 0o666}),
+        ("ro", "file", b"secret", {"mode": 0o400}),
+        ("empty", "file", b"", {"mode": 0o600}),
+        ("x", "file", b"first"),
+        ("x", "file", b"second"),
+        ("y/", "dir"),
+        ("y/inner", "file", b"gone with y"),
+        ("y", "file", b"y is a file now"),
+        ("z", "file", b"z was a file"),
+        ("z/", "dir", None, {"mode": 0o711}),
+        ("s", "file", b"s was a file"),
+        ("s", "symlink", "x"),
+        ("a/t/", "dir"),
+        ("a/b/", "dir"),
+        ("a/b/1", "file", b"1"),
+        ("a/b", "symlink", "t"),  # a/b/2 must now go through the link
+        ("a/b/2", "file", b"2"),
+    ]
+    tar = make_tar(tmp_path / "m.tar", entries)
+    dock_store.run("import", tar, "meta", check=True)
+    d = dock_store.layer_dir("meta")
+
+    def owner_mode(p):
+        st = os.lstat(d / p)
+        return st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)
+    assert owner_mode("g") == (0, 1234, 0o2775)
+    assert owner_mode("g/root-file") == (0, 0, 0o644)
+    assert owner_mode("g/sub") == (0, 0, 0o755)
+    for name, mode in (("wide", 0o777), ("open", 0o666), ("ro", 0o400), ("empty", 0o600), ("z", 0o711)):
+        assert owner_mode(name) == (0, 0, mode), name
+    assert (d / "ro").read_bytes() == b"secret" and (d / "empty").read_bytes() == b""
+    assert (d / "x").read_bytes() == b"second"
+    assert (d / "y").read_bytes() == b"y is a file now"
+    assert (d / "z").is_dir() and not os.path.islink(d / "z")
+    assert os.readlink(d / "s") == "x"
+    assert os.readlink(d / "a/b") == "t" and sorted(os.listdir(d / "a/t")) == ["2"]
+    assert (d / "a/t/2").read_bytes() == b"2"
+
+
+def test_a_sparse_file_keeps_its_size_and_its_holes(dock_store, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    with open(src / "sparse", "wb") as f:
+        f.write(b"head")
+        f.seek(8 << 20)
+        f.write(b"middle")
+        f.truncate(32 << 20)  # a hole at the end: only a truncate makes it
+    tar = tmp_path / "sparse.tar"
+    subprocess.run(["tar", "--sparse", "-C", str(src), "-cf", str(tar), "sparse"], check=True)
+    dock_store.run("import", tar, "sparse", check=True)
+    f = dock_store.layer_dir("sparse") / "sparse"
+    st = os.stat(f)
+    assert st.st_size == 32 << 20 and st.st_blocks * 512 < (1 << 20)
+    with open(f, "rb") as fh:
+        assert fh.read(4) == b"head"
+        fh.seek(8 << 20)
+        assert fh.read(6) == b"middle"
+
+
 def test_whiteouts_become_overlay_whiteouts_and_opaque_dirs(dock_store, tmp_path):
     tar = make_tar(tmp_path / "w.tar", [
         ("etc/", "dir"),

@@ -43,6 +43,17 @@ typedef struct
   char *outer_error; /* the outer reader's failure, reported instead of the inner's */
   deferred_dir *dirs;
   size_t ndirs, capdirs;
+  /* The last entry's parent directory, kept open (entry_parent). */
+  int parent_fd;
+  char *parent_path;
+  size_t parent_len;
+  /* What a new file gets without fchown/fchmod: the caller's owner (unless
+     a set-group-ID directory hands down its group) and the mode asked for
+     minus the umask (all bits "masked" when a default ACL decides it). */
+  uid_t euid;
+  gid_t egid;
+  bool setgid_dir;
+  mode_t umask;
   char buf[1 << 16];
 } unpacker;
 
@@ -72,6 +83,32 @@ entry_fail (berth_error **err, const char *path, int errnum, const char *fmt, ..
     abort ();
   va_end (ap);
   return berth_fail (err, errnum, "tar entry \"%s\": %s", path, what);
+}
+
+/* The directory of the entry at path, opened in root (resolver.h) or
+   reused: entries come directory by directory, and an entry can only add,
+   replace or remove a name inside its own directory, never change how
+   that directory resolves, so the next entry with the same parent may use
+   the same fd; an entry with any other parent resolves its own.  The fd
+   is the unpacker's (not to be closed). */
+static int
+entry_parent (unpacker *u, const char *path, bool create, const char **base, berth_error **err)
+{
+  const char *slash = strrchr (path, '/');
+  size_t dirlen = slash ? (size_t) (slash - path) : 0;
+  *base = slash ? slash + 1 : path;
+  if (u->parent_fd >= 0 && u->parent_len == dirlen && memcmp (u->parent_path, path, dirlen) == 0)
+    return u->parent_fd;
+  int fd = dock_layer_open_parent (u->rootfd, path, create, base, err);
+  if (fd < 0)
+    return -1;
+  if (u->parent_fd >= 0)
+    close (u->parent_fd);
+  free (u->parent_path);
+  u->parent_fd = fd;
+  u->parent_path = xstrndup (path, dirlen);
+  u->parent_len = dirlen;
+  return fd;
 }
 
 /* Make room for a new entry at parent/base: a directory stays (a later
@@ -120,27 +157,66 @@ set_xattrs (unpacker *u, struct archive_entry *e, int fd, const char *path, bert
   return 0;
 }
 
-/* Owner, mode, xattrs of an open file or directory (chown first: it clears
-   set-id bits). */
-static int
-set_fd_metadata (unpacker *u, struct archive_entry *e, int fd, const char *path, berth_error **err)
+/* Whether a newly made entry already has the entry's owner. */
+static bool
+owner_is_callers (unpacker *u, struct archive_entry *e)
 {
-  if (fchown (fd, (uid_t) u->a->archive_entry_uid (e), (gid_t) u->a->archive_entry_gid (e)) < 0)
+  return !u->setgid_dir && (uid_t) u->a->archive_entry_uid (e) == u->euid
+         && (gid_t) u->a->archive_entry_gid (e) == u->egid;
+}
+
+/* Owner, mode, xattrs of an open file or directory (chown first: it clears
+   set-id bits).  created_mode: the mode it was created with, when that
+   was not reduced by the umask (then no chmod is needed), else -1. */
+static int
+set_fd_metadata (unpacker *u, struct archive_entry *e, int fd, const char *path, int created_mode,
+                 berth_error **err)
+{
+  if (!owner_is_callers (u, e)
+      && fchown (fd, (uid_t) u->a->archive_entry_uid (e), (gid_t) u->a->archive_entry_gid (e)) < 0)
     return entry_fail (err, path, errno, "chown");
-  if (fchmod (fd, u->a->archive_entry_perm (e) & 07777) < 0)
+  mode_t perm = u->a->archive_entry_perm (e) & 07777;
+  if ((int) perm != created_mode && fchmod (fd, perm) < 0)
     return entry_fail (err, path, errno, "chmod");
   return set_xattrs (u, e, fd, path, err);
+}
+
+/* A create that found something at parent/base (EEXIST): clear the slot
+   once and let the caller try again. */
+static bool
+retry_after_clearing (int *tries, int parent, const char *base, int *failed_errno, berth_error **err)
+{
+  *failed_errno = errno;
+  if (*failed_errno != EEXIST || (*tries)++ > 0)
+    return false;
+  bool is_dir;
+  if (clear_slot (parent, base, false, &is_dir, err) < 0)
+    {
+      *failed_errno = -1; /* err is set */
+      return false;
+    }
+  return true;
 }
 
 static int
 write_file (unpacker *u, struct archive_entry *e, int parent, const char *base, const char *path, berth_error **err)
 {
-  cleanup_close int fd = openat (parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return entry_fail (err, path, errno, "create");
+  /* Created with its final mode (the open fd may write whatever the mode
+     says), so that chmod is needed only for set-id bits or a umask. */
+  mode_t perm = u->a->archive_entry_perm (e) & 07777;
+  int created_mode = (perm & 07000) == 0 && (perm & u->umask) == 0 ? (int) perm : -1;
+  cleanup_close int fd = -1;
+  for (int tries = 0, failed;;)
+    {
+      fd = openat (parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm & 0777);
+      if (fd >= 0)
+        break;
+      if (!retry_after_clearing (&tries, parent, base, &failed, err))
+        return failed < 0 ? berth_error_wrap (err, "tar entry \"%s\"", path) : entry_fail (err, path, failed, "create");
+    }
   const void *block;
   size_t len;
-  la_int64_t off;
+  la_int64_t off, end = 0;
   int r;
   while ((r = u->a->archive_read_data_block (u->inner, &block, &len, &off)) == ARCHIVE_OK)
     {
@@ -157,16 +233,18 @@ write_file (unpacker *u, struct archive_entry *e, int parent, const char *base, 
           len -= (size_t) n;
           off += n;
         }
+      end = off;
     }
   if (r != ARCHIVE_EOF)
     return entry_fail (err, path, 0, "%s", u->outer_error ?: u->a->archive_error_string (u->inner) ?: "read error");
+  /* The file is new: only a hole at its end needs a truncate. */
   la_int64_t size = u->a->archive_entry_size (e);
-  if (ftruncate (fd, size) < 0)
+  if (end != size && ftruncate (fd, size) < 0)
     return entry_fail (err, path, errno, "truncate");
   /* Sizes are the tar's: sparse entries of 2^62 bytes each fit a tmpfs. */
   if (__builtin_add_overflow (u->size, size, &u->size))
     return entry_fail (err, path, EFBIG, "the layer's size");
-  if (set_fd_metadata (u, e, fd, path, err) < 0)
+  if (set_fd_metadata (u, e, fd, path, created_mode, err) < 0)
     return -1;
   struct timespec ts[2];
   entry_times (u, e, ts);
@@ -176,21 +254,34 @@ write_file (unpacker *u, struct archive_entry *e, int parent, const char *base, 
 }
 
 static int
-write_dir (unpacker *u, struct archive_entry *e, int parent, const char *base, const char *path, bool exists,
-           berth_error **err)
+write_dir (unpacker *u, struct archive_entry *e, int parent, const char *base, const char *path, berth_error **err)
 {
   cleanup_close int fd = -1;
   if (*base == '\0')
     fd = openat (u->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   else
     {
-      if (!exists && mkdirat (parent, base, 0700) < 0)
-        return entry_fail (err, path, errno, "mkdir");
+      /* An existing directory stays (this entry only updates its
+         metadata); anything else in its place goes. */
+      if (mkdirat (parent, base, 0700) < 0)
+        {
+          bool is_dir;
+          if (errno != EEXIST)
+            return entry_fail (err, path, errno, "mkdir");
+          if (clear_slot (parent, base, true, &is_dir, err) < 0)
+            return berth_error_wrap (err, "tar entry \"%s\"", path);
+          if (!is_dir && mkdirat (parent, base, 0700) < 0)
+            return entry_fail (err, path, errno, "mkdir");
+        }
       fd = openat (parent, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
   if (fd < 0)
     return entry_fail (err, path, errno, "open directory");
-  if (set_fd_metadata (u, e, fd, path, err) < 0)
+  /* Set before the chown check: a set-group-ID directory gives what is
+     made in it its own group, not the caller's. */
+  if (u->a->archive_entry_perm (e) & S_ISGID)
+    u->setgid_dir = true;
+  if (set_fd_metadata (u, e, fd, path, -1, err) < 0)
     return -1;
   /* Its times are set at the end: the entries written into it change them. */
   if (u->ndirs == u->capdirs)
@@ -209,9 +300,10 @@ static int
 set_path_metadata (unpacker *u, struct archive_entry *e, int parent, const char *base, const char *path,
                    bool is_link, berth_error **err)
 {
-  if (fchownat (parent, base, (uid_t) u->a->archive_entry_uid (e), (gid_t) u->a->archive_entry_gid (e),
-                AT_SYMLINK_NOFOLLOW)
-      < 0)
+  if (!owner_is_callers (u, e)
+      && fchownat (parent, base, (uid_t) u->a->archive_entry_uid (e), (gid_t) u->a->archive_entry_gid (e),
+                   AT_SYMLINK_NOFOLLOW)
+           < 0)
     return entry_fail (err, path, errno, "chown");
   if (!is_link && fchmodat (parent, base, u->a->archive_entry_perm (e) & 07777, 0) < 0)
     return entry_fail (err, path, errno, "chmod");
@@ -240,8 +332,9 @@ write_hardlink (unpacker *u, struct archive_entry *e, int parent, const char *ba
     return entry_fail (err, path, errno, "hard link target \"%s\"", target);
   if (S_ISDIR (st.st_mode))
     return entry_fail (err, path, 0, "hard link to a directory");
-  if (linkat (tparent, tbase, parent, base, 0) < 0)
-    return entry_fail (err, path, errno, "link");
+  for (int tries = 0, failed; linkat (tparent, tbase, parent, base, 0) < 0;)
+    if (!retry_after_clearing (&tries, parent, base, &failed, err))
+      return failed < 0 ? berth_error_wrap (err, "tar entry \"%s\"", path) : entry_fail (err, path, failed, "link");
   return 0;
 }
 
@@ -276,18 +369,18 @@ write_entry (unpacker *u, struct archive_entry *e, berth_error **err)
   if (dock_layer_clean_path (raw, "tar entry", &path, err) < 0)
     return -1;
   const char *base;
-  cleanup_close int parent = dock_layer_open_parent (u->rootfd, path, true, &base, err);
+  int parent = entry_parent (u, path, true, &base, err);
   if (parent < 0)
     return berth_error_wrap (err, "tar entry \"%s\"", path);
 
   if (str_has_prefix (base, WHITEOUT_PREFIX))
     return write_whiteout (u, parent, base, path, err);
 
+  /* Each writer creates its entry exclusively and clears whatever held
+     the name only when that fails (EEXIST): no stat per entry. */
   mode_t type = u->a->archive_entry_filetype (e);
   const char *hardlink = u->a->archive_entry_hardlink (e);
-  bool exists = false;
-  if (*base && clear_slot (parent, base, type == AE_IFDIR && !hardlink, &exists, err) < 0)
-    return berth_error_wrap (err, "tar entry \"%s\"", path);
+  int failed;
   if (*base == '\0' && type != AE_IFDIR)
     return entry_fail (err, path, 0, "the layer's root must be a directory");
 
@@ -298,7 +391,7 @@ write_entry (unpacker *u, struct archive_entry *e, berth_error **err)
     case AE_IFREG:
       return write_file (u, e, parent, base, path, err);
     case AE_IFDIR:
-      return write_dir (u, e, parent, base, path, exists, err);
+      return write_dir (u, e, parent, base, path, err);
     case AE_IFLNK:
       {
         const char *target = u->a->archive_entry_symlink (e);
@@ -306,8 +399,10 @@ write_entry (unpacker *u, struct archive_entry *e, berth_error **err)
           return entry_fail (err, path, 0, "symlink without a target");
         if (dock_layer_symlink_escapes (path, target))
           return entry_fail (err, path, 0, "symlink to \"%s\" escapes the layer", target);
-        if (symlinkat (target, parent, base) < 0)
-          return entry_fail (err, path, errno, "symlink");
+        for (int tries = 0; symlinkat (target, parent, base) < 0;)
+          if (!retry_after_clearing (&tries, parent, base, &failed, err))
+            return failed < 0 ? berth_error_wrap (err, "tar entry \"%s\"", path)
+                              : entry_fail (err, path, failed, "symlink");
         return set_path_metadata (u, e, parent, base, path, true, err);
       }
     case AE_IFCHR:
@@ -315,8 +410,11 @@ write_entry (unpacker *u, struct archive_entry *e, berth_error **err)
     case AE_IFIFO:
       {
         dev_t dev = makedev (u->a->archive_entry_rdevmajor (e), u->a->archive_entry_rdevminor (e));
-        if (mknodat (parent, base, type | (u->a->archive_entry_perm (e) & 0777), type == AE_IFIFO ? 0 : dev) < 0)
-          return entry_fail (err, path, errno, "mknod");
+        for (int tries = 0;
+             mknodat (parent, base, type | (u->a->archive_entry_perm (e) & 0777), type == AE_IFIFO ? 0 : dev) < 0;)
+          if (!retry_after_clearing (&tries, parent, base, &failed, err))
+            return failed < 0 ? berth_error_wrap (err, "tar entry \"%s\"", path)
+                              : entry_fail (err, path, failed, "mknod");
         return set_path_metadata (u, e, parent, base, path, false, err);
       }
     default:
@@ -332,13 +430,12 @@ finish_dirs (unpacker *u, berth_error **err)
   for (size_t i = u->ndirs; i-- > 0;)
     {
       const char *base;
-      cleanup_close int parent = -1;
       int r;
       if (*u->dirs[i].path == '\0')
         r = utimensat (u->rootfd, ".", u->dirs[i].times, 0);
       else
         {
-          parent = dock_layer_open_parent (u->rootfd, u->dirs[i].path, false, &base, err);
+          int parent = entry_parent (u, u->dirs[i].path, false, &base, err);
           if (parent < 0)
             return -1;
           r = utimensat (parent, base, u->dirs[i].times, AT_SYMLINK_NOFOLLOW);
@@ -347,6 +444,24 @@ finish_dirs (unpacker *u, berth_error **err)
         return entry_fail (err, u->dirs[i].path, errno, "set times");
     }
   return 0;
+}
+
+/* The bits the kernel takes from a new file's mode: the umask, from
+   /proc/self/status (reading it with umask() would change it for the
+   other threads for a moment); all of them when unknown or when the
+   layer's root has a default ACL (which replaces the umask). */
+static mode_t
+creation_umask (int rootfd)
+{
+  if (fgetxattr (rootfd, "system.posix_acl_default", NULL, 0) >= 0)
+    return 0777;
+  cleanup_fclose FILE *f = fopen ("/proc/self/status", "re");
+  char line[256];
+  unsigned int mask;
+  while (f && fgets (line, sizeof line, f))
+    if (sscanf (line, "Umask: %o", &mask) == 1)
+      return (mode_t) mask & 0777;
+  return 0777;
 }
 
 int
@@ -362,7 +477,11 @@ dock_layer_unpack_fd (int blobfd, const char *media_type, int dirfd, const char 
     return berth_fail_errno (err, "mkdir %s", name);
   unpacker *u = xcalloc (1, sizeof *u);
   u->a = a;
+  u->parent_fd = -1;
+  u->euid = geteuid ();
+  u->egid = getegid ();
   u->rootfd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  u->umask = u->rootfd >= 0 ? creation_umask (u->rootfd) : 0777;
   u->hasher = dock_hasher_new (DOCK_DIGEST_SHA256);
   u->outer = a->archive_read_new ();
   u->inner = a->archive_read_new ();
@@ -425,6 +544,9 @@ out:
   dock_hasher_free (u->hasher);
   if (u->rootfd >= 0)
     close (u->rootfd);
+  if (u->parent_fd >= 0)
+    close (u->parent_fd);
+  free (u->parent_path);
   for (size_t i = 0; i < u->ndirs; i++)
     free (u->dirs[i].path);
   free (u->dirs);

@@ -574,11 +574,34 @@ dock_http_query_escape (const char *value)
   return out;
 }
 
+/* TLS failures in the words docker prints (Go's crypto/tls and net/http),
+   so that a message searched for on the web finds docker's answers; curl's
+   phrase (OpenSSL's reason) is what identifies the case. */
+#define GO_X509_UNKNOWN_CA "tls: failed to verify certificate: x509: certificate signed by unknown authority"
+#define GO_X509_EXPIRED "tls: failed to verify certificate: x509: certificate has expired or is not yet valid"
+static const struct
+{
+  const char *curl_phrase;
+  const char *docker_words;
+} tls_words[] = {
+  { "unable to get local issuer certificate", GO_X509_UNKNOWN_CA },
+  { "self-signed certificate", GO_X509_UNKNOWN_CA },
+  { "self signed certificate", GO_X509_UNKNOWN_CA },
+  { "certificate has expired", GO_X509_EXPIRED },
+  { "certificate is not yet valid", GO_X509_EXPIRED },
+  /* An https request answered by a plain-HTTP server. */
+  { "wrong version number", "http: server gave HTTP response to HTTPS client" },
+};
+
 const char *
 dock_http_transport_error (const dock_http_req *r)
 {
   if (r->curl_code == CURLE_OK)
     return NULL;
+  if (dock_http_tls_failure (r))
+    for (size_t i = 0; i < ARRAY_SIZE (tls_words); i++)
+      if (strstr (r->curl_error, tls_words[i].curl_phrase))
+        return tls_words[i].docker_words;
   if (r->curl_error[0])
     return r->curl_error;
   return dock_curl (NULL)->easy_strerror ((CURLcode) r->curl_code);

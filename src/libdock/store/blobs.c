@@ -159,7 +159,11 @@ dock_blob_write (dock_blob_writer *w, const void *buf, size_t len, berth_error *
     return berth_fail (err, 0, "blob %s: more data than the %lld bytes expected", w->expected ? w->expected : "",
                        (long long) w->expected_size);
   if (write_all (w->fd, buf, len) < 0)
-    return berth_fail_errno (err, "write blob to %s/tmp", w->store->root);
+    {
+      if (errno == ENOSPC || errno == EDQUOT)
+        __atomic_store_n (&w->store->out_of_space, true, __ATOMIC_RELAXED);
+      return berth_fail_errno (err, "write blob to %s/tmp", w->store->root);
+    }
   dock_hasher_update (w->hasher, buf, len);
   w->written += (int64_t) len;
   return 0;
@@ -201,8 +205,11 @@ dock_blob_commit (dock_blob_writer *w, char digest_out[DOCK_DIGEST_MAX], berth_e
 void
 dock_blob_abort (dock_blob_writer *w)
 {
+  /* A partial download is kept for the next pull to resume, unless the
+     disk is full: then it holds the space the next pull needs (docker
+     keeps nothing either way). */
   if (w)
-    writer_free (w, w->resumable && w->written > 0);
+    writer_free (w, w->resumable && w->written > 0 && !__atomic_load_n (&w->store->out_of_space, __ATOMIC_RELAXED));
 }
 
 bool

@@ -15,6 +15,7 @@ struct dock_store
   int tmpfd;    /* <root>/tmp: everything not yet complete */
   int lockfd;   /* <root>/lock: shared while open, exclusive for cleanup */
   sqlite3 *db;
+  bool out_of_space; /* a blob write met ENOSPC/EDQUOT: abort keeps no partial */
 };
 
 /* Statements: prepared, bound, stepped, finalized by the cleanup attribute. */
