@@ -213,6 +213,17 @@ on_sigchld (dock_loop *loop, int signo, void *data)
     }
 }
 
+/* SIGUSR1: `dock stop`/`kill`/`rm` is about to end the container on
+   purpose, so the exit that follows is final whatever the policy (docker's
+   restart manager Cancel). */
+static void
+on_stop_requested (dock_loop *loop, int signo, void *data)
+{
+  (void) loop, (void) signo;
+  shim *s = data;
+  s->restart.canceled = true;
+}
+
 /* ----------------------------------------------------------------- setup */
 
 static int
@@ -301,7 +312,8 @@ shim_setup (shim *s, berth_error **err)
   for (int i = 1; i <= 2; i++)
     if (s->out[i] >= 0 && !(s->out_src[i] = dock_loop_add_fd (s->loop, s->out[i], EPOLLIN, on_output, s, err)))
       goto fail;
-  if (dock_loop_add_signal (s->loop, SIGCHLD, on_sigchld, s, err) < 0)
+  if (dock_loop_add_signal (s->loop, SIGCHLD, on_sigchld, s, err) < 0
+      || dock_loop_add_signal (s->loop, SIGUSR1, on_stop_requested, s, err) < 0)
     goto fail;
   return 0;
 fail:;

@@ -126,8 +126,12 @@ def set_process(bundle, args, terminal=False, **extra):
 
 
 def container_pid(shim):
-    st = json.loads(run_berth("state", shim.id, root=shim.root, check=True).stdout)
-    return st["pid"]
+    """The init's pid per `berth state`; None while there is no running one."""
+    r = run_berth("state", shim.id, root=shim.root)
+    if r.returncode != 0:
+        return None
+    st = json.loads(r.stdout)
+    return st["pid"] if st["status"] == "running" else None
 
 
 def test_stdout_and_stderr_land_in_the_json_file_log_and_exit_3_in_the_exit_file(shim, bundle):
@@ -192,7 +196,7 @@ def test_the_shim_outlives_its_caller_and_records_a_kill_as_137(shim, bundle):
     assert sid != os.getsid(0) and sid != shim.pid and not pid_alive(sid)
     os.kill(shim.pid, signal.SIGHUP)
     init = container_pid(shim)
-    assert pid_alive(init)
+    assert init and pid_alive(init)
     time.sleep(0.3)
     assert pid_alive(shim.pid) and pid_alive(init) and not shim.exit_file.exists()
     run_berth("kill", shim.id, "KILL", root=shim.root, check=True)
@@ -219,6 +223,24 @@ def test_restart_on_failure_2_runs_three_times_then_stops(shim, bundle):
     assert st["ExitCode"] == 1 and st["RestartCount"] == 2 and st["Restarting"] is False
     shim.assert_nothing_left()
     assert [e["log"] for e in shim.log_entries()] == ["run\n"] * 3
+
+
+def test_sigusr1_to_the_shim_cancels_restart_always_before_a_stop(shim, bundle):
+    set_process(bundle, ["sleep", "1000"])
+    assert shim.start("--restart", "always").returncode == 0
+    first = container_pid(shim)
+    assert first
+    # without the stop request, always restarts after a kill
+    run_berth("kill", shim.id, "KILL", root=shim.root, check=True)
+    assert shim.exit_status(restarting=True)["ExitCode"] == 137
+    wait_until(lambda: container_pid(shim) not in (None, first),
+               timeout=TIMEOUT, what="the restart")
+    os.kill(shim.pid, signal.SIGUSR1)
+    time.sleep(0.1)
+    run_berth("kill", shim.id, "KILL", root=shim.root, check=True)
+    st = shim.exit_status()
+    assert st["ExitCode"] == 137 and st["RestartCount"] == 1
+    shim.assert_nothing_left()
 
 
 def test_restart_no_runs_once_even_on_failure(shim, bundle):
