@@ -19,7 +19,6 @@ static int set_pid_file (shim_opts *o, const char *v, berth_error **e) { (void) 
 static int set_detach_keys (shim_opts *o, const char *v, berth_error **e) { (void) e; o->detach_keys = v; return 0; }
 static int set_tty (shim_opts *o, const char *v, berth_error **e) { (void) v, (void) e; o->tty = true; return 0; }
 static int set_stdin (shim_opts *o, const char *v, berth_error **e) { (void) v, (void) e; o->open_stdin = true; return 0; }
-static int set_keep (shim_opts *o, const char *v, berth_error **e) { (void) v, (void) e; o->keep = true; return 0; }
 
 static int
 set_log (shim_opts *o, const char *v, berth_error **e)
@@ -63,8 +62,16 @@ static const struct shim_flag
   { "--restart", true, false, set_restart, "no, on-failure[:N], always, unless-stopped" },
   { "--detach-keys", true, false, set_detach_keys, "attach's detach keys (ctrl-p,ctrl-q)" },
   { "--pid-file", true, false, set_pid_file, "where the shim writes its own pid" },
-  { "--keep", false, false, set_keep, "do not delete the container after its last exit" },
 };
+
+void
+shim_usage (FILE *f)
+{
+  fputs ("usage: dock-shim --root R --id ID --bundle DIR --attach SOCK --exit-file F [flags]\n", f);
+  for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
+    fprintf (f, "  %-14s%-7s %s%s\n", flags[k].name, flags[k].takes_value ? " VALUE" : "", flags[k].help,
+             flags[k].required ? " (required)" : "");
+}
 
 int
 shim_parse_args (int argc, char **argv, shim_opts *o, berth_error **err)

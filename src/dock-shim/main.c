@@ -4,7 +4,7 @@
 
      dock-shim --root R --id ID --bundle DIR --attach SOCK --exit-file F
                [--log PATH|none] [--log-opt K=V]... [--tty] [--stdin]
-               [--restart POLICY] [--detach-keys KEYS] [--pid-file F] [--keep]
+               [--restart POLICY] [--detach-keys KEYS] [--pid-file F]
 
    The process the caller started exits 0 once the container runs, or
    prints "dock-shim: <error>" (one line) and exits 125; so `dock run -d`
@@ -137,6 +137,11 @@ main (int argc, char **argv)
 {
   static shim_opts o;
   cleanup_error berth_error *err = NULL;
+  if (argc == 2 && strcmp (argv[1], "--help") == 0)
+    {
+      shim_usage (stdout);
+      return 0;
+    }
   if (shim_parse_args (argc, argv, &o, &err) < 0)
     return report_error (err);
 

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -22,7 +23,7 @@ typedef struct shim_opts
   const char *log_opts[SHIM_MAX_LOG_OPTS];
   size_t n_log_opts;
   const char *detach_keys;
-  bool tty, open_stdin, keep;
+  bool tty, open_stdin;
   dock_restart_policy restart;
 } shim_opts;
 
@@ -49,13 +50,15 @@ typedef struct shim
   int idle_ticks;
 } shim;
 
+/* The flag table as --help prints it. */
+void shim_usage (FILE *f);
 /* argv -> opts; -1 with err on bad usage. */
 int shim_parse_args (int argc, char **argv, shim_opts *o, berth_error **err);
 /* Create and start the container, serve its attach socket: on return 0 the
    container runs and the loop is ready. */
 int shim_setup (shim *s, berth_error **err);
 /* The loop until the container's last run ended and its clients have the
-   EXIT; then the container is deleted (unless --keep). */
+   EXIT; the container is deleted after each run. */
 int shim_run (shim *s, berth_error **err);
 void shim_teardown (shim *s);
 
