@@ -1,9 +1,11 @@
 /* dock-shim's flags: one table for the parser and the usage line. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "libberth/error.h"
 #include "shim.h"
@@ -73,6 +75,24 @@ shim_usage (FILE *f)
              flags[k].required ? " (required)" : "");
 }
 
+/* The monitor leaves the caller's cwd (so that it pins no mount there):
+   relative paths are made absolute first.  The strings live as long as the
+   process. */
+static int
+absolute (const char **path, berth_error **err)
+{
+  if (!*path || (*path)[0] == '/')
+    return 0;
+  char cwd[4096];
+  if (!getcwd (cwd, sizeof cwd))
+    return berth_fail_errno (err, "getcwd");
+  char *abs = NULL;
+  if (asprintf (&abs, "%s/%s", cwd, *path) < 0)
+    return berth_fail (err, ENOMEM, "path");
+  *path = abs;
+  return 0;
+}
+
 int
 shim_parse_args (int argc, char **argv, shim_opts *o, berth_error **err)
 {
@@ -108,6 +128,10 @@ shim_parse_args (int argc, char **argv, shim_opts *o, berth_error **err)
       if (dock_parse_detach_keys (o->detach_keys, keys, &n, err) < 0)
         return berth_error_wrap (err, "--detach-keys");
     }
+  const char **paths[] = { &o->root, &o->bundle, &o->log_path, &o->attach_path, &o->exit_file, &o->pid_file };
+  for (size_t k = 0; k < sizeof paths / sizeof paths[0]; k++)
+    if (absolute (paths[k], err) < 0)
+      return -1;
   if (o->tty && o->restart.kind != DOCK_RESTART_NO)
     return berth_fail (err, 0, "--restart with --tty is not supported yet");
   return 0;

@@ -90,6 +90,11 @@ monitor (const shim_opts *o, int ready_fd)
       if (null > 2)
         close (null);
     }
+  if (chdir ("/") < 0)
+    {
+      berth_fail_errno (&err, "chdir /");
+      goto fail;
+    }
   /* Orphans of the container come to us, not to PID 1. */
   if (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
     {

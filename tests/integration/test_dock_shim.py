@@ -48,16 +48,21 @@ class Shim:
         self.asan_log = tmp_path / "asan"
         self.pid = None
 
-    def start(self, *extra, log=True):
-        args = [str(SHIM), "--root", str(self.root), "--id", self.id, "--bundle", str(self.bundle),
-                "--attach", str(self.sock), "--exit-file", str(self.exit_file), "--pid-file", str(self.pid_file),
-                "--log", str(self.log) if log else "none", *extra]
+    def start(self, *extra, log=True, relative=False):
+        """relative: every path relative to the test's directory, run from there."""
+        paths = [self.root, self.bundle, self.sock, self.exit_file, self.pid_file, self.log]
+        if relative:
+            paths = [os.path.relpath(p, self.tmp) for p in paths]
+        root, bundle, sock, exit_file, pid_file, log_path = map(str, paths)
+        args = [str(SHIM), "--root", root, "--id", self.id, "--bundle", bundle,
+                "--attach", sock, "--exit-file", exit_file, "--pid-file", pid_file,
+                "--log", log_path if log else "none", *extra]
         env = dict(os.environ)
         env.update(SANITIZER_ENV)
         # The detached monitor's stderr is /dev/null: sanitizer reports go to files.
         env["ASAN_OPTIONS"] += f":log_path={self.asan_log}"
         env["UBSAN_OPTIONS"] += f":log_path={self.asan_log}"
-        r = subprocess.run(args, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=TIMEOUT)
+        r = subprocess.run(args, env=env, cwd=self.tmp, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=TIMEOUT)
         if r.returncode == 0:
             self.pid = int(self.pid_file.read_text())
         return r
@@ -146,6 +151,14 @@ def test_stdout_and_stderr_land_in_the_json_file_log_and_exit_3_in_the_exit_file
     assert [(e["stream"], e["log"]) for e in shim.log_entries()] == [("stdout", "to-out\n"), ("stderr", "to-err\n")]
 
 
+def test_relative_paths_are_taken_from_the_callers_directory(shim, bundle):
+    set_process(bundle, ["sh", "-c", "echo rel; exit 2"])
+    assert shim.start(relative=True).returncode == 0
+    assert shim.exit_status()["ExitCode"] == 2
+    shim.assert_nothing_left()
+    assert [e["log"] for e in shim.log_entries()] == ["rel\n"]
+
+
 def test_two_attach_clients_see_output_stdin_reaches_it_and_ctrl_p_ctrl_q_detaches_one(shim, bundle, clients):
     set_process(bundle, ["sh", "-c", 'while read l; do echo "out:$l"; echo "err:$l" >&2; done; exit 4'])
     assert shim.start("--stdin").returncode == 0
@@ -195,6 +208,8 @@ def test_the_shim_outlives_its_caller_and_records_a_kill_as_137(shim, bundle):
     sid = os.getsid(shim.pid)
     assert sid != os.getsid(0) and sid != shim.pid and not pid_alive(sid)
     os.kill(shim.pid, signal.SIGHUP)
+    # it pins no directory of its caller
+    assert os.readlink(f"/proc/{shim.pid}/cwd") == "/"
     init = container_pid(shim)
     assert init and pid_alive(init)
     time.sleep(0.3)
