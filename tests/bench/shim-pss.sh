@@ -11,7 +11,7 @@ work=$(mktemp -d /tmp/shim-pss.XXXXXX)
 root=$work/root
 cleanup() {
 	for f in "$work"/run.*/shim.pid; do
-		[ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || :
+		if [ -f "$f" ]; then kill -9 "$(cat "$f")" 2>/dev/null || :; fi
 	done
 	if [ -x "$work/tree/berth" ] && [ -d "$root" ]; then
 		for id in $("$work/tree/berth" --root "$root" list -q 2>/dev/null); do
@@ -56,7 +56,8 @@ pss() { # pss PID...: Pss, Pss_Anon, Pss_File summed (kB)
 printf 'dock-shim %d bytes (%s)\n' "$(stat -c %s "$shim")" "$(file -b "$shim" | cut -d, -f1-2)"
 start one one
 sleep 0.5
-set -- $(pss $(cat "$work/pids.one"))
+# shellcheck disable=SC2046 # one word per figure
+set -- $(pss "$(cat "$work/pids.one")")
 printf 'one idle shim: Pss %d kB (anon %d kB, file %d kB)\n' "$1" "$2" "$3"
 # SMAPS=FILE: the lone shim's smaps, to see where its pages go
 [ -z "${SMAPS:-}" ] || cat "/proc/$(cat "$work/pids.one")/smaps" >"$SMAPS"
@@ -69,7 +70,7 @@ while [ $i -lt "$N" ]; do
 done
 sleep 0.5
 pids=$(cat "$work/pids.many")
-# shellcheck disable=SC2086
+# shellcheck disable=SC2046,SC2086 # one word per pid and per figure
 set -- $(pss $pids)
 printf '%d idle shims: mean Pss %d kB (anon %d kB, file %d kB)\n' "$N" $(($1 / N)) $(($2 / N)) $(($3 / N))
 i=0
