@@ -116,6 +116,7 @@ container_start (shim *s, int *master, berth_error **err)
   s->started_ns = dock_realtime_ns ();
   if (!dock_loop_add_pid (s->loop, s->init_pid, on_init_exit, s, err))
     goto undo;
+  shim_health_start (s);
   return 0;
 undo:;
   /* Nothing left behind: the half-made container goes, its init with it. */
@@ -159,6 +160,7 @@ on_init_exit (dock_loop *loop, dock_source *src, pid_t pid, int status, void *da
   (void) src, (void) pid;
   shim *s = data;
   int64_t now = dock_realtime_ns ();
+  shim_health_stop (s);
   s->exit_code = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
   /* The last output before the exit is reported. */
   for (int i = 1; i <= 2; i++)
@@ -190,7 +192,8 @@ on_init_exit (dock_loop *loop, dock_source *src, pid_t pid, int status, void *da
 
 /* As a subreaper the shim inherits the container's orphans that outlive
    their parent (a process left in a shared pid namespace, a setns'd exec):
-   reap every child but the init, whose pidfd the loop waits on. */
+   reap every child but the init and a health probe, whose pidfds the loop
+   waits on. */
 static void
 on_sigchld (dock_loop *loop, int signo, void *data)
 {
@@ -208,7 +211,7 @@ on_sigchld (dock_loop *loop, int signo, void *data)
       long pid = strtol (p, &end, 10);
       if (end == p)
         break;
-      if (pid > 0 && pid != s->init_pid)
+      if (pid > 0 && pid != s->init_pid && pid != s->probe_pid)
         waitpid ((pid_t) pid, NULL, WNOHANG);
     }
 }
@@ -259,6 +262,7 @@ shim_setup (shim *s, berth_error **err)
   for (int i = 0; i < 3; i++)
     s->out[i] = s->child[i] = -1;
   s->in_w = -1;
+  s->probe_fd = -1;
   if (!(s->ctx = berth_ctx_new (o->root)))
     return berth_fail (err, ENOMEM, "context");
   if (o->log_path)
@@ -345,6 +349,7 @@ shim_teardown (shim *s)
       close_fd (&s->out[i]);
       close_fd (&s->child[i]);
     }
+  close_fd (&s->probe_fd);
   if (s->in_w >= 0 && !s->o->tty)
     close (s->in_w);
   s->in_w = -1;

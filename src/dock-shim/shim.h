@@ -11,6 +11,7 @@
 
 #include "berth/berth.h"
 #include "libdock/monitor/attach.h"
+#include "libdock/monitor/health.h"
 #include "libdock/monitor/jsonlog.h"
 #include "libdock/monitor/loop.h"
 #include "libdock/monitor/restart.h"
@@ -25,6 +26,8 @@ typedef struct shim_opts
   const char *detach_keys;
   bool tty, open_stdin;
   dock_restart_policy restart;
+  const char *health_cmd, *health_file; /* CMD-SHELL form; State.Health JSON */
+  dock_health_config health;
 } shim_opts;
 
 typedef struct shim
@@ -48,6 +51,13 @@ typedef struct shim
   bool oom;
   char *error; /* a failed restart */
   int idle_ticks;
+  /* the healthcheck */
+  bool health_on;
+  dock_health health;
+  dock_source *health_timer, *probe_timeout, *probe_src;
+  pid_t probe_pid;
+  int probe_fd;
+  dock_health_result probe;
 } shim;
 
 /* The flag table as --help prints it. */
@@ -61,6 +71,11 @@ int shim_setup (shim *s, berth_error **err);
    EXIT; the container is deleted after each run. */
 int shim_run (shim *s, berth_error **err);
 void shim_teardown (shim *s);
+
+/* Probes from the container's start (again after a restart) until its
+   exit; State.Health written to --health-file after each. */
+void shim_health_start (shim *s);
+void shim_health_stop (shim *s);
 
 /* The exit file: {"ExitCode":..,"OOMKilled":..,"FinishedAt":"..","Error":"..",
    "RestartCount":..,"Restarting":..}, written atomically. */

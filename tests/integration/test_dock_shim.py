@@ -267,6 +267,54 @@ def test_restart_no_runs_once_even_on_failure(shim, bundle):
     assert [e["log"] for e in shim.log_entries()] == ["run\n"]
 
 
+def test_healthcheck_goes_starting_healthy_unhealthy_and_stops_with_the_container(shim, bundle):
+    # healthy while /tmp/ok exists; the container removes it after a while
+    bundle.config["root"]["readonly"] = False
+    set_process(bundle, ["sh", "-c", "touch /tmp/ok; sleep 1; rm /tmp/ok; sleep 1000"])
+    health = shim.tmp / "health.json"
+    r = shim.start("--health-cmd", "test -e /tmp/ok && echo fine", "--health-file", str(health),
+                   "--health-interval-ms", "150", "--health-start-interval-ms", "150",
+                   "--health-timeout-ms", "1000", "--health-retries", "2")
+    assert r.returncode == 0, r.stderr
+
+    def status(want):
+        def check():
+            try:
+                return json.loads(health.read_text())["Status"] == want
+            except (FileNotFoundError, json.JSONDecodeError):
+                return False
+        wait_until(check, timeout=TIMEOUT, what=f"health {want}")
+        return json.loads(health.read_text())
+
+    h = status("healthy")
+    assert h["Log"][-1]["ExitCode"] == 0 and h["Log"][-1]["Output"] == "fine\n"
+    h = status("unhealthy")
+    assert h["FailingStreak"] >= 2 and h["Log"][-1]["ExitCode"] == 1
+    assert len(h["Log"]) <= 5
+    run_berth("kill", shim.id, "KILL", root=shim.root, check=True)
+    assert shim.exit_status()["ExitCode"] == 137
+    shim.assert_nothing_left()
+
+
+def test_a_probe_over_its_timeout_is_killed_and_recorded_as_minus_1(shim, bundle):
+    set_process(bundle, ["sleep", "1000"])
+    health = shim.tmp / "health.json"
+    assert shim.start("--health-cmd", "sleep 5", "--health-file", str(health), "--health-interval-ms", "100",
+                      "--health-start-interval-ms", "100", "--health-timeout-ms", "200").returncode == 0
+
+    def timed_out():
+        try:
+            log = json.loads(health.read_text())["Log"]
+        except (FileNotFoundError, json.JSONDecodeError):
+            return False
+        return bool(log) and log[-1]["ExitCode"] == -1
+    wait_until(timed_out, timeout=TIMEOUT, what="a timed-out probe")
+    assert "Health check exceeded timeout (200ms)" in json.loads(health.read_text())["Log"][-1]["Output"]
+    run_berth("kill", shim.id, "KILL", root=shim.root, check=True)
+    assert shim.exit_status()["ExitCode"] == 137
+    shim.assert_nothing_left()
+
+
 @pytest.mark.parametrize("breakage, message", [
     ("bad-json", "invalid configuration"),
     ("no-such-command", "/no/such/command"),
@@ -301,6 +349,9 @@ def test_a_create_error_reaches_the_caller_as_one_line_and_leaves_nothing(shim, 
     (["--log-opt", "max-size=-1"], "--log-opt: invalid size: '-1'"),
     (["--detach-keys", "ctrl-1"], "Unknown character"),
     (["--bogus"], "unknown flag '--bogus'"),
+    (["--health-cmd", "true"], "--health-cmd and --health-file go together"),
+    (["--health-retries", "x"], "--health-retries: invalid count 'x'"),
+    (["--exit-file", "/nonexistent-dir/exit.json"], "--exit-file: /nonexistent-dir: No such file or directory"),
 ])
 def test_bad_flags_are_one_line_errors_and_leave_nothing(shim, bundle, args, message):
     r = shim.start(*args)
