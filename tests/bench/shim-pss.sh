@@ -44,8 +44,12 @@ start() { # start NAME: one shim with its own run directory
 	mkdir -p "$d"
 	"$shim" --root "$root" --id "$1" --bundle "$work/bundle" --attach "$d/attach.sock" \
 		--exit-file "$d/exit.json" --pid-file "$d/shim.pid" --log "$d/ctr-json.log"
-	pid=$(cat "$d/shim.pid")
-	echo "$pid" >>"$work/pids.$2"
+	if [ ! -f "$d/shim.pid" ]; then
+		echo "$1 ended at once: $(cat "$d/exit.json" 2>/dev/null)"
+		return 0
+	fi
+	cat "$d/shim.pid" >>"$work/pids.$2"
+	echo >>"$work/pids.$2"
 }
 pss() { # pss PID...: Pss, Pss_Anon, Pss_File summed (kB)
 	for p in "$@"; do cat "/proc/$p/smaps_rollup"; done | awk '
