@@ -4,13 +4,13 @@
    spaces of indent, options as "--long ARG, -s ARG". */
 #include "config.h"
 
-#include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "libberth/features.h"
+#include "libberth/seccomp_lib.h"
 #include "libberth/util.h"
 #include "runtime_spec.h"
 
@@ -58,11 +58,18 @@ print_opts (FILE *out, const cli_opt *opts, bool with_help)
 void
 cli_print_version_lines (FILE *out, bool first_line)
 {
-  const struct scmp_version *sv = seccomp_version ();
   if (first_line)
     fprintf (out, "berth version %s\n", PACKAGE_VERSION);
-  fprintf (out, "commit: %s\nspec: %s\nlibseccomp: %u.%u.%u\n%s\n", GIT_COMMIT, OCI_RUNTIME_SPEC_VERSION, sv->major,
-           sv->minor, sv->micro, berth_build_features ());
+  fprintf (out, "commit: %s\nspec: %s\n", GIT_COMMIT, OCI_RUNTIME_SPEC_VERSION);
+  cleanup_error berth_error *err = NULL;
+  if (berth_libseccomp_open (&err) < 0)
+    fprintf (out, "libseccomp: not loaded (%s)\n", err->msg);
+  else
+    {
+      const struct scmp_version *sv = berth_scmp.version ();
+      fprintf (out, "libseccomp: %u.%u.%u\n", sv->major, sv->minor, sv->micro);
+    }
+  fprintf (out, "%s\n", berth_build_features ());
 }
 
 void
