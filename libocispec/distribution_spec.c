@@ -51,6 +51,16 @@ append (char **buf, size_t *len, const char *s)
   *len += n;
 }
 
+/* One line of printable bytes: a registry's code or message with control
+   characters (a newline, a carriage return) must not break the error line. */
+static void
+one_line (char *s, size_t n)
+{
+  for (size_t k = 0; k < n; k++)
+    if ((unsigned char) s[k] < 0x20 || s[k] == 0x7f)
+      s[k] = ' ';
+}
+
 char *
 oci_dist_errors_text (const oci_dist_errors *e)
 {
@@ -70,16 +80,14 @@ oci_dist_errors_text (const oci_dist_errors *e)
           append (&buf, &len, one->code);
           for (size_t k = at; k < len; k++)
             buf[k] = buf[k] == '_' ? ' ' : (char) tolower ((unsigned char) buf[k]);
+          one_line (buf + at, len - at);
         }
       if (one->message && *one->message)
         {
           append (&buf, &len, ": ");
           size_t at = len;
           append (&buf, &len, one->message);
-          /* One line: a registry's multi-line message must not break it. */
-          for (size_t k = at; k < len; k++)
-            if ((unsigned char) buf[k] < 0x20 || buf[k] == 0x7f)
-              buf[k] = ' ';
+          one_line (buf + at, len - at);
         }
     }
   if (len == 0)

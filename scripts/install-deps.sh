@@ -16,6 +16,8 @@ TEST="python3-pytest python3-jsonschema golang-github-opencontainers-specs-dev c
 # opened with dlopen; their -dev packages bring the libraries).
 BUILD="$BUILD libsqlite3-dev libssl-dev libarchive-dev libcurl4-openssl-dev libzstd-dev zlib1g-dev"
 TEST="$TEST buildah tar sqlite3"
+# dock run --init: Debian's static tini (docker's docker-init is tini).
+TEST="$TEST tini"
 # dock's registry tests and tests/bench/pull.sh: a local docker-registry,
 # skopeo and umoci as the other side, TLS and htpasswd made by the tests,
 # the token realm's JWT signatures, the benchmark's Debian rootfs.

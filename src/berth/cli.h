@@ -7,7 +7,36 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "libberth/error.h"
+#include <stdlib.h>
+#include <unistd.h>
+
+/* One path: the CLI sees libberth only through its public header (a test
+   builds src/berth without -I src). */
+#include "berth/berth.h"
+#include "json.h"
+#include "runtime_spec.h"
+
+/* The CLI's own small helpers (libberth's util.h is internal). */
+static inline void cli_freep (void *p) { free (*(void **) p); }
+static inline void cli_closep (int *fd) { if (*fd >= 0) close (*fd); }
+#define cleanup_free __attribute__ ((cleanup (cli_freep)))
+#define cleanup_close __attribute__ ((cleanup (cli_closep)))
+#define cleanup_error __attribute__ ((cleanup (berth_error_freep)))
+#define ARRAY_SIZE(a) (sizeof (a) / sizeof ((a)[0]))
+#define xcalloc oci_xcalloc
+#define xstrdup oci_xstrdup
+#define xasprintf oci_xasprintf
+/* A decimal number that fills s. */
+int cli_parse_count (const char *s, unsigned long long *out);
+/* All of fd, or of the file at path ("-": stdin), NUL-terminated. */
+int cli_read_fd (int fd, char **out, size_t *len, berth_error **err);
+int cli_read_path (const char *path, char **out, size_t *len, berth_error **err);
+
+/* log.c: the log sink, runc's logrus lines (text or json) to --log or stderr. */
+int cli_log_open (const char *path, const char *format, bool debug, berth_ctx *lib, berth_error **err);
+bool cli_log_to_file (void);
+void cli_log (int level, const char *msg);
+void cli_log_close (void);
 
 #define CLI_MAX_OPTS 40
 
@@ -52,6 +81,7 @@ typedef struct
 struct cli_ctx
 {
   const cli_global *global;
+  berth_ctx *lib; /* libberth's context: root, cgroup driver, log sink */
   const cli_cmd *cmd;
   int argc;    /* positional arguments after the options */
   char **argv;
@@ -91,10 +121,8 @@ int cmd_update (cli_ctx *ctx, berth_error **err);
 int cmd_exec (cli_ctx *ctx, berth_error **err);
 int cmd_events (cli_ctx *ctx, berth_error **err);
 
-struct berth_create_opts_s;
 /* The options create and run share. */
-#include "libberth/container.h"
-int cli_create_opts (cli_ctx *ctx, berth_create_opts *o, berth_error **err);
+int cli_create_opts (cli_ctx *ctx, berth_create_params *o, berth_error **err);
 /* --preserve-fds N (create, run, exec). */
 int cli_preserve_fds (cli_ctx *ctx, int *out, berth_error **err);
 int cmd_features (cli_ctx *ctx, berth_error **err);

@@ -4,19 +4,16 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "libberth/container.h"
-#include "libberth/util.h"
 
 int
-cli_create_opts (cli_ctx *ctx, berth_create_opts *o, berth_error **err)
+cli_create_opts (cli_ctx *ctx, berth_create_params *o, berth_error **err)
 {
-  *o = (berth_create_opts){ .root = ctx->global->root };
-  o->bundle = cli_value (ctx, "bundle");
+  *o = berth_create_params_init ();
+  o->bundle = cli_value (ctx, "bundle") ? cli_value (ctx, "bundle") : ".";
   o->console_socket = cli_value (ctx, "console-socket");
   o->pid_file = cli_value (ctx, "pid-file");
   o->no_pivot = cli_flag (ctx, "no-pivot");
   o->no_new_keyring = cli_flag (ctx, "no-new-keyring");
-  o->systemd_cgroup = ctx->global->systemd_cgroup;
   return cli_preserve_fds (ctx, &o->preserve_fds, err);
 }
 
@@ -28,7 +25,7 @@ cli_preserve_fds (cli_ctx *ctx, int *out, berth_error **err)
   if (pf)
     {
       unsigned long long n;
-      if (parse_uint64 (pf, &n) < 0 || n > 65536)
+      if (cli_parse_count (pf, &n) < 0 || n > 65536)
         return berth_fail (err, 0, "%s: --preserve-fds: `%s` is not a count of file descriptors", ctx->cmd->name, pf);
       *out = (int) n;
     }
@@ -38,10 +35,10 @@ cli_preserve_fds (cli_ctx *ctx, int *out, berth_error **err)
 int
 cmd_create (cli_ctx *ctx, berth_error **err)
 {
-  berth_create_opts o;
+  berth_create_params o;
   if (cli_create_opts (ctx, &o, err) < 0)
     return -1;
-  if (berth_container_create (ctx->argv[0], &o, err) < 0)
+  if (berth_create (ctx->lib, ctx->argv[0], &o, err) < 0)
     return berth_error_wrap (err, "create");
   return 0;
 }

@@ -2,12 +2,11 @@
 #include "config.h"
 
 #include "cli.h"
-#include "libberth/container.h"
 
 int
 cmd_delete (cli_ctx *ctx, berth_error **err)
 {
-  if (berth_container_delete (ctx->global->root, ctx->argv[0], cli_flag (ctx, "force"), err) < 0)
+  if (berth_delete (ctx->lib, ctx->argv[0], cli_flag (ctx, "force"), err) < 0)
     return berth_error_wrap (err, "delete");
   return 0;
 }

@@ -6,9 +6,6 @@
 #include "config.h"
 
 #include "cli.h"
-#include "libberth/cgroup/stats.h"
-#include "libberth/container.h"
-#include "libberth/util.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -68,8 +65,9 @@ now_ns (void)
   return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* One event line; data (the statistics' JSON object) goes in as it is. */
 static void
-emit (const char *type, const char *id, const berth_cgroup *cg)
+emit (const char *type, const char *id, const char *data)
 {
   oci_jw *w = oci_jw_new (0);
   oci_jw_begin_object (w);
@@ -77,18 +75,26 @@ emit (const char *type, const char *id, const berth_cgroup *cg)
   oci_jw_string (w, type);
   oci_jw_key (w, "id");
   oci_jw_string (w, id);
-  if (cg)
-    {
-      oci_jw_key (w, "data");
-      berth_cgroup_stats_write (cg, w);
-    }
   oci_jw_end_object (w);
-  cleanup_free char *doc = oci_jw_finish (w, NULL);
-  if (doc)
+  size_t len = 0;
+  cleanup_free char *doc = oci_jw_finish (w, &len);
+  if (doc && len > 0)
     {
-      printf ("%s\n", doc);
+      doc[len - 1] = '\0'; /* the closing brace */
+      printf ("%s%s%s}\n", doc, data ? ",\"data\":" : "", data ? data : "");
       fflush (stdout);
     }
+}
+
+/* The statistics now, or -1 with err set once the container is gone. */
+static int
+emit_stats (cli_ctx *ctx, const char *id, berth_error **err)
+{
+  cleanup_free char *data = berth_stats_json (ctx->lib, id, err);
+  if (data == NULL)
+    return -1;
+  emit ("stats", id, data);
+  return 0;
 }
 
 int
@@ -98,28 +104,24 @@ cmd_events (cli_ctx *ctx, berth_error **err)
   long long interval = DEFAULT_INTERVAL_NS;
   if (cli_value (ctx, "interval") && parse_duration (cli_value (ctx, "interval"), &interval, err) < 0)
     return -1;
-  cleanup_cgroup berth_cgroup *cg = berth_container_cgroup (ctx->global->root, id, err);
-  if (cg == NULL)
+  if (emit_stats (ctx, id, err) < 0)
     return berth_error_wrap (err, "events");
   if (cli_flag (ctx, "stats"))
-    {
-      emit ("stats", id, cg);
-      return 0;
-    }
+    return 0;
 
   /* Without a memory controller there is nothing to watch for OOM; the
      statistics still come. */
   cleanup_error berth_error *oom_err = NULL;
-  berth_oom_watch *ow = berth_oom_watch_open (cg, &oom_err);
-  long long next = now_ns ();
+  berth_oom_watch *ow = berth_oom_watch_container (ctx->lib, id, &oom_err);
+  long long next = now_ns () + interval;
   for (;;)
     {
       long long now = now_ns ();
       if (now >= next)
         {
-          if (!berth_container_alive (ctx->global->root, id))
+          cleanup_error berth_error *gone = NULL;
+          if (!berth_alive (ctx->lib, id) || emit_stats (ctx, id, &gone) < 0)
             break;
-          emit ("stats", id, cg);
           next += interval;
           if (next <= now)
             next = now + interval;
@@ -131,7 +133,7 @@ cmd_events (cli_ctx *ctx, berth_error **err)
       if (n < 0 && errno != EINTR)
         {
           berth_oom_watch_close (ow);
-          return berth_fail_errno (err, "events: poll");
+          return berth_fail (err, errno, "events: poll");
         }
       if (n > 0 && ow)
         {
@@ -143,7 +145,7 @@ cmd_events (cli_ctx *ctx, berth_error **err)
               /* The cgroup went with the container: stop watching. */
               berth_oom_watch_close (ow);
               ow = NULL;
-              if (!berth_container_alive (ctx->global->root, id))
+              if (!berth_alive (ctx->lib, id))
                 break;
             }
         }

@@ -6,8 +6,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "libberth/exec.h"
-#include "libberth/util.h"
 
 /* Options that describe the process, which --process describes whole.
    --tty is not one: conmon passes it with a file that asks for a terminal. */
@@ -19,14 +17,14 @@ static int
 parse_id (const char *s, uint32_t *out)
 {
   unsigned long long v;
-  if (parse_uint64 (s, &v) < 0 || v > UINT32_MAX)
+  if (cli_parse_count (s, &v) < 0 || v > UINT32_MAX)
     return -1;
   *out = (uint32_t) v;
   return 0;
 }
 
 static int
-parse_user (const char *s, berth_exec_opts *o, berth_error **err)
+parse_user (const char *s, berth_exec_params *o, berth_error **err)
 {
   cleanup_free char *copy = xstrdup (s);
   char *colon = strchr (copy, ':');
@@ -42,7 +40,7 @@ parse_user (const char *s, berth_exec_opts *o, berth_error **err)
 int
 cmd_exec (cli_ctx *ctx, berth_error **err)
 {
-  berth_exec_opts o = { .root = ctx->global->root };
+  berth_exec_params o = berth_exec_params_init ();
   o.process_file = cli_value (ctx, "process");
   if (o.process_file)
     {
@@ -86,7 +84,7 @@ cmd_exec (cli_ctx *ctx, berth_error **err)
     return -1;
 
   int status = 0;
-  if (berth_exec (ctx->argv[0], &o, &status, err) < 0)
+  if (berth_exec_process (ctx->lib, ctx->argv[0], &o, NULL, NULL, &status, err) < 0)
     return berth_error_wrap (err, "exec");
   return status;
 }

@@ -9,9 +9,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "libberth/features.h"
-#include "libberth/seccomp_lib.h"
-#include "libberth/util.h"
 #include "runtime_spec.h"
 
 static const char description[]
@@ -61,14 +58,13 @@ cli_print_version_lines (FILE *out, bool first_line)
   if (first_line)
     fprintf (out, "berth version %s\n", PACKAGE_VERSION);
   fprintf (out, "commit: %s\nspec: %s\n", GIT_COMMIT, OCI_RUNTIME_SPEC_VERSION);
-  cleanup_error berth_error *err = NULL;
-  if (berth_libseccomp_open (&err) < 0)
-    fprintf (out, "libseccomp: not loaded (%s)\n", err->msg);
+  berth_error *err = NULL;
+  const char *seccomp = berth_seccomp_version (&err);
+  if (seccomp)
+    fprintf (out, "libseccomp: %s\n", seccomp);
   else
-    {
-      const struct scmp_version *sv = berth_scmp.version ();
-      fprintf (out, "libseccomp: %u.%u.%u\n", sv->major, sv->minor, sv->micro);
-    }
+    fprintf (out, "libseccomp: not loaded (%s)\n", berth_error_message (err));
+  berth_error_free (err);
   fprintf (out, "%s\n", berth_build_features ());
 }
 

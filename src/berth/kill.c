@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include "cli.h"
-#include "libberth/container.h"
 
 #include <signal.h>
 
@@ -14,11 +13,11 @@ cmd_kill (cli_ctx *ctx, berth_error **err)
      makes an id of "0") says that the container does not exist. */
   if (ctx->argc > 1 && (signo = berth_signal_from_name (ctx->argv[1])) < 0)
     {
-      if (berth_container_find (ctx->global->root, ctx->argv[0], err) < 0)
+      if (berth_find (ctx->lib, ctx->argv[0], err) < 0)
         return berth_error_wrap (err, "kill");
       return berth_fail (err, 0, "kill: unknown signal `%s`", ctx->argv[1]);
     }
-  if (berth_container_kill (ctx->global->root, ctx->argv[0], signo, cli_flag (ctx, "all"), err) < 0)
+  if (berth_kill (ctx->lib, ctx->argv[0], signo, cli_flag (ctx, "all"), err) < 0)
     return berth_error_wrap (err, "kill");
   return 0;
 }

@@ -6,8 +6,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "libberth/container.h"
-#include "libberth/util.h"
 
 int
 cmd_list (cli_ctx *ctx, berth_error **err)
@@ -23,17 +21,17 @@ cmd_list (cli_ctx *ctx, berth_error **err)
       /* Only the names: no state is read. */
       char **ids = NULL;
       size_t nids = 0;
-      if (berth_container_list_ids (ctx->global->root, &ids, &nids, err) < 0)
+      if (berth_list_ids (ctx->lib, &ids, &nids, err) < 0)
         return berth_error_wrap (err, "list");
       for (size_t i = 0; i < nids; i++)
         printf ("%s\n", ids[i]);
-      strv_free (ids);
+      berth_strv_free (ids);
       return 0;
     }
 
-  berth_list_entry *l = NULL;
+  berth_container_info *l = NULL;
   size_t n = 0;
-  if (berth_container_list (ctx->global->root, &l, &n, err) < 0)
+  if (berth_list (ctx->lib, &l, &n, err) < 0)
     return berth_error_wrap (err, "list");
 
   if (strcmp (format, "json") == 0)
@@ -42,17 +40,16 @@ cmd_list (cli_ctx *ctx, berth_error **err)
       oci_jw_begin_array (w);
       for (size_t i = 0; i < n; i++)
         {
-          const berth_state *s = l[i].state;
-          bool stopped = l[i].status == BERTH_STATUS_STOPPED;
+          const berth_container_info *s = &l[i];
           oci_jw_begin_object (w);
           oci_jw_key (w, "ociVersion"), oci_jw_string (w, OCI_RUNTIME_SPEC_VERSION);
           oci_jw_key (w, "id"), oci_jw_string (w, s->id);
-          oci_jw_key (w, "pid"), oci_jw_int (w, stopped ? 0 : s->pid);
+          oci_jw_key (w, "pid"), oci_jw_int (w, s->pid);
           oci_jw_key (w, "status"), oci_jw_string (w, berth_status_name (l[i].status));
           oci_jw_key (w, "bundle"), oci_jw_string (w, s->bundle);
-          oci_jw_key (w, "rootfs"), oci_jw_string (w, s->rootfs ? s->rootfs : "");
-          oci_jw_key (w, "created"), oci_jw_string (w, s->created ? s->created : "");
-          oci_jw_key (w, "owner"), oci_jw_string (w, s->owner ? s->owner : "");
+          oci_jw_key (w, "rootfs"), oci_jw_string (w, s->rootfs);
+          oci_jw_key (w, "created"), oci_jw_string (w, s->created);
+          oci_jw_key (w, "owner"), oci_jw_string (w, s->owner);
           oci_jw_end_object (w);
         }
       oci_jw_end_array (w);
@@ -65,12 +62,11 @@ cmd_list (cli_ctx *ctx, berth_error **err)
       printf ("%-20s %-8s %-10s %-40s %-31s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
       for (size_t i = 0; i < n; i++)
         {
-          const berth_state *s = l[i].state;
-          printf ("%-20s %-8lld %-10s %-40s %-31s %s\n", s->id,
-                  l[i].status == BERTH_STATUS_STOPPED ? 0LL : (long long) s->pid, berth_status_name (l[i].status),
-                  s->bundle, s->created ? s->created : "", s->owner ? s->owner : "");
+          const berth_container_info *s = &l[i];
+          printf ("%-20s %-8lld %-10s %-40s %-31s %s\n", s->id, (long long) s->pid, berth_status_name (s->status),
+                  s->bundle, s->created, s->owner);
         }
     }
-  berth_list_free (l, n);
+  berth_info_free (l, n);
   return 0;
 }

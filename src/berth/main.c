@@ -11,11 +11,7 @@
 
 
 #include "cli.h"
-#include "libberth/features.h"
-#include "libberth/linux/sealed_exe.h"
-#include "libberth/log.h"
 #include "runtime_spec.h"
-#include "libberth/util.h"
 
 enum
 {
@@ -247,10 +243,16 @@ report (berth_error *err, int status)
 {
   cleanup_free char *text = berth_error_text (err);
   /* The error goes to the log (containerd reads it there) and, once, to stderr. */
-  if (berth_log_to_file ())
-    berth_log (BERTH_LOG_ERROR, "%s", text);
+  if (cli_log_to_file ())
+    cli_log (BERTH_LOG_ERROR, text);
   fprintf (stderr, "berth: %s\n", text);
   return status;
+}
+
+static void
+lib_freep (berth_ctx **lib)
+{
+  berth_ctx_free (*lib);
 }
 
 int
@@ -320,11 +322,18 @@ main (int argc, char **argv)
   /* Before anything is opened: a re-exec (the fallback) keeps only what our caller gave. */
   if (cmd->sealed_exe && berth_protect_exe (argv, &err) < 0)
     return report (err, EXIT_ERROR);
-  if (berth_log_init (g.log, g.log_format, g.debug, &err) < 0)
+  __attribute__ ((cleanup (lib_freep))) berth_ctx *lib = berth_ctx_new (g.root);
+  berth_ctx_set_systemd_cgroup (lib, g.systemd_cgroup);
+  berth_ctx_set_listen_fds (lib, true); /* as runc, for systemd socket activation */
+  if (cli_log_open (g.log, g.log_format, g.debug, lib, &err) < 0)
     return report (err, EXIT_USAGE);
-  berth_debug ("berth %s %s: command %s, root %s", PACKAGE_VERSION, GIT_COMMIT, cmd->name, g.root);
+  if (g.debug)
+    {
+      cleanup_free char *line = xasprintf ("berth %s %s: command %s, root %s", PACKAGE_VERSION, GIT_COMMIT, cmd->name, g.root);
+      cli_log (BERTH_LOG_DEBUG, line);
+    }
 
-  cli_ctx ctx = { .global = &g, .cmd = cmd };
+  cli_ctx ctx = { .global = &g, .cmd = cmd, .lib = lib };
   cleanup_free char *what = xasprintf ("%s: ", cmd->name);
   cleanup_free char **reordered = NULL;
   if (!cmd->args_verbatim)
@@ -362,7 +371,7 @@ main (int argc, char **argv)
     }
 
   for (int i = 0; i < CLI_MAX_OPTS; i++)
-    strv_free (ctx.values[i]);
-  berth_log_close ();
+    berth_strv_free (ctx.values[i]);
+  cli_log_close ();
   return status;
 }

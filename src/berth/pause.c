@@ -2,12 +2,11 @@
 #include "config.h"
 
 #include "cli.h"
-#include "libberth/container.h"
 
 int
 cmd_pause (cli_ctx *ctx, berth_error **err)
 {
-  if (berth_container_pause (ctx->global->root, ctx->argv[0], err) < 0)
+  if (berth_pause (ctx->lib, ctx->argv[0], err) < 0)
     return berth_error_wrap (err, "pause");
   return 0;
 }
@@ -15,7 +14,7 @@ cmd_pause (cli_ctx *ctx, berth_error **err)
 int
 cmd_resume (cli_ctx *ctx, berth_error **err)
 {
-  if (berth_container_resume (ctx->global->root, ctx->argv[0], err) < 0)
+  if (berth_resume (ctx->lib, ctx->argv[0], err) < 0)
     return berth_error_wrap (err, "resume");
   return 0;
 }

@@ -4,8 +4,6 @@
 #include "config.h"
 
 #include "cli.h"
-#include "libberth/container.h"
-#include "libberth/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,13 +18,13 @@ run_ps (char **args, char **out, berth_error **err)
 {
   int p[2];
   if (pipe2 (p, O_CLOEXEC) < 0)
-    return berth_fail_errno (err, "ps: pipe");
+    return berth_fail (err, errno, "ps: pipe");
   pid_t pid = fork ();
   if (pid < 0)
     {
       close (p[0]);
       close (p[1]);
-      return berth_fail_errno (err, "ps: fork");
+      return berth_fail (err, errno, "ps: fork");
     }
   if (pid == 0)
     {
@@ -37,7 +35,7 @@ run_ps (char **args, char **out, berth_error **err)
     }
   close (p[1]);
   size_t len;
-  int r = read_all_fd (p[0], out, &len, err);
+  int r = cli_read_fd (p[0], out, &len, err);
   close (p[0]);
   int status;
   while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
@@ -68,7 +66,7 @@ cmd_ps (cli_ctx *ctx, berth_error **err)
     return berth_fail (err, 0, "ps: ps arguments cannot be used with --format json");
   cleanup_free pid_t *pids = NULL;
   size_t n;
-  if (berth_container_pids (ctx->global->root, ctx->argv[0], &pids, &n, err) < 0)
+  if (berth_pids (ctx->lib, ctx->argv[0], &pids, &n, err) < 0)
     return berth_error_wrap (err, "ps");
 
   if (strcmp (format, "json") == 0)

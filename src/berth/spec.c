@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include "cli.h"
-#include "libberth/spec.h"
 
 int
 cmd_spec (cli_ctx *ctx, berth_error **err)

@@ -2,12 +2,11 @@
 #include "config.h"
 
 #include "cli.h"
-#include "libberth/container.h"
 
 int
 cmd_start (cli_ctx *ctx, berth_error **err)
 {
-  if (berth_container_start (ctx->global->root, ctx->argv[0], err) < 0)
+  if (berth_start (ctx->lib, ctx->argv[0], err) < 0)
     return berth_error_wrap (err, "start");
   return 0;
 }

@@ -5,12 +5,11 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "libberth/container.h"
 
 int
 cmd_state (cli_ctx *ctx, berth_error **err)
 {
-  char *doc = berth_container_state (ctx->global->root, ctx->argv[0], err);
+  char *doc = berth_state_json (ctx->lib, ctx->argv[0], err);
   if (doc == NULL)
     return berth_error_wrap (err, "state");
   fputs (doc, stdout);

@@ -4,8 +4,6 @@
 #include "config.h"
 
 #include "cli.h"
-#include "libberth/container.h"
-#include "libberth/util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -158,13 +156,15 @@ from_file (const char *path, berth_error **err)
 {
   cleanup_free char *text = NULL;
   size_t len;
-  if ((strcmp (path, "-") == 0 ? read_all_fd (0, &text, &len, err) : read_file_at (AT_FDCWD, path, &text, &len, err))
-      < 0)
+  if (cli_read_path (path, &text, &len, err) < 0)
     return NULL;
   char *perr = NULL;
   oci_resources *r = oci_resources_parse_data (text, len, strcmp (path, "-") ? path : "stdin", &perr);
   if (r == NULL)
-    berth_fail_take (err, 0, perr);
+    {
+      berth_fail (err, 0, "%s", perr ? perr : "resources: cannot decode");
+      free (perr);
+    }
   return r;
 }
 
@@ -175,7 +175,7 @@ cmd_update (cli_ctx *ctx, berth_error **err)
   oci_resources *r = file ? from_file (file, err) : from_flags (ctx, err);
   if (r == NULL)
     return berth_error_wrap (err, "update");
-  int rc = berth_container_update (ctx->global->root, ctx->argv[0], r, err);
+  int rc = berth_update (ctx->lib, ctx->argv[0], r, err);
   oci_resources_free (r);
   return rc < 0 ? berth_error_wrap (err, "update") : 0;
 }

@@ -16,8 +16,9 @@
 
 #include "libberth/error.h"
 #include "libdock/daemon_json.h"
+#include "libdock/runtime/flags.h"
 
-#define DOCK_CLI_MAX_OPTS 32
+#define DOCK_CLI_MAX_OPTS 128 /* docker run has ~100 flags */
 
 /* Exit statuses, as docker's CLI uses them. */
 enum
@@ -26,15 +27,12 @@ enum
   DOCK_EXIT_USAGE = 125 /* a flag error, or dock's own failure */
 };
 
-typedef struct
-{
-  const char *name;  /* long name, without dashes */
-  char short_name;   /* 0 when none */
-  const char *arg;   /* value type shown in help ("string", "filter"); NULL for a boolean flag */
-  const char *help;
-  bool repeat;       /* may be given several times (-f a -f b) */
-  const char *def;   /* default shown in help, NULL when none */
-} cli_opt;
+/* An option row: name, short name, value type shown in help ("string",
+   "filter"; NULL for a boolean), help, repeat (may be given several
+   times), default shown in help; libdock's dock_flag, whose extra members
+   let `run`/`create` convert values by type (libdock/runtime/flags.h), so
+   that their flags have one table. */
+typedef dock_flag cli_opt;
 
 typedef struct cli_ctx cli_ctx;
 typedef int (*cli_fn) (cli_ctx *ctx, berth_error **err);
@@ -49,6 +47,8 @@ typedef struct
   int min_args, max_args; /* max_args -1: unbounded */
   cli_fn run;          /* NULL: not implemented yet */
   bool store;          /* opens the image store (the CLI does it before run) */
+  bool stop_at_args;   /* flags end at the first argument (docker run: the image) */
+  bool hide_run_only;  /* refuse and hide rows marked run_only (docker create) */
 } cli_cmd;
 
 /* Another spelling of a command: `dock images` is `dock image ls`. */
@@ -127,5 +127,7 @@ int cmd_push (cli_ctx *ctx, berth_error **err);
 int cmd_login (cli_ctx *ctx, berth_error **err);
 int cmd_logout (cli_ctx *ctx, berth_error **err);
 int cmd_search (cli_ctx *ctx, berth_error **err);
+int cmd_run (cli_ctx *ctx, berth_error **err);
+int cmd_create (cli_ctx *ctx, berth_error **err);
 
 #endif

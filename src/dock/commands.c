@@ -131,6 +131,7 @@ static const cli_opt login_opts[] = {
 };
 
 const cli_group cli_groups[] = {
+  { "container", "Manage containers" },
   { "image", "Manage images" },
   { "system", "Manage Docker" },
   { NULL, NULL },
@@ -138,6 +139,11 @@ const cli_group cli_groups[] = {
 
 /* Sorted as docker's help lists them: groups' subcommands, then top-level. */
 const cli_cmd cli_commands[] = {
+  /* run and create share docker's flag table (libdock/runtime/flags.c). */
+  { "container", "create", "IMAGE [COMMAND] [ARG...]", "Create a new container", dock_run_flags, 1, -1, cmd_create,
+    true, .stop_at_args = true, .hide_run_only = true },
+  { "container", "run", "IMAGE [COMMAND] [ARG...]", "Create and run a new container from an image", dock_run_flags,
+    1, -1, cmd_run, true, .stop_at_args = true },
   { "image", "history", "IMAGE", "Show the history of an image", history_opts, 1, 1, cmd_history,
     true },
   { "image", "import", "file|URL|- [REPOSITORY[:TAG]]",
@@ -171,6 +177,8 @@ const cli_cmd cli_commands[] = {
 
 /* Other spellings docker accepts for the commands above. */
 const cli_alias cli_aliases[] = {
+  { NULL, "create", "container", "create" },
+  { NULL, "run", "container", "run" },
   { NULL, "history", "image", "history" },
   { NULL, "images", "image", "ls" },
   { "image", "list", "image", "ls" },

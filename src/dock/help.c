@@ -7,10 +7,12 @@
 #include <string.h>
 
 static void
-print_opts (FILE *out, const cli_opt *opts, bool help_row)
+print_opts (FILE *out, const cli_opt *opts, bool help_row, bool hide_run_only)
 {
   for (const cli_opt *o = opts; o->name; o++)
     {
+      if (o->run_only && hide_run_only)
+        continue;
       char lhs[64];
       snprintf (lhs, sizeof lhs, "%s%c%s--%s%s%s", o->short_name ? "-" : " ", o->short_name ? o->short_name : ' ',
                 o->short_name ? ", " : "  ", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
@@ -62,7 +64,7 @@ cli_usage (FILE *out)
   for (size_t i = 0; i < n; i++)
     fprintf (out, "  %-11s %s\n", names[i], summaries[i]);
   fprintf (out, "\nGlobal Options:\n");
-  print_opts (out, cli_global_opts, true);
+  print_opts (out, cli_global_opts, true, false);
   fprintf (out, "\nRun 'dock COMMAND --help' for more information on a command.\n");
 }
 
@@ -104,14 +106,16 @@ cli_command_usage (FILE *out, const cli_cmd *c)
   if (!print_aliases (out, c))
     fprintf (out, "%s", path);
   fprintf (out, "\n\nOptions:\n");
-  print_opts (out, c->opts, true);
+  print_opts (out, c->opts, true, c->hide_run_only);
 }
 
 static void
-manual_opts (FILE *out, const cli_opt *opts)
+manual_opts (FILE *out, const cli_opt *opts, bool hide_run_only)
 {
   for (const cli_opt *o = opts; o->name; o++)
     {
+      if (o->run_only && hide_run_only)
+        continue;
       fprintf (out, "- ");
       if (o->short_name)
         fprintf (out, "`-%c`, ", o->short_name);
@@ -134,7 +138,7 @@ cli_write_manual (FILE *out)
                 "This page is generated from dock's command table (`dock help --manual`, "
                 "`make docs/dock.1.md`); edit src/dock/commands.c, not this page.\n\n"
                 "# GLOBAL OPTIONS\n\n");
-  manual_opts (out, cli_global_opts);
+  manual_opts (out, cli_global_opts, false);
   fprintf (out, "\n# COMMANDS\n");
   for (const cli_cmd *c = cli_commands; c->name; c++)
     {
@@ -149,11 +153,11 @@ cli_write_manual (FILE *out)
       if (c->opts[0].name)
         {
           fprintf (out, "\n");
-          manual_opts (out, c->opts);
+          manual_opts (out, c->opts, c->hide_run_only);
         }
     }
   fprintf (out, "\n# FILES\n\n- /etc/dock/daemon.json (or `--daemon-config`, `$DOCK_DAEMON_JSON`): keys "
-                "`data-root`, `registry-mirrors`, `insecure-registries`, `log-driver`, `default-ulimits`\n"
+                "`data-root`, `registry-mirrors`, `insecure-registries`, `log-driver`, `default-ulimits`, `storage-driver`\n"
                 "- /var/lib/dock: the image store (dock.db, blobs/sha256, layers)\n"
                 "- ~/.docker/config.json (or `--config`, `$DOCKER_CONFIG`): registry credentials\n\n"
                 "# SEE ALSO\n\nberth(8), docs/dock-vs-docker.md\n");

@@ -133,6 +133,12 @@ parse_options (const cli_opt *opts, bool stop_at_args, int argc, char **argv, cl
           return berth_fail (err, 0, "flag needs an argument: %s", argv[optind - 1]);
         }
       int i = ch >= 256 ? ch - 256 : opt_index_of_short (opts, ch);
+      if (opts[i].run_only && ctx->cmd->hide_run_only)
+        {
+          if (ch < 256)
+            return berth_fail (err, 0, "unknown shorthand flag: '%c' in -%c", ch, ch);
+          return berth_fail (err, 0, "unknown flag: --%s", opts[i].name);
+        }
       if (opts[i].arg == NULL)
         {
           bool on;
@@ -238,7 +244,7 @@ run_command (const cli_global *g, const cli_cmd *cmd, const char *path, int argc
   cleanup_error berth_error *err = NULL;
   cli_ctx ctx = { .global = g, .cmd = cmd };
   int status = 0;
-  int r = parse_options (cmd->opts, false, argc, argv, &ctx, &err);
+  int r = parse_options (cmd->opts, cmd->stop_at_args, argc, argv, &ctx, &err);
   if (r < 0)
     status = flag_error (err, path);
   else if (r > 0)

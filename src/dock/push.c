@@ -17,36 +17,21 @@ typedef struct
   bool quiet;
 } push_display;
 
+static const char *const state_words[] = {
+  [DOCK_PUSH_PREPARING] = "Preparing", [DOCK_PUSH_WAITING] = "Waiting",
+  [DOCK_PUSH_PUSHING] = "Pushing",     [DOCK_PUSH_PUSHED] = "Pushed",
+  [DOCK_PUSH_EXISTS] = "Layer already exists", [DOCK_PUSH_MOUNTED] = "Mounted from",
+};
+
 static void
 on_layer (void *data, const char *id, dock_push_state st, int64_t current, int64_t total, const char *from)
 {
   push_display *d = data;
   if (d->quiet)
     return;
-  switch (st)
-    {
-    case DOCK_PUSH_PREPARING:
-      progress_line (&d->view, id, "Preparing", -1, -1);
-      break;
-    case DOCK_PUSH_WAITING:
-      progress_line (&d->view, id, "Waiting", -1, -1);
-      break;
-    case DOCK_PUSH_PUSHING:
-      progress_line (&d->view, id, "Pushing", current, total);
-      break;
-    case DOCK_PUSH_PUSHED:
-      progress_line (&d->view, id, "Pushed", -1, -1);
-      break;
-    case DOCK_PUSH_EXISTS:
-      progress_line (&d->view, id, "Layer already exists", -1, -1);
-      break;
-    case DOCK_PUSH_MOUNTED:
-      {
-        cleanup_free char *text = xasprintf ("Mounted from %s", from);
-        progress_line (&d->view, id, text, -1, -1);
-        break;
-      }
-    }
+  bool with_bar = st == DOCK_PUSH_PUSHING;
+  cleanup_free char *text = st == DOCK_PUSH_MOUNTED ? xasprintf ("%s %s", state_words[st], from) : NULL;
+  progress_line (&d->view, id, text ? text : state_words[st], with_bar ? current : -1, with_bar ? total : -1);
 }
 
 static void

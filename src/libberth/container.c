@@ -246,8 +246,10 @@ load_config (create_state *cs, berth_error **err)
    go on to the container first, as runc does, with the environment saying
    so.  LISTEN_PID=1 assumes the process is its pid namespace's init. */
 static int
-listen_fds_count (void)
+listen_fds_count (const berth_create_opts *o)
 {
+  if (!o->listen_fds)
+    return 0;
   const char *pid = getenv ("LISTEN_PID"), *fds = getenv ("LISTEN_FDS");
   unsigned long long p, n;
   if (pid == NULL || fds == NULL || parse_uint64 (pid, &p) < 0 || p != (unsigned long long) getpid ()
@@ -298,7 +300,7 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   if (berth_validate_id (id, err) < 0)
     return -1;
   /* First, before berth opens anything that could land in a gap. */
-  int nlisten = listen_fds_count ();
+  int nlisten = listen_fds_count (o);
   cs->npassed = nlisten + o->preserve_fds;
   if (berth_passed_fds_reserve (cs->npassed, &cs->fd_gaps, err) < 0)
     return -1;
@@ -309,7 +311,9 @@ do_create (const char *id, const berth_create_opts *o, create_state *cs, berth_e
   cleanup_close int bfd = open (cs->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (bfd < 0)
     return berth_fail_errno (err, "bundle `%s`", bundle);
-  if (berth_config_read_at (bfd, "config.json", &cs->config_text, &cs->config_len, err) < 0)
+  if (o->config_text)
+    cs->config_text = xstrndup (o->config_text, o->config_len), cs->config_len = o->config_len;
+  else if (berth_config_read_at (bfd, "config.json", &cs->config_text, &cs->config_len, err) < 0)
     return berth_error_wrap (err, "bundle `%s`", bundle);
   /* Whatever check refuses the configuration (the decoder's or the
      validation pass's), clients see runc's "invalid configuration". */

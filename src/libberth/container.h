@@ -18,6 +18,10 @@ typedef struct
   bool no_new_keyring;
   bool systemd_cgroup; /* the systemd driver (global --systemd-cgroup) */
   int preserve_fds;
+  /* The configuration in memory instead of the bundle's config.json. */
+  const char *config_text;
+  size_t config_len;
+  bool listen_fds; /* honour LISTEN_FDS/LISTEN_PID (berth_ctx_set_listen_fds) */
 } berth_create_opts;
 
 int berth_container_create (const char *id, const berth_create_opts *o, berth_error **err);

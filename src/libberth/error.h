@@ -6,22 +6,9 @@
 
 #include <errno.h>
 
-/* What went wrong, for callers that act on it.  Engines (containerd's shim,
-   podman) match runc's phrases in our messages, so every kind but OTHER
-   puts its phrase (berth_error_kind_phrase) in the message. */
-typedef enum
-{
-  BERTH_ERR_OTHER = 0,
-  BERTH_ERR_NOT_FOUND,      /* "container does not exist" */
-  BERTH_ERR_EXISTS,         /* "container with given ID already exists" */
-  BERTH_ERR_NOT_RUNNING,    /* "container not running" */
-  BERTH_ERR_PAUSED,         /* "container paused" */
-  BERTH_ERR_NOT_PAUSED,     /* "container not paused" */
-  BERTH_ERR_STILL_RUNNING,  /* "container still running" */
-  BERTH_ERR_INVALID_ID,     /* "invalid container ID format" */
-  BERTH_ERR_INVALID_CONFIG, /* "invalid configuration" */
-  BERTH_ERR_PERMISSION,     /* "permission denied" */
-} berth_error_kind;
+#include "berth/berth.h"
+
+/* The kinds (berth_error_kind) are public: include/berth/berth.h. */
 
 typedef struct berth_error
 {

@@ -460,7 +460,6 @@ process_main (exec_ctx *x)
 {
   berth_error *err = NULL;
   char *exe = NULL;
-  berth_log_keep_stderr (3 + x->o->preserve_fds);
   berth_process_plan pp = exec_process_plan (x);
   if (process_setup (x, &exe, &err) == 0 && berth_process_last_steps (&pp, &err) == 0)
     {
@@ -662,6 +661,8 @@ berth_exec (const char *id, const berth_exec_opts *o, int *status, berth_error *
   if (r == 0)
     berth_debug ("exec %s: process %d started", id, (int) x.pid);
   close (steal_fd (&x.dirfd));
+  if (r == 0 && o->pid_out)
+    *o->pid_out = x.pid;
   if (r == 0 && o->pid_file)
     r = berth_write_pid_file (o->pid_file, x.pid, err);
   if (r == 0 && !o->detach)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "error.h"
 
@@ -39,6 +40,7 @@ typedef struct
   char **cgroups; /* [CONTROLLER:]PATH sub-cgroups */
   size_t ncgroups;
   bool ignore_paused;
+  pid_t *pid_out; /* set to the process's pid once it runs */
 } berth_exec_opts;
 
 /* Start the process; unless o->detach, wait for it and set *status to its

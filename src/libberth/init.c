@@ -287,7 +287,6 @@ init_main (berth_init_ctx *c)
   char *exe = NULL;
   const oci_process *p = c->spec->process;
   c->container_procfd = -1;
-  berth_log_keep_stderr (3 + c->preserve_fds);
 
   if (init_setup (c, &exe, &err) < 0)
     {

@@ -1,5 +1,7 @@
-/* Logging for --log/--log-format/--debug.  containerd's shim reads the json
-   form ({"level":..,"msg":..,"time":..} per line) to report our errors. */
+/* libberth's log: messages go to the sink its owner set on a berth_ctx
+   (berth_ctx_set_log), never to a file or fd of libberth's choosing.  The
+   berth CLI's sink writes runc's logrus text or json lines (src/berth/log.c),
+   which containerd's shim reads. */
 #ifndef BERTH_LOG_H
 #define BERTH_LOG_H
 
@@ -7,27 +9,18 @@
 
 #include "error.h"
 
-typedef enum
-{
-  BERTH_LOG_ERROR,
-  BERTH_LOG_WARNING,
-  BERTH_LOG_INFO,
-  BERTH_LOG_DEBUG,
-} berth_log_level;
+/* berth_log_level is public (include/berth/berth.h, via error.h). */
 
-/* path NULL: log to stderr.  format "text" or "json". */
-int berth_log_init (const char *path, const char *format, bool debug, berth_error **err);
+/* The process-wide sink (fn NULL: discard).  fd: what fn writes to, if not
+   0-2, else -1 (berth_log_file_fd). */
+void berth_log_set_sink (berth_log_fn fn, void *data, int max_level, int fd);
 void berth_log (berth_log_level level, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
-/* True when log lines go to a file rather than stderr. */
-bool berth_log_to_file (void);
-/* The fd of the log file, or -1 when logging to stderr. */
+/* The fd the sink writes to when it is a file (kept open in children until
+   they exec, and never passed to a container), or -1. */
 int berth_log_file_fd (void);
+/* In a child that will log no more (the init once create is gone): drop
+   the sink and close its file. */
 void berth_log_close (void);
-/* For a process about to give fds 0-2 to the container (its terminal, its
-   pipes): when logging to stderr, go on logging to a close-on-exec copy of
-   it, at min_fd or above, so that warnings reach the runtime's caller
-   and not the container's output.  berth_log_close ends it. */
-void berth_log_keep_stderr (int min_fd);
 
 #define berth_debug(...) berth_log (BERTH_LOG_DEBUG, __VA_ARGS__)
 #define berth_warn(...) berth_log (BERTH_LOG_WARNING, __VA_ARGS__)

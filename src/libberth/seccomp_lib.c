@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define LIBSECCOMP_SONAME "libseccomp.so.2"
 
@@ -55,4 +56,15 @@ berth_libseccomp_open (berth_error **err)
   berth_scmp = l;
   loaded = true;
   return 0;
+}
+
+const char *
+berth_seccomp_version (berth_error **err)
+{
+  static char version[48];
+  if (berth_libseccomp_open (err) < 0)
+    return NULL;
+  const struct scmp_version *v = berth_scmp.version ();
+  snprintf (version, sizeof version, "%u.%u.%u", v->major, v->minor, v->micro);
+  return version;
 }

@@ -30,3 +30,6 @@ extern berth_libseccomp berth_scmp;
 /* Load libseccomp (once; later calls return at once): 0, or -1 with an
    error saying it could not be loaded. */
 int berth_libseccomp_open (berth_error **err);
+
+/* Public (include/berth/berth.h): libseccomp's version, loading it. */
+const char *berth_seccomp_version (berth_error **err);

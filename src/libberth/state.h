@@ -50,14 +50,7 @@ OCI_DECLARE_TYPE (berth_state)
 OCI_DEFINE_STRUCT (berth_config_summary)
 OCI_DECLARE_TYPE (berth_config_summary)
 
-typedef enum
-{
-  BERTH_STATUS_CREATING,
-  BERTH_STATUS_CREATED,
-  BERTH_STATUS_RUNNING,
-  BERTH_STATUS_PAUSED,
-  BERTH_STATUS_STOPPED,
-} berth_status;
+/* berth_status is public (include/berth/berth.h). */
 
 const char *berth_status_name (berth_status s);
 

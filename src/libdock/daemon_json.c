@@ -76,6 +76,12 @@ key_log_driver (dock_config *cfg, const oci_json *v, const char *key, berth_erro
 }
 
 static int
+key_storage_driver (dock_config *cfg, const oci_json *v, const char *key, berth_error **err)
+{
+  return read_string (v, key, &cfg->storage_driver, err);
+}
+
+static int
 json_int (const oci_json *v, long long *out)
 {
   if (v == NULL || v->kind != OCI_JSON_NUMBER)
@@ -115,6 +121,7 @@ static const struct
   { "insecure-registries", key_insecure },
   { "log-driver", key_log_driver },
   { "registry-mirrors", key_mirrors },
+  { "storage-driver", key_storage_driver },
 };
 
 static int
@@ -201,6 +208,7 @@ dock_config_free (dock_config *cfg)
   strv_free (cfg->registry_mirrors);
   strv_free (cfg->insecure_registries);
   free (cfg->log_driver);
+  free (cfg->storage_driver);
   for (size_t i = 0; i < cfg->n_default_ulimits; i++)
     free (cfg->default_ulimits[i].name);
   free (cfg->default_ulimits);

@@ -25,6 +25,7 @@ typedef struct dock_config
   char **registry_mirrors;    /* NULL-terminated */
   char **insecure_registries; /* NULL-terminated */
   char *log_driver;           /* default "json-file" */
+  char *storage_driver;       /* "overlay2" (NULL: the default) or "vfs"; see mount/mount.h */
   dock_ulimit *default_ulimits;
   size_t n_default_ulimits;
   char *source; /* the daemon.json read, NULL when none */

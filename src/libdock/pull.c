@@ -526,6 +526,41 @@ name_has_manifest (dock_store *s, const dock_ref *ref, const char *manifest_dige
   return had;
 }
 
+/* Whether the tag names, at the registry, the very manifest (or index)
+   the store has under that name: a HEAD's Docker-Content-Digest among the
+   image's repo digests.  *digest gets the registry's digest. */
+static int
+tag_is_current (dock_store *s, dock_registry *reg, const dock_ref *ref, char **digest, bool *current,
+                berth_error **err)
+{
+  *current = false;
+  cleanup_free char *name = dock_ref_string (ref);
+  dock_image_info info = { 0 };
+  berth_error *ignored = NULL;
+  bool have = dock_image_lookup (s, name, &info, &ignored) == 0 && info.id != NULL;
+  berth_error_free (ignored);
+  if (!have)
+    {
+      dock_image_info_clear (&info);
+      return 0;
+    }
+  bool exists = false;
+  if (dock_registry_head_manifest (reg, ref->path, ref->tag, &exists, digest, err) < 0)
+    {
+      dock_image_info_clear (&info);
+      return -1;
+    }
+  if (exists && *digest)
+    {
+      cleanup_free char *repo = dock_ref_name (ref);
+      cleanup_free char *wanted = xasprintf ("%s@%s", repo, *digest);
+      for (char **p = info.digests; p && *p && !*current; p++)
+        *current = strcmp (*p, wanted) == 0;
+    }
+  dock_image_info_clear (&info);
+  return 0;
+}
+
 /* Pull one tag or digest of ref's repository from reg. */
 static int
 pull_one (dock_store *s, dock_registry *reg, const dock_ref *ref, const dock_pull_opts *o, berth_error **err)
@@ -545,6 +580,24 @@ pull_one (dock_store *s, dock_registry *reg, const dock_ref *ref, const dock_pul
   bool from_index = false;
   oci_image_manifest *m = NULL;
   int rc = -1;
+  if (ref->tag && !o->platform)
+    {
+      bool current = false;
+      if (tag_is_current (s, reg, ref, &top_digest, &current, err) < 0)
+        goto out;
+      if (current)
+        {
+          /* Nothing to fetch: a HEAD says the tag still names what we have. */
+          if (o->progress && o->progress->pulling)
+            o->progress->pulling (o->data, ref->tag, ref->path);
+          if (o->progress && o->progress->done)
+            o->progress->done (o->data, ref, top_digest, false);
+          rc = 0;
+          goto out;
+        }
+      free (top_digest);
+      top_digest = NULL;
+    }
   if (resolve_manifest (s, reg, ref, &want, refname, &manifest, &manifest_len, &manifest_digest, &top_digest,
                         &from_index, err)
       < 0)

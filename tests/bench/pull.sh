@@ -32,7 +32,12 @@ cache=${BENCH_CACHE:-/var/tmp/dock-bench}
 work=$(mktemp -d /var/tmp/dock-pull-bench.XXXXXX)
 registry_pid=
 cleanup() {
-	[ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
+	# Everything, whatever fails on the way (set -e must not stop it).
+	set +e
+	if [ -n "$registry_pid" ]; then
+		kill "$registry_pid" 2>/dev/null
+		wait "$registry_pid" 2>/dev/null
+	fi
 	mountpoint -q "$work/runs" && umount "$work/runs"
 	rm -rf "$work"
 }

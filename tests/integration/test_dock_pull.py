@@ -63,10 +63,17 @@ def test_second_pull_is_up_to_date_and_fetches_no_blob(dock_env, registry, image
     dock_env.run("pull", f"{proxy.host}/app:latest", check=True)
     first = len(proxy.requests("GET", "/blobs/"))
     assert first == 4  # config and three layers
+    manifest_gets = len(proxy.requests("GET", "/manifests/"))
     r = dock_env.run("pull", f"{proxy.host}/app:latest", check=True)
     assert len(proxy.requests("GET", "/blobs/")) == first, "a blob in the store was fetched again"
-    assert len(layer_lines(r.stdout, "Already exists")) == 3
-    assert f"Status: Image is up to date for {proxy.host}/app:latest" in r.stdout
+    # As docker: a HEAD finds the tag unchanged; no manifest is fetched, no
+    # layer line printed.
+    assert len(proxy.requests("GET", "/manifests/")) == manifest_gets
+    assert len(proxy.requests("HEAD", "/manifests/latest")) == 1
+    _, _, digest = registry_manifest(registry.host, "app", "latest")
+    assert r.stdout.splitlines() == ["latest: Pulling from app", f"Digest: {digest}",
+                                     f"Status: Image is up to date for {proxy.host}/app:latest",
+                                     f"{proxy.host}/app:latest"]
 
 
 def test_layer_shared_with_a_stored_image_is_not_fetched_again(dock_env, registry, busybox_rootfs, tmp_path,
@@ -82,6 +89,23 @@ def test_layer_shared_with_a_stored_image_is_not_fetched_again(dock_env, registr
     assert shared == b["manifests"][0]["layers"][0]
     assert proxy.requests("GET", f"/b/blobs/{shared}") == []
     assert f"{shared.split(':')[1][:12]}: Already exists" in r.stdout
+
+
+def test_pull_by_digest_and_by_tag_with_digest(dock_env, registry, image):
+    info, layout = image
+    push_layout(layout, registry.host, "bydigest")
+    _, _, digest = registry_manifest(registry.host, "bydigest", "latest")
+    r = dock_env.run("pull", f"{registry.host}/bydigest@{digest}", check=True)
+    lines = r.stdout.splitlines()
+    assert lines[0] == f"{digest}: Pulling from bydigest"
+    assert lines[-1] == f"{registry.host}/bydigest@{digest}"
+    r = dock_env.run("image", "inspect", "-f", "{{json .RepoTags}} {{json .RepoDigests}}",
+                     f"{registry.host}/bydigest@{digest}", check=True)
+    assert r.stdout.strip() == f'[] ["{registry.host}/bydigest@{digest}"]'
+    dock_env.run("pull", "-q", f"{registry.host}/bydigest:latest@{digest}", check=True)
+    wrong = "sha256:" + "0" * 64
+    r = dock_env.run("pull", f"{registry.host}/bydigest@{wrong}", check=1)
+    assert "manifest unknown" in r.stderr
 
 
 def test_pull_docker_schema2_manifest(dock_env, registry, image):

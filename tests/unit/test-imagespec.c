@@ -283,6 +283,18 @@ test_distribution (void)
   free (err);
   oci_dist_errors_free (e);
 
+  /* An unknown code with control characters (found by fuzz-manifest): still one line. */
+  const char *ctl = "{\"errors\":[{\"code\":\"BAD\\rCODE\\n\",\"message\":\"x\"}]}";
+  e = NULL;
+  err = try_parse (&oci_dist_errors_desc, NULL, ctl, strlen (ctl), (void **) &e);
+  text = e ? oci_dist_errors_text (e) : NULL;
+  tap_ok (text && strcmp (text, "bad code : x") == 0, "control characters in an unknown code become blanks");
+  if (text && strcmp (text, "bad code : x"))
+    diag ("got \"%s\"", text);
+  free (text);
+  free (err);
+  oci_dist_errors_free (e);
+
   const char *tok = "{\"token\":\"abc\",\"expires_in\":300,\"issued_at\":\"2026-12-04T18:00:00Z\"}";
   oci_dist_token *t = NULL;
   err = try_parse (&oci_dist_token_desc, NULL, tok, strlen (tok), (void **) &t);

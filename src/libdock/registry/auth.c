@@ -5,7 +5,6 @@
 #endif
 #include "libdock/registry/auth.h"
 
-#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -214,18 +213,10 @@ dock_basic_authorization (const dock_credentials *c)
   return xasprintf ("Basic %s", b64);
 }
 
-/* Percent-encoding of a query value (RFC 3986 unreserved kept). */
 static void
 append_query (char **url, const char *key, const char *value)
 {
-  size_t n = strlen (value);
-  char *enc = xmalloc (n * 3 + 1), *o = enc;
-  for (const unsigned char *p = (const unsigned char *) value; *p; p++)
-    if (isalnum (*p) || strchr ("-._~", *p))
-      *o++ = (char) *p;
-    else
-      o += sprintf (o, "%%%02X", *p);
-  *o = '\0';
+  char *enc = dock_http_query_escape (value);
   char *joined = xasprintf ("%s%s%s=%s", *url, strchr (*url, '?') ? "&" : "?", key, enc);
   free (enc);
   free (*url);

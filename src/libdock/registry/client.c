@@ -200,18 +200,43 @@ dock_registry_http (const dock_registry *r)
   return r->http;
 }
 
+static char *
+registry_urlv (const dock_registry *r, const char *fmt, va_list ap)
+{
+  char *path = NULL;
+  if (vasprintf (&path, fmt, ap) < 0)
+    abort ();
+  char *url = xasprintf ("%s%s", r->base, path);
+  free (path);
+  return url;
+}
+
 char *
 registry_url (const dock_registry *r, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
-  char *path = NULL;
-  if (vasprintf (&path, fmt, ap) < 0)
-    abort ();
+  char *url = registry_urlv (r, fmt, ap);
   va_end (ap);
-  char *url = xasprintf ("%s%s", r->base, path);
-  free (path);
   return url;
+}
+
+dock_http_req *
+registry_req_url (const dock_registry *r, const char *method, const char *url)
+{
+  dock_http_req *req = dock_http_req_new (method, url);
+  req->tls = &r->tls;
+  return req;
+}
+
+dock_http_req *
+registry_req (const dock_registry *r, const char *method, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  cleanup_free char *url = registry_urlv (r, fmt, ap);
+  va_end (ap);
+  return registry_req_url (r, method, url);
 }
 
 char *
@@ -386,9 +411,7 @@ registry_fail (const dock_http_req *req, berth_error **err)
 static int
 ping (dock_registry *r, berth_error **err)
 {
-  cleanup_free char *url = registry_url (r, "/v2/");
-  cleanup_http_req dock_http_req *req = dock_http_req_new ("GET", url);
-  req->tls = &r->tls;
+  cleanup_http_req dock_http_req *req = registry_req (r, "GET", "/v2/");
   for (int attempt = 0;; attempt++)
     {
       if (req->started)
@@ -405,7 +428,7 @@ ping (dock_registry *r, berth_error **err)
   if (req->status == 0)
     {
       r->ping_tls_failed = dock_http_tls_failure (req);
-      return berth_fail (err, 0, "Get \"%s\": %s", url, dock_http_transport_error (req));
+      return berth_fail (err, 0, "Get \"%s\": %s", req->url, dock_http_transport_error (req));
     }
   if (req->status == 401 && req->www_authenticate)
     {
@@ -416,7 +439,7 @@ ping (dock_registry *r, berth_error **err)
   if (req->status >= 200 && req->status < 300)
     return 0;
   cleanup_free char *text = dock_http_error_text (req);
-  return berth_fail (err, 0, "Get \"%s\": %s", url, text);
+  return berth_fail (err, 0, "Get \"%s\": %s", req->url, text);
 }
 
 static dock_registry *
@@ -533,9 +556,7 @@ dock_registry_login (dock_registry *r, berth_error **err)
     }
   if (r->challenge.scheme != DOCK_AUTH_BASIC)
     return 0; /* the registry asks for nothing: any credentials do */
-  cleanup_free char *url = registry_url (r, "/v2/");
-  cleanup_http_req dock_http_req *req = dock_http_req_new ("GET", url);
-  req->tls = &r->tls;
+  cleanup_http_req dock_http_req *req = registry_req (r, "GET", "/v2/");
   if (registry_do (r, req, NULL, 0, err) < 0)
     return -1;
   if (req->status == 401)
@@ -568,9 +589,7 @@ dock_registry_get_manifest (dock_registry *r, const char *repo, const char *refe
     *not_found = false;
   cleanup_free char *scope_buf = NULL;
   const char *scopes[] = { pull_scope (repo, &scope_buf) };
-  cleanup_free char *url = registry_url (r, "/v2/%s/manifests/%s", repo, reference);
-  cleanup_http_req dock_http_req *req = dock_http_req_new ("GET", url);
-  req->tls = &r->tls;
+  cleanup_http_req dock_http_req *req = registry_req (r, "GET", "/v2/%s/manifests/%s", repo, reference);
   req->capture_max = DOCK_REGISTRY_DOC_MAX;
   dock_http_req_header (req, "Accept: %s", DOCK_MANIFEST_ACCEPT);
   if (registry_do (r, req, scopes, 1, err) < 0)
@@ -611,9 +630,7 @@ dock_registry_head_manifest (dock_registry *r, const char *repo, const char *ref
   *digest = NULL;
   cleanup_free char *scope_buf = NULL;
   const char *scopes[] = { pull_scope (repo, &scope_buf) };
-  cleanup_free char *url = registry_url (r, "/v2/%s/manifests/%s", repo, reference);
-  cleanup_http_req dock_http_req *req = dock_http_req_new ("HEAD", url);
-  req->tls = &r->tls;
+  cleanup_http_req dock_http_req *req = registry_req (r, "HEAD", "/v2/%s/manifests/%s", repo, reference);
   dock_http_req_header (req, "Accept: %s", DOCK_MANIFEST_ACCEPT);
   if (registry_do (r, req, scopes, 1, err) < 0)
     return -1;
@@ -633,9 +650,7 @@ dock_registry_put_manifest (dock_registry *r, const char *repo, const char *refe
 {
   cleanup_free char *scope = xasprintf ("repository:%s:pull,push", repo);
   const char *scopes[] = { scope };
-  cleanup_free char *url = registry_url (r, "/v2/%s/manifests/%s", repo, reference);
-  cleanup_http_req dock_http_req *req = dock_http_req_new ("PUT", url);
-  req->tls = &r->tls;
+  cleanup_http_req dock_http_req *req = registry_req (r, "PUT", "/v2/%s/manifests/%s", repo, reference);
   req->body = body;
   req->body_len = (int64_t) len;
   dock_http_req_header (req, "Content-Type: %s", media_type);
@@ -653,9 +668,7 @@ dock_registry_get_blob (dock_registry *r, const char *repo, const char *digest, 
   *body = NULL;
   cleanup_free char *scope_buf = NULL;
   const char *scopes[] = { pull_scope (repo, &scope_buf) };
-  cleanup_free char *url = registry_url (r, "/v2/%s/blobs/%s", repo, digest);
-  cleanup_http_req dock_http_req *req = dock_http_req_new ("GET", url);
-  req->tls = &r->tls;
+  cleanup_http_req dock_http_req *req = registry_req (r, "GET", "/v2/%s/blobs/%s", repo, digest);
   req->follow = true;
   req->capture_max = max;
   if (registry_do (r, req, scopes, 1, err) < 0)

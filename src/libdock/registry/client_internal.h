@@ -29,6 +29,11 @@ struct dock_registry
 
 /* base + printf'd path. */
 char *registry_url (const dock_registry *r, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+/* A request to base + printf'd path, with the registry's TLS settings. */
+dock_http_req *registry_req (const dock_registry *r, const char *method, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+/* A request to an absolute URL (an upload Location), with the TLS settings. */
+dock_http_req *registry_req_url (const dock_registry *r, const char *method, const char *url);
 /* A Location header made absolute. */
 char *registry_resolve (const dock_registry *r, const char *location);
 /* Set the Authorization header the scopes need (fetching a token). */

@@ -324,22 +324,51 @@ helper_erase (const char *name, const char *key, bool *found, berth_error **err)
 
 /* ----------------------------------------------------------------- API */
 
+/* The config.json in use, the server's key in it, and the helper (if any)
+   that keeps its secrets. */
+typedef struct
+{
+  char *key;
+  oci_json *cfg;
+  const char *helper;
+} creds_file;
+
+static int
+creds_file_open (const char *domain, creds_file *f, berth_error **err)
+{
+  f->key = dock_creds_server_key (domain);
+  f->helper = NULL;
+  if (load_config (&f->cfg, err) < 0)
+    {
+      free (f->key);
+      return -1;
+    }
+  f->helper = helper_for (f->cfg, f->key);
+  return 0;
+}
+
+static void
+creds_file_close (creds_file *f)
+{
+  free (f->key);
+  oci_json_free (f->cfg);
+}
+
+
 int
 dock_creds_get (const char *domain, dock_credentials *out, berth_error **err)
 {
   memset (out, 0, sizeof *out);
-  cleanup_free char *key = dock_creds_server_key (domain);
-  oci_json *cfg = NULL;
-  if (load_config (&cfg, err) < 0)
+  creds_file f;
+  if (creds_file_open (domain, &f, err) < 0)
     return -1;
-  const char *helper = helper_for (cfg, key);
   int rc = 0;
-  if (helper)
-    rc = helper_get (helper, key, out, err);
+  if (f.helper)
+    rc = helper_get (f.helper, f.key, out, err);
   else
     {
-      const oci_json *auths = member (cfg, "auths", OCI_JSON_OBJECT);
-      const char *found = find_auth_key (auths, key);
+      const oci_json *auths = member (f.cfg, "auths", OCI_JSON_OBJECT);
+      const char *found = find_auth_key (auths, f.key);
       const oci_json *entry = found ? member (auths, found, OCI_JSON_OBJECT) : NULL;
       const oci_json *auth = member (entry, "auth", OCI_JSON_STRING);
       if (auth && *auth->text)
@@ -360,30 +389,28 @@ dock_creds_get (const char *domain, dock_credentials *out, berth_error **err)
           free (pair);
         }
     }
-  oci_json_free (cfg);
+  creds_file_close (&f);
   return rc;
 }
 
 int
 dock_creds_store (const char *domain, const dock_credentials *c, berth_error **err)
 {
-  cleanup_free char *key = dock_creds_server_key (domain);
-  oci_json *cfg = NULL;
-  if (load_config (&cfg, err) < 0)
+  creds_file f;
+  if (creds_file_open (domain, &f, err) < 0)
     return -1;
-  const char *helper = helper_for (cfg, key);
   int rc = 0;
-  oci_json *auths = member (cfg, "auths", OCI_JSON_OBJECT);
+  oci_json *auths = member (f.cfg, "auths", OCI_JSON_OBJECT);
   if (auths == NULL)
     {
       auths = oci_json_new (OCI_JSON_OBJECT);
-      oci_json_set (cfg, "auths", auths);
+      oci_json_set (f.cfg, "auths", auths);
     }
   oci_json *entry = oci_json_new (OCI_JSON_OBJECT);
-  if (helper)
+  if (f.helper)
     /* The secret goes to the helper; the file only lists the server, as
        docker writes it. */
-    rc = helper_store (helper, key, c, err);
+    rc = helper_store (f.helper, f.key, c, err);
   else
     {
       cleanup_free char *pair = xasprintf ("%s:%s", c->username, c->password ? c->password : "");
@@ -391,13 +418,13 @@ dock_creds_store (const char *domain, const dock_credentials *c, berth_error **e
       explicit_bzero (pair, strlen (pair));
       oci_json_set (entry, "auth", json_string (b64));
     }
-  const char *old = find_auth_key (auths, key);
-  if (old && strcmp (old, key) != 0)
+  const char *old = find_auth_key (auths, f.key);
+  if (old && strcmp (old, f.key) != 0)
     oci_json_remove (auths, old);
-  oci_json_set (auths, key, entry);
+  oci_json_set (auths, f.key, entry);
   if (rc == 0)
-    rc = save_config (cfg, err);
-  oci_json_free (cfg);
+    rc = save_config (f.cfg, err);
+  creds_file_close (&f);
   return rc;
 }
 
@@ -405,23 +432,21 @@ int
 dock_creds_erase (const char *domain, bool *found, berth_error **err)
 {
   *found = false;
-  cleanup_free char *key = dock_creds_server_key (domain);
-  oci_json *cfg = NULL;
-  if (load_config (&cfg, err) < 0)
+  creds_file f;
+  if (creds_file_open (domain, &f, err) < 0)
     return -1;
-  const char *helper = helper_for (cfg, key);
   int rc = 0;
-  if (helper)
-    rc = helper_erase (helper, key, found, err);
-  oci_json *auths = member (cfg, "auths", OCI_JSON_OBJECT);
-  const char *old = rc == 0 ? find_auth_key (auths, key) : NULL;
+  if (f.helper)
+    rc = helper_erase (f.helper, f.key, found, err);
+  oci_json *auths = member (f.cfg, "auths", OCI_JSON_OBJECT);
+  const char *old = rc == 0 ? find_auth_key (auths, f.key) : NULL;
   if (old)
     {
       cleanup_free char *copy = xstrdup (old);
       oci_json_remove (auths, copy);
       *found = true;
-      rc = save_config (cfg, err);
+      rc = save_config (f.cfg, err);
     }
-  oci_json_free (cfg);
+  creds_file_close (&f);
   return rc;
 }

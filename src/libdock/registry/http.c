@@ -561,6 +561,19 @@ dock_http_cancel (dock_http *h, dock_http_req *r)
   h->running--;
 }
 
+char *
+dock_http_query_escape (const char *value)
+{
+  char *out = xmalloc (strlen (value) * 3 + 1), *o = out;
+  for (const unsigned char *p = (const unsigned char *) value; *p; p++)
+    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr ("-._~", *p))
+      *o++ = (char) *p;
+    else
+      o += sprintf (o, "%%%02X", *p);
+  *o = '\0';
+  return out;
+}
+
 const char *
 dock_http_transport_error (const dock_http_req *r)
 {

@@ -114,6 +114,10 @@ int dock_http_perform (dock_http *h, dock_http_req *r, berth_error **err);
 /* Stop a started transfer that has not completed. */
 void dock_http_cancel (dock_http *h, dock_http_req *r);
 
+/* A query value percent-encoded (RFC 3986 unreserved characters kept),
+   malloc'd: "library/busybox" -> "library%2Fbusybox". */
+char *dock_http_query_escape (const char *value);
+
 /* The transport failure of a completed request, as one phrase
    ("Connection refused", "SSL certificate problem: ..."); NULL if it got
    an HTTP answer. */

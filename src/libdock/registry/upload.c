@@ -22,9 +22,7 @@ dock_registry_blob_exists (dock_registry *r, const char *repo, const char *diges
   *exists = false;
   cleanup_free char *scope = push_scope (repo);
   const char *scopes[] = { scope };
-  cleanup_free char *url = registry_url (r, "/v2/%s/blobs/%s", repo, digest);
-  cleanup_http_req dock_http_req *req = dock_http_req_new ("HEAD", url);
-  req->tls = &r->tls;
+  cleanup_http_req dock_http_req *req = registry_req (r, "HEAD", "/v2/%s/blobs/%s", repo, digest);
   if (registry_do (r, req, scopes, 1, err) < 0)
     return -1;
   if (req->status == 200)
@@ -34,29 +32,13 @@ dock_registry_blob_exists (dock_registry *r, const char *repo, const char *diges
   return 0;
 }
 
-/* Percent-encode a query value (a repository name has '/'). */
-static char *
-query_escape (const char *s)
-{
-  char *out = xmalloc (strlen (s) * 3 + 1), *o = out;
-  for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-    if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr ("-._~:", *p))
-      *o++ = (char) *p;
-    else
-      o += sprintf (o, "%%%02X", *p);
-  *o = '\0';
-  return out;
-}
-
 /* POST an upload session; *location gets its URL (absolute). */
 static int
 begin_upload (dock_registry *r, const char *repo, const char *query, const char *const *scopes, size_t n,
               long *status, char **location, berth_error **err)
 {
   *location = NULL;
-  cleanup_free char *url = registry_url (r, "/v2/%s/blobs/uploads/%s", repo, query ? query : "");
-  cleanup_http_req dock_http_req *req = dock_http_req_new ("POST", url);
-  req->tls = &r->tls;
+  cleanup_http_req dock_http_req *req = registry_req (r, "POST", "/v2/%s/blobs/uploads/%s", repo, query ? query : "");
   req->body = "";
   req->body_len = 0;
   if (registry_do (r, req, scopes, n, err) < 0)
@@ -77,8 +59,7 @@ begin_upload (dock_registry *r, const char *repo, const char *query, const char 
 static void
 cancel_upload (dock_registry *r, const char *location, const char *const *scopes, size_t n)
 {
-  cleanup_http_req dock_http_req *req = dock_http_req_new ("DELETE", location);
-  req->tls = &r->tls;
+  cleanup_http_req dock_http_req *req = registry_req_url (r, "DELETE", location);
   berth_error *ignored = NULL;
   registry_do (r, req, scopes, n, &ignored);
   berth_error_free (ignored);
@@ -92,7 +73,7 @@ dock_registry_mount_blob (dock_registry *r, const char *repo, const char *digest
   cleanup_free char *scope = push_scope (repo);
   cleanup_free char *from_scope = xasprintf ("repository:%s:pull", from);
   const char *scopes[] = { scope, from_scope };
-  cleanup_free char *e_digest = query_escape (digest), *e_from = query_escape (from);
+  cleanup_free char *e_digest = dock_http_query_escape (digest), *e_from = dock_http_query_escape (from);
   cleanup_free char *query = xasprintf ("?mount=%s&from=%s", e_digest, e_from);
   long status = 0;
   cleanup_free char *location = NULL;
@@ -109,7 +90,7 @@ dock_registry_mount_blob (dock_registry *r, const char *repo, const char *digest
 static char *
 with_query (const char *location, const char *key, const char *value)
 {
-  cleanup_free char *v = query_escape (value);
+  cleanup_free char *v = dock_http_query_escape (value);
   return xasprintf ("%s%s%s=%s", location, strchr (location, '?') ? "&" : "?", key, v);
 }
 
@@ -147,8 +128,7 @@ dock_registry_upload_blob (dock_registry *r, const char *repo, const char *diges
     while (offset < size)
       {
         int64_t len = size - offset < chunk ? size - offset : chunk;
-        cleanup_http_req dock_http_req *req = dock_http_req_new ("PATCH", location);
-        req->tls = &r->tls;
+        cleanup_http_req dock_http_req *req = registry_req_url (r, "PATCH", location);
         req->body_fd = fd;
         req->body_offset = offset;
         req->body_len = len;
@@ -171,8 +151,7 @@ dock_registry_upload_blob (dock_registry *r, const char *repo, const char *diges
 
   /* The closing PUT: the whole blob when monolithic, nothing after chunks. */
   cleanup_free char *put_url = with_query (location, "digest", digest);
-  cleanup_http_req dock_http_req *req = dock_http_req_new ("PUT", put_url);
-  req->tls = &r->tls;
+  cleanup_http_req dock_http_req *req = registry_req_url (r, "PUT", put_url);
   req->body_fd = chunk > 0 ? -1 : fd;
   req->body = chunk > 0 ? "" : NULL;
   req->body_offset = 0;

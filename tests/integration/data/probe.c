@@ -10,6 +10,8 @@
  *   syscall:NR           the raw syscall number NR, no arguments
  *   syscall32:NR         the i386 syscall NR through int $0x80 (x86_64 only)
  *   unshare-uts          unshare(CLONE_NEWUTS)
+ *   unshare-user         unshare(CLONE_NEWUSER)
+ *   add-key              add_key("user", "probe", "x", 1, session keyring)
  *   keyctl               keyctl(KEYCTL_GET_KEYRING_ID, session keyring)
  *   ptrace-init          PTRACE_ATTACH to pid 1 (detached again on success)
  *   mount-tmpfs          mount a tmpfs on /tmp (unmounted again)
@@ -100,6 +102,10 @@ main (int argc, char **argv)
         report (op, syscall (strtol (op + 8, NULL, 0), 0, 0, 0, 0, 0, 0));
       else if (strcmp (op, "unshare-uts") == 0)
         report (op, unshare (CLONE_NEWUTS));
+      else if (strcmp (op, "unshare-user") == 0)
+        report (op, unshare (CLONE_NEWUSER));
+      else if (strcmp (op, "add-key") == 0)
+        report (op, syscall (SYS_add_key, "user", "probe", "x", 1, -3 /* session */));
       else if (strcmp (op, "keyctl") == 0)
         report (op, syscall (SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* session */, 0));
       else if (strcmp (op, "ptrace-init") == 0)
