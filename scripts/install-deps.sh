@@ -3,7 +3,7 @@
 # build (build) or to build and run every test (test, the default).
 set -eu
 what=${1:-test}
-BUILD="gcc make autoconf automake libtool pkg-config libyajl-dev libseccomp-dev libcap-dev
+BUILD="gcc make autoconf automake libtool pkg-config libyajl-dev libseccomp-dev
        libselinux1-dev libapparmor-dev libsystemd-dev busybox-static go-md2man python3"
 # Every program a test runs comes from a package listed here, even those a
 # full Debian has anyway (tests/integration/test_cli.py checks the list):

@@ -262,6 +262,9 @@ int berth_signal_from_name (const char *name);
 char *berth_features_json (berth_error **err);
 /* "+SECCOMP +CAP ..." of this build. */
 const char *berth_build_features (void);
+/* libseccomp's version ("2.5.4"), loading the library (see seccomp_lib.h);
+   NULL, with *err set, when it cannot be loaded. */
+const char *berth_seccomp_version (berth_error **err);
 /* Write a default config.json into bundle_dir. */
 int berth_spec_write (const char *bundle_dir, bool rootless, berth_error **err);
 /* For a program that execs into containers: call first in main.  It may

@@ -4,7 +4,6 @@
    spaces of indent, options as "--long ARG, -s ARG". */
 #include "config.h"
 
-#include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,11 +55,17 @@ print_opts (FILE *out, const cli_opt *opts, bool with_help)
 void
 cli_print_version_lines (FILE *out, bool first_line)
 {
-  const struct scmp_version *sv = seccomp_version ();
   if (first_line)
     fprintf (out, "berth version %s\n", PACKAGE_VERSION);
-  fprintf (out, "commit: %s\nspec: %s\nlibseccomp: %u.%u.%u\n%s\n", GIT_COMMIT, OCI_RUNTIME_SPEC_VERSION, sv->major,
-           sv->minor, sv->micro, berth_build_features ());
+  fprintf (out, "commit: %s\nspec: %s\n", GIT_COMMIT, OCI_RUNTIME_SPEC_VERSION);
+  berth_error *err = NULL;
+  const char *seccomp = berth_seccomp_version (&err);
+  if (seccomp)
+    fprintf (out, "libseccomp: %s\n", seccomp);
+  else
+    fprintf (out, "libseccomp: not loaded (%s)\n", berth_error_message (err));
+  berth_error_free (err);
+  fprintf (out, "%s\n", berth_build_features ());
 }
 
 void

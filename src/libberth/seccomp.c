@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "seccomp.h"
+#include "seccomp_lib.h"
 #include "hooks.h"
 #include "sha256.h"
 #include "log.h"
@@ -85,7 +86,10 @@ berth_seccomp_arch_token (const char *name)
   for (i = 0; s[i] && i < sizeof lower - 1; i++)
     lower[i] = (char) tolower ((unsigned char) s[i]);
   lower[i] = '\0';
-  return seccomp_arch_resolve_name (lower);
+  cleanup_error berth_error *lerr = NULL;
+  if (berth_libseccomp_open (&lerr) < 0)
+    return 0;
+  return berth_scmp.arch_resolve_name (lower);
 }
 
 bool
@@ -182,10 +186,10 @@ static int
 add_rules (scmp_filter_ctx ctx, uint32_t action, int nr, const struct scmp_arg_cmp *cmp, size_t n, bool same_index)
 {
   if (!same_index)
-    return seccomp_rule_add_array (ctx, action, nr, (unsigned) n, cmp);
+    return berth_scmp.rule_add_array (ctx, action, nr, (unsigned) n, cmp);
   for (size_t k = 0; k < n; k++)
     {
-      int r = seccomp_rule_add_array (ctx, action, nr, 1, &cmp[k]);
+      int r = berth_scmp.rule_add_array (ctx, action, nr, 1, &cmp[k]);
       if (r < 0)
         return r;
     }
@@ -221,7 +225,7 @@ add_syscall_entry (scmp_filter_ctx ctx, const oci_syscall *sc, size_t i, uint32_
   *notify |= action == SCMP_ACT_NOTIFY;
   for (size_t j = 0; j < sc->names_len; j++)
     {
-      int nr = seccomp_syscall_resolve_name (sc->names[j]);
+      int nr = berth_scmp.syscall_resolve_name (sc->names[j]);
       if (nr == __NR_SCMP_ERROR)
         {
           /* Profiles list syscalls of newer kernels and other architectures;
@@ -298,8 +302,8 @@ collect_arch_max (scmp_filter_ctx ctx, const oci_seccomp *sec, arch_max *out, si
   size_t n = 0;
   for (size_t i = 0; i <= sec->architectures_len && n < cap; i++)
     {
-      uint32_t token = i == 0 ? seccomp_arch_native () : berth_seccomp_arch_token (sec->architectures[i - 1]);
-      bool seen = token == 0 || seccomp_arch_exist (ctx, token) != 0;
+      uint32_t token = i == 0 ? berth_scmp.arch_native () : berth_seccomp_arch_token (sec->architectures[i - 1]);
+      bool seen = token == 0 || berth_scmp.arch_exist (ctx, token) != 0;
       for (size_t k = 0; k < n; k++)
         seen |= out[k].token == token;
       if (seen)
@@ -308,7 +312,7 @@ collect_arch_max (scmp_filter_ctx ctx, const oci_seccomp *sec, arch_max *out, si
       for (size_t r = 0; r < sec->syscalls_len; r++)
         for (size_t j = 0; j < sec->syscalls[r]->names_len; j++)
           {
-            int nr = seccomp_syscall_resolve_name_arch (token, sec->syscalls[r]->names[j]);
+            int nr = berth_scmp.syscall_resolve_name_arch (token, sec->syscalls[r]->names[j]);
             if (nr > max)
               max = nr;
           }
@@ -423,7 +427,7 @@ export_program (scmp_filter_ctx ctx, const oci_seccomp *sec, uint32_t default_ac
   size_t nstub = stub_wanted (default_action) ? build_stub (ctx, sec, &b) : 0;
   if (nstub && write_all (fd, b.insn, nstub * sizeof b.insn[0]) < 0)
     return berth_fail_errno (err, "linux.seccomp: generate the filter");
-  int r = seccomp_export_bpf (ctx, fd);
+  int r = berth_scmp.export_bpf (ctx, fd);
   if (r < 0)
     return berth_fail (err, -r, "linux.seccomp: generate the filter");
   if (lseek (fd, 0, SEEK_SET) < 0)
@@ -460,11 +464,11 @@ build (const oci_spec *s, scmp_filter_ctx ctx, berth_seccomp_filter *f, uint32_t
         return berth_fail (err, 0, "linux.seccomp.architectures[%zu]: unknown architecture `%s`", i, name);
       if (token == 0)
         {
-          const struct scmp_version *v = seccomp_version ();
+          const struct scmp_version *v = berth_scmp.version ();
           return berth_fail (err, 0, "linux.seccomp.architectures[%zu]: `%s` is not supported by libseccomp %u.%u.%u",
                              i, name, v->major, v->minor, v->micro);
         }
-      int r = seccomp_arch_add (ctx, token);
+      int r = berth_scmp.arch_add (ctx, token);
       if (r == -EDOM)
         {
           /* libseccomp keeps one byte order per filter; this host cannot
@@ -520,13 +524,15 @@ berth_seccomp_compile (const oci_spec *s, berth_seccomp_filter **out, berth_erro
     return berth_fail (err, 0, "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
   if (sec->listener_metadata && (sec->listener_path == NULL || *sec->listener_path == '\0'))
     return berth_fail (err, 0, "linux.seccomp.listenerMetadata: set without listenerPath");
+  if (berth_libseccomp_open (err) < 0)
+    return -1;
 
-  scmp_filter_ctx ctx = seccomp_init (default_action);
+  scmp_filter_ctx ctx = berth_scmp.init (default_action);
   if (ctx == NULL)
     return berth_fail (err, 0, "linux.seccomp.defaultAction: libseccomp refuses `%s`", sec->default_action);
   berth_seccomp_filter *f = xcalloc (1, sizeof *f);
   int r = build (s, ctx, f, default_action, err);
-  seccomp_release (ctx);
+  berth_scmp.release (ctx);
   if (r < 0)
     {
       berth_seccomp_filter_free (f);
@@ -547,6 +553,8 @@ berth_seccomp_prepare (const oci_spec *s, int rootfd, berth_seccomp_filter **out
   if (rootfd < 0)
     return berth_seccomp_compile (s, out, err);
   uint8_t key[32];
+  if (berth_libseccomp_open (err) < 0) /* its version is part of the key */
+    return -1;
   berth_seccomp_cache_key (sec, key);
   berth_seccomp_filter *f = berth_seccomp_cache_get (rootfd, key);
   if (f)

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "seccomp.h"
+#include "seccomp_lib.h"
 #include "sha256.h"
 #include "log.h"
 #include "util.h"
@@ -49,7 +50,7 @@ berth_seccomp_cache_key (const oci_seccomp *sec, uint8_t key[BERTH_SHA256_LEN])
   struct utsname u;
   if (uname (&u) < 0)
     memset (&u, 0, sizeof u);
-  const struct scmp_version *v = seccomp_version ();
+  const struct scmp_version *v = berth_scmp.version ();
   /* The kernel decides which flags are taken (and berth_seccomp_compile
      checks them against it), libseccomp and berth what the program is. */
   char head[512];

@@ -8,12 +8,13 @@ import os
 import select
 import socket
 import struct
+import subprocess
 import threading
 from pathlib import Path
 
 import pytest
 
-from conftest import SRCDIR, read_mounts
+from conftest import BERTH, SRCDIR, berth_env, read_mounts
 from probe_helper import install_probe, probe_binary, probe_results  # noqa: F401 (fixture)
 
 DEFAULT_PROFILE = SRCDIR / "tests" / "integration" / "data" / "seccomp-default.json"
@@ -593,3 +594,37 @@ def test_a_create_failing_after_the_listener_went_out_leaves_the_agent_a_closed_
     assert not agent.is_alive() and agent.error is None, agent.error
     assert agent.nfds == 1 and agent.state["state"]["status"] == "creating"
     assert not (berth_root.path / container_id).exists()
+
+
+def libseccomp_path():
+    """The file the loader opens for libseccomp.so.2 (ldconfig's cache)."""
+    out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        if line.strip().startswith("libseccomp.so.2 ") and "x86-64" in line:
+            return os.path.realpath(line.split("=>")[1].strip())
+    pytest.skip("libseccomp.so.2 is not in ldconfig's cache")
+
+
+def run_without_libseccomp(root, bundle, cid):
+    """berth run in a private mount namespace where libseccomp.so.2 is
+    /dev/null, so that dlopen fails (nothing changes on the host)."""
+    script = 'mount --bind /dev/null "$0" && exec "$@"'
+    return subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script, libseccomp_path(),
+                           str(BERTH), "--root", str(root), "run", "--bundle", str(bundle), cid],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=30, env=berth_env())
+
+
+def test_a_container_without_seccomp_runs_without_libseccomp(bundle, berth_root, container_id):
+    bundle.set_args("echo", "ok")
+    r = run_without_libseccomp(berth_root, bundle, container_id)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "ok\n", "")
+
+
+def test_a_profile_without_libseccomp_fails_naming_the_library(bundle, berth_root, container_id):
+    bundle.config["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW"}
+    bundle.set_args("echo", "ok")
+    r = run_without_libseccomp(berth_root, bundle, container_id)
+    assert r.returncode == 1
+    assert r.stderr.startswith("berth: run: linux.seccomp: cannot load libseccomp.so.2: ")
+    assert r.stderr.count("\n") == 1
+    assert berth_root.container_ids() == []

@@ -120,7 +120,10 @@ find_mount (const char *mountinfo, const char *controllers, bool v2, const char 
   for (char *line = strtok_r (copy, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
     {
       char *sep = strstr (line, " - ");
-      if (sep == NULL)
+      /* Most lines are not cgroups (a host with N containers has N
+         overlay mounts): skip them before any sscanf. */
+      const char *want = v2 ? "cgroup2 " : "cgroup ";
+      if (sep == NULL || strncmp (sep + 3, want, strlen (want)) != 0)
         continue;
       char fstype[32], source[256], opts[1024];
       if (sscanf (sep + 3, "%31s %255s %1023s", fstype, source, opts) != 3)

@@ -497,11 +497,37 @@ append_id (char *buf, size_t size, bool present, int64_t v)
     snprintf (buf + n, size - n, "%" PRId64, v);
 }
 
+/* devices.allow and devices.deny of one cgroup, each opened once on first
+   use: the kernel takes one rule per write(2), so a config's rules (and
+   runc's eleven defaults) need no open and path walk each. */
+typedef struct
+{
+  const char *dir;
+  int fd[2]; /* [0] devices.deny, [1] devices.allow; -1 until opened */
+} devices_files;
+
+static int
+devices_file_write (devices_files *f, bool allow, const char *line, berth_error **err)
+{
+  const char *file = allow ? "devices.allow" : "devices.deny";
+  int *fd = &f->fd[allow];
+  if (*fd < 0)
+    {
+      cleanup_free char *path = xasprintf ("%s/%s", f->dir, file);
+      *fd = open (path, O_WRONLY | O_CLOEXEC);
+      if (*fd < 0)
+        return berth_fail_errno (err, "cgroup: open %s", path);
+    }
+  if (write_all (*fd, line, strlen (line)) < 0)
+    return berth_fail_errno (err, "cgroup: write `%s` to %s/%s", line, f->dir, file);
+  return 0;
+}
+
 /* One devices.allow/deny line.  The kernel reads only the type letter of
    an `a` line (it means everything), so a narrower `a` rule is written as
    its `b` and `c` halves: v1 and v2 hosts then agree (devices_bpf.c). */
 static int
-device_line_v1 (const char *dir, const oci_device_cgroup *d, const char *type, berth_error **err)
+device_line_v1 (devices_files *f, const oci_device_cgroup *d, const char *type, berth_error **err)
 {
   char line[96];
   if (strcmp (type, "a") == 0)
@@ -522,27 +548,29 @@ device_line_v1 (const char *dir, const oci_device_cgroup *d, const char *type, b
           line[k++] = *c;
       line[k] = '\0';
     }
-  return berth_cgroup_write (dir, d->allow ? "devices.allow" : "devices.deny", line, err);
+  return devices_file_write (f, d->allow, line, err);
 }
 
 static int
 devices_v1 (const char *dir, oci_device_cgroup **rules, size_t n, berth_error **err)
 {
-  for (size_t i = 0; i < n; i++)
+  devices_files f = { .dir = dir, .fd = { -1, -1 } };
+  int r = 0;
+  for (size_t i = 0; i < n && r == 0; i++)
     {
       const oci_device_cgroup *d = rules[i];
       const char *type = d->type && *d->type ? d->type : "a";
       bool everything = (!d->major_present || d->major < 0) && (!d->minor_present || d->minor < 0)
                         && (d->access == NULL || (strchr (d->access, 'r') && strchr (d->access, 'w') && strchr (d->access, 'm')));
-      int r;
       if (strcmp (type, "a") == 0 && !everything)
-        r = device_line_v1 (dir, d, "b", err) < 0 ? -1 : device_line_v1 (dir, d, "c", err);
+        r = device_line_v1 (&f, d, "b", err) < 0 ? -1 : device_line_v1 (&f, d, "c", err);
       else
-        r = device_line_v1 (dir, d, type, err);
-      if (r < 0)
-        return berth_error_wrap (err, "linux.resources.devices");
+        r = device_line_v1 (&f, d, type, err);
     }
-  return 0;
+  for (size_t k = 0; k < 2; k++)
+    if (f.fd[k] >= 0)
+      close (f.fd[k]);
+  return r < 0 ? berth_error_wrap (err, "linux.resources.devices") : 0;
 }
 
 static int

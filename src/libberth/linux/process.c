@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/capability.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <linux/magic.h>
@@ -152,18 +152,35 @@ berth_apply_sysctl (int procfd, const oci_spec *s, berth_error **err)
 typedef uint64_t cap_mask;
 #define CAP_MASK_BITS 64
 
+/* How many capabilities the kernel knows (cap_last_cap + 1), probed with
+   PR_CAPBSET_READ (EINVAL past the last) as libcap does, but only when a
+   process is set up, not at every start of berth as libcap's constructor
+   did; six prctl of a binary search, then cached. */
 static int
-cap_limit (void)
+kernel_cap_count (void)
 {
-  int max = cap_max_bits ();
-  return max > CAP_MASK_BITS ? CAP_MASK_BITS : max;
+  static int count;
+  if (count == 0)
+    {
+      int lo = 0, hi = CAP_MASK_BITS; /* cap lo exists (CAP_CHOWN), cap hi does not */
+      while (hi - lo > 1)
+        {
+          int mid = (lo + hi) / 2;
+          if (prctl (PR_CAPBSET_READ, mid, 0, 0, 0) >= 0)
+            lo = mid;
+          else
+            hi = mid;
+        }
+      count = hi;
+    }
+  return count;
 }
 
 static cap_mask
 cap_mask_of (char **names, size_t n, const char *set)
 {
   cap_mask m = 0;
-  int max = cap_limit ();
+  int max = kernel_cap_count ();
   for (size_t i = 0; i < n; i++)
     {
       int v = berth_cap_from_name (names[i]);
@@ -182,34 +199,19 @@ cap_mask_of (char **names, size_t n, const char *set)
 static int
 apply_caps (const oci_capabilities *c, berth_error **err)
 {
-  cap_t caps = cap_init ();
-  if (caps == NULL)
-    return berth_fail_errno (err, "cap_init");
-  struct
-  {
-    char **names;
-    size_t len;
-    cap_flag_t flag;
-    const char *set;
-  } sets[] = {
-    { c->effective, c->effective_len, CAP_EFFECTIVE, "effective" },
-    { c->permitted, c->permitted_len, CAP_PERMITTED, "permitted" },
-    { c->inheritable, c->inheritable_len, CAP_INHERITABLE, "inheritable" },
-  };
-  int max = cap_limit ();
-  for (size_t s = 0; s < ARRAY_SIZE (sets); s++)
+  /* capset(2) directly: version 3 takes two 32-bit words per set. */
+  struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+  struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
+  cap_mask effective = cap_mask_of (c->effective, c->effective_len, "effective");
+  cap_mask permitted = cap_mask_of (c->permitted, c->permitted_len, "permitted");
+  cap_mask inheritable = cap_mask_of (c->inheritable, c->inheritable_len, "inheritable");
+  for (int w = 0; w < _LINUX_CAPABILITY_U32S_3; w++)
     {
-      cap_mask m = cap_mask_of (sets[s].names, sets[s].len, sets[s].set);
-      for (cap_value_t v = 0; v < max; v++)
-        if ((m >> v & 1) && cap_set_flag (caps, sets[s].flag, 1, &v, CAP_SET) < 0)
-          {
-            cap_free (caps);
-            return berth_fail_errno (err, "process.capabilities.%s", sets[s].set);
-          }
+      data[w].effective = (uint32_t) (effective >> (32 * w));
+      data[w].permitted = (uint32_t) (permitted >> (32 * w));
+      data[w].inheritable = (uint32_t) (inheritable >> (32 * w));
     }
-  int r = cap_set_proc (caps);
-  cap_free (caps);
-  if (r < 0)
+  if (syscall (SYS_capset, &hdr, data) < 0)
     return berth_fail_errno (err, "process.capabilities: set effective/permitted/inheritable");
 
   /* One CLEAR_ALL, not libcap's cap_reset_ambient (a syscall per capability). */
@@ -221,8 +223,9 @@ apply_caps (const oci_capabilities *c, berth_error **err)
      is a warning, and the process runs without them. */
   cap_mask ambient = cap_mask_of (c->ambient, c->ambient_len, "ambient");
   cleanup_free char *refused = NULL;
-  for (cap_value_t v = 0; v < max; v++)
-    if ((ambient >> v & 1) && cap_set_ambient (v, CAP_SET) < 0)
+  int max = kernel_cap_count ();
+  for (int v = 0; v < max; v++)
+    if ((ambient >> v & 1) && prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, v, 0, 0) < 0)
       {
         char *more = xasprintf ("%s%s%s", refused ? refused : "", refused ? ", " : "", berth_cap_name (v));
         free (refused);
@@ -239,9 +242,9 @@ static int
 drop_bounding (const oci_capabilities *c, berth_error **err)
 {
   cap_mask keep = cap_mask_of (c->bounding, c->bounding_len, "bounding");
-  int max = cap_max_bits ();
+  int max = kernel_cap_count ();
   for (int v = 0; v < max; v++)
-    if (!(v < CAP_MASK_BITS && (keep >> v & 1)) && cap_drop_bound (v) < 0)
+    if (!(keep >> v & 1) && prctl (PR_CAPBSET_DROP, v, 0, 0, 0) < 0)
       return berth_fail_errno (err, "process.capabilities.bounding: drop %s", berth_cap_name (v));
   return 0;
 }
