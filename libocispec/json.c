@@ -77,6 +77,30 @@ oci_json_new (oci_json_kind kind)
   return v;
 }
 
+oci_json *
+oci_json_new_string (const char *s, size_t len)
+{
+  oci_json *v = oci_json_new (OCI_JSON_STRING);
+  v->text = oci_xstrndup (s ? s : "", s ? len : 0);
+  v->text_len = s ? len : 0;
+  return v;
+}
+
+oci_json *
+oci_json_new_int (long long n)
+{
+  oci_json *v = oci_json_new (OCI_JSON_NUMBER);
+  v->text = oci_xasprintf ("%lld", n);
+  v->text_len = strlen (v->text);
+  return v;
+}
+
+oci_json *
+oci_json_new_bool (bool b)
+{
+  return oci_json_new (b ? OCI_JSON_TRUE : OCI_JSON_FALSE);
+}
+
 void
 oci_json_free (oci_json *v)
 {

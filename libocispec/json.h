@@ -46,6 +46,11 @@ struct oci_json
 oci_json *oci_json_parse (const char *buf, size_t len, char **err);
 void oci_json_free (oci_json *v);
 oci_json *oci_json_new (oci_json_kind kind);
+/* Scalars made from C values: a string of len bytes (copied; NULL is ""),
+   an integer, a boolean. */
+oci_json *oci_json_new_string (const char *s, size_t len);
+oci_json *oci_json_new_int (long long n);
+oci_json *oci_json_new_bool (bool b);
 /* Append to an array (key NULL) or object; takes ownership of v and copies key. */
 void oci_json_append (oci_json *agg, const char *key, oci_json *v);
 /* Replace the member key of an object, or append it; takes ownership of v. */

@@ -8,15 +8,6 @@
 #include <string.h>
 
 static oci_json *
-json_string (const char *s, size_t n)
-{
-  oci_json *v = oci_json_new (OCI_JSON_STRING);
-  v->text = xstrndup (s, n);
-  v->text_len = n;
-  return v;
-}
-
-static oci_json *
 object_member (oci_json *obj, const char *key)
 {
   oci_json *v = oci_json_get (obj, key);
@@ -50,9 +41,9 @@ command_value (const char *arg, bool shell_form_ok, oci_json **out, berth_error 
   if (!shell_form_ok)
     return berth_fail (err, 0, "expected a JSON array of strings: %s", arg);
   oci_json *v = oci_json_new (OCI_JSON_ARRAY);
-  oci_json_append (v, NULL, json_string ("/bin/sh", 7));
-  oci_json_append (v, NULL, json_string ("-c", 2));
-  oci_json_append (v, NULL, json_string (arg, strlen (arg)));
+  oci_json_append (v, NULL, oci_json_new_string ("/bin/sh", 7));
+  oci_json_append (v, NULL, oci_json_new_string ("-c", 2));
+  oci_json_append (v, NULL, oci_json_new_string (arg, strlen (arg)));
   *out = v;
   return 0;
 }
@@ -134,7 +125,7 @@ change_env (oci_json *config, const char *arg, berth_error **err)
         if (env->items[j]->kind == OCI_JSON_STRING && strncmp (env->items[j]->text, keys[i], klen) == 0
             && env->items[j]->text[klen] == '=')
           break;
-      oci_json *v = json_string (entry, strlen (entry));
+      oci_json *v = oci_json_new_string (entry, strlen (entry));
       if (j < env->len)
         {
           oci_json_free (env->items[j]);
@@ -155,7 +146,7 @@ change_label (oci_json *config, const char *arg, berth_error **err)
     return -1;
   oci_json *labels = object_member (config, "Labels");
   for (size_t i = 0; keys[i]; i++)
-    oci_json_set (labels, keys[i], json_string (values[i], strlen (values[i])));
+    oci_json_set (labels, keys[i], oci_json_new_string (values[i], strlen (values[i])));
   return 0;
 }
 
@@ -234,7 +225,7 @@ change_entrypoint (oci_json *config, const char *arg, berth_error **err)
 static int
 change_string (oci_json *config, const char *key, const char *arg)
 {
-  oci_json_set (config, key, json_string (arg, strlen (arg)));
+  oci_json_set (config, key, oci_json_new_string (arg, strlen (arg)));
   return 0;
 }
 
@@ -265,7 +256,7 @@ change_onbuild (oci_json *config, const char *arg, berth_error **err)
       v = oci_json_new (OCI_JSON_ARRAY);
       oci_json_set (config, "OnBuild", v);
     }
-  oci_json_append (v, NULL, json_string (arg, strlen (arg)));
+  oci_json_append (v, NULL, oci_json_new_string (arg, strlen (arg)));
   return 0;
 }
 

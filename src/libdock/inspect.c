@@ -10,26 +10,11 @@
 static oci_json *
 jstr (const char *s)
 {
-  oci_json *v = oci_json_new (OCI_JSON_STRING);
-  v->text = xstrdup (s ? s : "");
-  v->text_len = strlen (v->text);
-  return v;
+  return oci_json_new_string (s, s ? strlen (s) : 0);
 }
 
-static oci_json *
-jnum (int64_t n)
-{
-  oci_json *v = oci_json_new (OCI_JSON_NUMBER);
-  v->text = xasprintf ("%lld", (long long) n);
-  v->text_len = strlen (v->text);
-  return v;
-}
-
-static oci_json *
-jbool (bool b)
-{
-  return oci_json_new (b ? OCI_JSON_TRUE : OCI_JSON_FALSE);
-}
+#define jnum(n) oci_json_new_int ((long long) (n))
+#define jbool(b) oci_json_new_bool (b)
 
 /* A copy of src's member key, or null. */
 static oci_json *

@@ -121,10 +121,7 @@ member (const oci_json *obj, const char *key, oci_json_kind kind)
 static oci_json *
 json_string (const char *s)
 {
-  oci_json *v = oci_json_new (OCI_JSON_STRING);
-  v->text = xstrdup (s);
-  v->text_len = strlen (s);
-  return v;
+  return oci_json_new_string (s, strlen (s));
 }
 
 /* "https://host:port/v1/" and "host:port" name the same registry. */
