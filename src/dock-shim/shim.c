@@ -35,21 +35,8 @@ close_fd (int *fd)
 static bool
 output_read (shim *s, int i)
 {
-  char buf[16384];
-  for (;;)
-    {
-      ssize_t n = read (s->out[i], buf, sizeof buf);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0 && errno == EAGAIN)
-        return true;
-      if (n <= 0)
-        return false;
-      cleanup_error berth_error *err = NULL;
-      if (s->log)
-        dock_log_copier_feed (&s->copiers[i], buf, (size_t) n, dock_realtime_ns (), &err);
-      dock_attach_broadcast (s->srv, i == 2 ? DOCK_STREAM_STDERR : DOCK_STREAM_STDOUT, buf, (size_t) n);
-    }
+  return dock_attach_pump_output (s->srv, s->out[i], i == 2 ? DOCK_STREAM_STDERR : DOCK_STREAM_STDOUT,
+                                  s->log ? &s->copiers[i] : NULL);
 }
 
 static void

@@ -94,21 +94,8 @@ output_close (mon *m, int i)
 static bool
 output_read (mon *m, int i)
 {
-  char buf[32768];
-  for (;;)
-    {
-      ssize_t n = read (m->fds[i], buf, sizeof buf);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0 && errno == EAGAIN)
-        return true;
-      if (n <= 0)
-        return false;
-      cleanup_error berth_error *err = NULL;
-      if (m->log)
-        dock_log_copier_feed (&m->copiers[i], buf, (size_t) n, dock_realtime_ns (), &err);
-      dock_attach_broadcast (m->srv, i == 2 ? DOCK_STREAM_STDERR : DOCK_STREAM_STDOUT, buf, (size_t) n);
-    }
+  return dock_attach_pump_output (m->srv, m->fds[i], i == 2 ? DOCK_STREAM_STDERR : DOCK_STREAM_STDOUT,
+                                  m->log ? &m->copiers[i] : NULL);
 }
 
 static void

@@ -638,6 +638,28 @@ dock_attach_server_free (dock_attach_server *s)
   free (s);
 }
 
+bool
+dock_attach_pump_output (dock_attach_server *s, int fd, dock_log_stream stream, dock_log_copier *log)
+{
+  char buf[16384];
+  for (;;)
+    {
+      ssize_t n = read (fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && errno == EAGAIN)
+        return true;
+      if (n <= 0)
+        return false;
+      /* A log write that fails (a full disk) must not stop the attach
+         clients from seeing the output: the copier keeps its own state. */
+      cleanup_error berth_error *err = NULL;
+      if (log)
+        dock_log_copier_feed (log, buf, (size_t) n, dock_realtime_ns (), &err);
+      dock_attach_broadcast (s, stream, buf, (size_t) n);
+    }
+}
+
 void
 dock_attach_broadcast (dock_attach_server *s, dock_log_stream stream, const void *buf, size_t len)
 {

@@ -105,6 +105,10 @@ int dock_attach_server_new (dock_loop *loop, const dock_attach_config *cfg, dock
 void dock_attach_server_free (dock_attach_server *s);
 /* Container output to every client that asked for that stream. */
 void dock_attach_broadcast (dock_attach_server *s, dock_log_stream stream, const void *buf, size_t len);
+/* Reads what the container's output fd fd holds now (non-blocking) and
+   hands it to the log copier (NULL: no log) and to every attach client of
+   stream.  False at EOF, or EIO once a pty's other side is gone. */
+bool dock_attach_pump_output (dock_attach_server *s, int fd, dock_log_stream stream, dock_log_copier *log);
 /* The container ended: EXIT to every client (and to any that attaches
    later), each closed once its frames are out.  dock_attach_idle tells when
    none is left with data to send. */
