@@ -6,6 +6,7 @@ paused container).
 
 The comparisons run the same words through runc 1.1 (the yardstick installed
 here) on a twin container from the same bundle."""
+import errno
 import json
 import os
 import re
@@ -342,9 +343,20 @@ def blocked_create(bundle, berth_root, container_id, tmp_path):
     def release():
         if not released:
             released.append(True)
-            # Opening for writing waits for the hook's reader; a hook that is
-            # gone already (create failed) must not hang the test.
-            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK) if create.poll() is None else -1
+            # The hook may not have opened the fifo yet (creating.json is
+            # written before the hook starts): a non-blocking open for writing
+            # fails with ENXIO until a reader is there, so retry it while the
+            # create lives; a hook that is gone already (create failed) must
+            # not hang the test.
+            deadline = time.monotonic() + 20
+            fd = -1
+            while fd < 0 and create.poll() is None and time.monotonic() < deadline:
+                try:
+                    fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+                except OSError as e:
+                    if e.errno != errno.ENXIO:
+                        raise
+                    time.sleep(0.02)
             if fd >= 0:
                 os.write(fd, b"go\n")
                 os.close(fd)
